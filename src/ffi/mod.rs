@@ -1,0 +1,77 @@
+//! The C boundary shared by every module: the panic guard, argument checks, opaque-handle
+//! ownership and the thread-local last error. Protocol modules never see a raw pointer; their
+//! thin `ffi` files convert arguments with the helpers here and call safe Rust.
+
+pub mod core;
+mod guard;
+mod last_error;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
+
+pub(crate) use guard::{guard, guard_or, guard_result};
+pub(crate) use last_error::with_last_error;
+
+use std::ffi::{CStr, c_char};
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// Borrows a C string argument as UTF-8.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that stays valid and unchanged for `'a`.
+pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
+    if ptr.is_null() {
+        return Err(Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL")));
+    }
+    // SAFETY: non-NULL, and the caller guarantees NUL termination and lifetime.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    text.to_str().map_err(|_| {
+        Error::new(ErrorCode::InvalidArgument, format!("argument `{name}` is not valid UTF-8"))
+    })
+}
+
+/// Borrows an optional C string argument: NULL means "not given".
+///
+/// # Safety
+/// As for [`arg_str`].
+pub(crate) unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { arg_str(ptr, name) }.map(Some)
+    }
+}
+
+/// Borrows a C byte buffer argument. A NULL pointer is accepted only with length 0.
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` readable bytes that stay valid and unchanged for `'a`.
+pub(crate) unsafe fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL")))
+        };
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::new(ErrorCode::InvalidArgument, format!("argument `{name}` is too long")));
+    }
+    // SAFETY: non-NULL, length within isize::MAX, readable per the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Writes `value` through an out-pointer argument.
+///
+/// # Safety
+/// `out` is NULL or valid for a write of one `T`.
+pub(crate) unsafe fn write_out<T>(out: *mut T, value: T, name: &str) -> Result<()> {
+    if out.is_null() {
+        return Err(Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL")));
+    }
+    // SAFETY: non-NULL and writable per the caller's contract; `write` does not drop the old
+    // (possibly uninitialised) value.
+    unsafe { out.write(value) };
+    Ok(())
+}

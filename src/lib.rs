@@ -1,0 +1,12 @@
+//! daemonauth: the network authentication of classic Unix daemons — distcc's GSS-API
+//! handshake, CVS pserver/gserver, ROOT-style host authentication, a GSS-API core and a
+//! krb5-style responder — as a Rust library with a C ABI (`libdaemonauth.so`).
+//!
+//! The protocol modules are safe Rust working on file descriptors a daemon hands over; the
+//! C world sees them only through the thin layer in [`ffi`].
+
+pub mod error;
+pub mod ffi;
+pub mod log;
+
+pub use error::{Error, ErrorCode, Result};
