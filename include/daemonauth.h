@@ -5,5 +5,6 @@
 #define DAEMONAUTH_H
 
 #include "daemonauth/core.h"
+#include "daemonauth/gss.h"
 
 #endif /* DAEMONAUTH_H */

@@ -7,6 +7,9 @@
 
 pub mod error;
 pub mod ffi;
+pub mod framing;
+pub mod gss;
+pub mod io;
 pub mod log;
 
 pub use error::{Error, ErrorCode, Result};

@@ -126,6 +126,12 @@ typedef enum {
 } daemonauth_result;
 
 /**
+ * Bytes returned by the library. Read them with `daemonauth_buffer_data` and
+ * `daemonauth_buffer_len`; release them with `daemonauth_buffer_free`.
+ */
+typedef struct daemonauth_buffer daemonauth_buffer;
+
+/**
  * A host-supplied log function: receives the caller's `userdata`, the level and a
  * NUL-terminated UTF-8 message that is valid only during the call.
  */
@@ -174,6 +180,27 @@ daemonauth_result daemonauth_set_log_level(int level);
  * Returns the most detailed level of message currently delivered.
  */
 daemonauth_log_level daemonauth_get_log_level(void);
+
+/**
+ * The bytes of a buffer (NULL for a NULL buffer; may be non-NULL for an empty one).
+ * Valid until the buffer is freed.
+ */
+const uint8_t *daemonauth_buffer_data(const daemonauth_buffer *buffer);
+
+/**
+ * The number of bytes in a buffer (0 for NULL).
+ */
+size_t daemonauth_buffer_len(const daemonauth_buffer *buffer);
+
+/**
+ * Wipes and frees a buffer returned by the library. NULL is a no-op.
+ */
+void daemonauth_buffer_free(daemonauth_buffer *buffer);
+
+/**
+ * Wipes and frees a string returned by the library. NULL is a no-op.
+ */
+void daemonauth_string_free(char *text);
 
 #ifdef __cplusplus
 }  // extern "C"

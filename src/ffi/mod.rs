@@ -2,13 +2,16 @@
 //! ownership and the thread-local last error. Protocol modules never see a raw pointer; their
 //! thin `ffi` files convert arguments with the helpers here and call safe Rust.
 
+pub mod buffer;
 pub mod core;
 mod guard;
+mod handle;
 mod last_error;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 
 pub(crate) use guard::{guard, guard_or, guard_result};
+pub(crate) use handle::{check_out, free_handle, give_handle, handle_mut, handle_ref};
 pub(crate) use last_error::with_last_error;
 
 use std::ffi::{CStr, c_char};
@@ -60,18 +63,4 @@ pub(crate) unsafe fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Re
     }
     // SAFETY: non-NULL, length within isize::MAX, readable per the caller's contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
-}
-
-/// Writes `value` through an out-pointer argument.
-///
-/// # Safety
-/// `out` is NULL or valid for a write of one `T`.
-pub(crate) unsafe fn write_out<T>(out: *mut T, value: T, name: &str) -> Result<()> {
-    if out.is_null() {
-        return Err(Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL")));
-    }
-    // SAFETY: non-NULL and writable per the caller's contract; `write` does not drop the old
-    // (possibly uninitialised) value.
-    unsafe { out.write(value) };
-    Ok(())
 }

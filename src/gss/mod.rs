@@ -1,0 +1,274 @@
+//! GSS-API core: names, credentials, context establishment over any supported token
+//! framing, message protection, and context export/import.
+//!
+//! The raw C calls live in [`sys`]; this module holds the protocol logic: the initiator and
+//! acceptor loops, the checks of requested against granted flags, and a context type that
+//! refuses use after export.
+
+pub mod ffi;
+pub mod sys;
+
+use std::time::Duration;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing, Token};
+use crate::io::{Channel, DEFAULT_TIMEOUT};
+use crate::{log_debug, log_info};
+pub use sys::{Cred, Name, NameType, Oid, Usage, oids};
+
+/// GSS-API context flags (the values of `GSS_C_*_FLAG`).
+pub mod flags {
+    pub const DELEG: u32 = 1;
+    pub const MUTUAL: u32 = 2;
+    pub const REPLAY: u32 = 4;
+    pub const SEQUENCE: u32 = 8;
+    pub const CONF: u32 = 16;
+    pub const INTEG: u32 = 32;
+    pub const ANON: u32 = 64;
+
+    /// The names of the flags set in `bits`, e.g. "MUTUAL|REPLAY".
+    pub fn names(bits: u32) -> String {
+        const NAMES: [(u32, &str); 7] = [
+            (DELEG, "DELEG"),
+            (MUTUAL, "MUTUAL"),
+            (REPLAY, "REPLAY"),
+            (SEQUENCE, "SEQUENCE"),
+            (CONF, "CONF"),
+            (INTEG, "INTEG"),
+            (ANON, "ANON"),
+        ];
+        let set: Vec<&str> = NAMES.iter().filter(|(bit, _)| bits & bit != 0).map(|(_, name)| *name).collect();
+        if set.is_empty() { "none".to_owned() } else { set.join("|") }
+    }
+}
+
+/// The gss-sample token flag that marks context-establishment tokens.
+pub const SAMPLE_TOKEN_CONTEXT: u8 = 0x02;
+
+/// The most tokens one side reads while establishing a context; a peer that keeps asking
+/// for more is refused.
+const MAX_ROUNDS: usize = 16;
+
+/// How a context is established.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How tokens are delimited on the stream.
+    pub framing: Framing,
+    /// The largest token a peer may announce.
+    pub max_token_len: usize,
+    /// The time each token read or write may take.
+    pub timeout: Duration,
+    /// Flags the initiator requests.
+    pub flags: u32,
+    /// Flags the context must end up with (checked on both sides).
+    pub required_flags: u32,
+    /// The initiator's mechanism; None for the default.
+    pub mech: Option<Oid>,
+    /// Flags put on outgoing context tokens (gss-sample framing only).
+    pub context_token_flags: u8,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            framing: Framing::U32Be,
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            timeout: DEFAULT_TIMEOUT,
+            flags: flags::MUTUAL | flags::REPLAY,
+            required_flags: flags::MUTUAL | flags::REPLAY,
+            mech: None,
+            context_token_flags: 0,
+        }
+    }
+}
+
+impl Options {
+    /// A channel over the given descriptors with these options' timeout.
+    pub fn channel(&self, read_fd: i32, write_fd: i32) -> Result<Channel> {
+        Channel::new(read_fd, write_fd, self.timeout)
+    }
+
+    /// Reads a token in this framing with this length cap.
+    pub fn read_token(&self, channel: &Channel) -> Result<Token> {
+        self.framing.read(channel, self.max_token_len)
+    }
+
+    fn read_context_token(&self, channel: &Channel) -> Result<Vec<u8>> {
+        let token = self.read_token(channel)?;
+        if self.framing == Framing::GssSample && token.flags != 0 && token.flags & SAMPLE_TOKEN_CONTEXT == 0 {
+            return Err(Error::new(
+                ErrorCode::Protocol,
+                format!("expected a context token, got one with flags {:#04x}", token.flags),
+            ));
+        }
+        Ok(token.body)
+    }
+}
+
+/// An established (or imported) security context.
+pub struct SecurityContext {
+    context: sys::Context,
+}
+
+impl SecurityContext {
+    /// Wraps an existing context.
+    fn new(context: sys::Context) -> SecurityContext {
+        SecurityContext { context }
+    }
+
+    fn live(&self) -> Result<&sys::Context> {
+        if self.context.is_present() {
+            Ok(&self.context)
+        } else {
+            Err(Error::new(ErrorCode::InvalidArgument, "the security context was exported and can no longer be used"))
+        }
+    }
+
+    /// Names, flags, mechanism and lifetime.
+    pub fn info(&self) -> Result<sys::ContextInfo> {
+        self.live()?.inquire()
+    }
+
+    /// The name of the other side: the initiator's name for an acceptor, the target for an
+    /// initiator.
+    pub fn peer_name(&self) -> Result<String> {
+        let info = self.info()?;
+        let name = if info.locally_initiated { info.target } else { Some(info.source) };
+        let name = name.ok_or_else(|| Error::new(ErrorCode::Gss, "the context has no peer name"))?;
+        Ok(name.display()?.0)
+    }
+
+    /// Protects `message`, encrypting it when `encrypt`; also says whether it was encrypted.
+    pub fn wrap(&self, encrypt: bool, message: &[u8]) -> Result<(Vec<u8>, bool)> {
+        self.live()?.wrap(encrypt, message)
+    }
+
+    /// Checks and opens a wrapped token; also says whether it had been encrypted.
+    pub fn unwrap(&self, token: &[u8]) -> Result<(Vec<u8>, bool)> {
+        self.live()?.unwrap(token)
+    }
+
+    /// A message integrity code over `message`.
+    pub fn get_mic(&self, message: &[u8]) -> Result<Vec<u8>> {
+        self.live()?.get_mic(message)
+    }
+
+    /// Checks a message integrity code.
+    pub fn verify_mic(&self, message: &[u8], mic: &[u8]) -> Result<()> {
+        self.live()?.verify_mic(message, mic)
+    }
+
+    /// Serialises the context for another process (for example a forked child); this
+    /// context can no longer be used afterwards.
+    pub fn export(&mut self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        self.live()?;
+        self.context.export().map(zeroize::Zeroizing::new)
+    }
+
+    /// Rebuilds an exported context.
+    pub fn import(token: &[u8]) -> Result<SecurityContext> {
+        sys::Context::import(token).map(SecurityContext::new)
+    }
+}
+
+/// Establishes a context as the initiator towards `target`, over `channel`.
+pub fn initiate(channel: &Channel, options: &Options, cred: Option<&Cred>, target: &Name) -> Result<SecurityContext> {
+    let mut context = sys::Context::new();
+    let mut input: Option<Vec<u8>> = None;
+    for _ in 0..MAX_ROUNDS {
+        let step = context.init_step(cred, target, options.mech.as_ref(), options.flags, input.as_deref())?;
+        if !step.output.is_empty() {
+            log_debug!("gss: sending an initiator token of {} bytes", step.output.len());
+            options.framing.write(channel, options.context_token_flags, &step.output)?;
+        }
+        if step.complete {
+            return finish(context, options.required_flags);
+        }
+        input = Some(options.read_context_token(channel)?);
+    }
+    Err(too_many_rounds())
+}
+
+/// Establishes a context as the acceptor, over `channel`.
+pub fn accept(channel: &Channel, options: &Options, cred: Option<&Cred>) -> Result<SecurityContext> {
+    let mut context = sys::Context::new();
+    for _ in 0..MAX_ROUNDS {
+        let input = options.read_context_token(channel)?;
+        let step = context.accept_step(cred, &input)?;
+        if !step.output.is_empty() {
+            log_debug!("gss: sending an acceptor token of {} bytes", step.output.len());
+            options.framing.write(channel, options.context_token_flags, &step.output)?;
+        }
+        if step.complete {
+            let context = finish(context, options.required_flags)?;
+            log_info!("gss: accepted {}", context.peer_name().unwrap_or_else(|_| "an unnamed peer".into()));
+            return Ok(context);
+        }
+    }
+    Err(too_many_rounds())
+}
+
+fn finish(context: sys::Context, required: u32) -> Result<SecurityContext> {
+    let context = SecurityContext::new(context);
+    let granted = context.info()?.flags;
+    let missing = required & !granted;
+    if missing != 0 {
+        return Err(Error::new(
+            ErrorCode::Gss,
+            format!(
+                "the context lacks required flags {} (granted: {})",
+                flags::names(missing),
+                flags::names(granted)
+            ),
+        ));
+    }
+    Ok(context)
+}
+
+fn too_many_rounds() -> Error {
+    Error::new(ErrorCode::Protocol, format!("context establishment did not finish within {MAX_ROUNDS} tokens"))
+}
+
+/// Resolves a mechanism given by name (`krb5`, `spnego`) or OID; None or "" is the default.
+pub fn mech_from_text(text: Option<&str>) -> Result<Option<Oid>> {
+    match text.map(str::trim) {
+        None | Some("") | Some("default") => Ok(None),
+        Some(name) if name.eq_ignore_ascii_case("krb5") || name.eq_ignore_ascii_case("kerberos_v5") => Ok(Some(oids::krb5())),
+        Some(name) if name.eq_ignore_ascii_case("spnego") => Ok(Some(oids::spnego())),
+        Some(oid) => Oid::parse(oid).map(Some),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_constants_match_the_gss_values() {
+        use super::ffi::*;
+        assert_eq!(DAEMONAUTH_GSS_FLAG_DELEG, flags::DELEG);
+        assert_eq!(DAEMONAUTH_GSS_FLAG_MUTUAL, flags::MUTUAL);
+        assert_eq!(DAEMONAUTH_GSS_FLAG_REPLAY, flags::REPLAY);
+        assert_eq!(DAEMONAUTH_GSS_FLAG_SEQUENCE, flags::SEQUENCE);
+        assert_eq!(DAEMONAUTH_GSS_FLAG_CONF, flags::CONF);
+        assert_eq!(DAEMONAUTH_GSS_FLAG_INTEG, flags::INTEG);
+        assert_eq!(DAEMONAUTH_GSS_FLAG_ANON, flags::ANON);
+        assert_eq!(DAEMONAUTH_SAMPLE_TOKEN_CONTEXT, SAMPLE_TOKEN_CONTEXT);
+        assert_eq!(libgssapi_sys::GSS_C_MUTUAL_FLAG, flags::MUTUAL);
+    }
+
+    #[test]
+    fn flag_names_read_well() {
+        assert_eq!(flags::names(flags::MUTUAL | flags::REPLAY), "MUTUAL|REPLAY");
+        assert_eq!(flags::names(0), "none");
+    }
+
+    #[test]
+    fn mechanisms_resolve_by_name_and_oid() {
+        assert_eq!(mech_from_text(None).unwrap(), None);
+        assert_eq!(mech_from_text(Some("krb5")).unwrap(), Some(oids::krb5()));
+        assert_eq!(mech_from_text(Some("SPNEGO")).unwrap(), Some(oids::spnego()));
+        assert_eq!(mech_from_text(Some("1.3.6.1.5.5.2")).unwrap(), Some(oids::spnego()));
+        assert_eq!(mech_from_text(Some("nonsense")).unwrap_err().code(), ErrorCode::InvalidArgument);
+    }
+}
