@@ -1,0 +1,277 @@
+/* The GSS-API core through the C API, in a throwaway realm: both sides of a context over a
+ * socketpair (the acceptor in a forked child, as a daemon would run it), in every framing;
+ * wrap/unwrap with and without confidentiality, MIC, context export in a parent and import in
+ * a forked child, and the refusals: oversized announcements, truncated and silent peers. */
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static const char *const framing_names[] = {"", "distcc TLEN", "u16", "u32", "gss-sample"};
+
+static daemonauth_gss_options *options_for(int framing) {
+    daemonauth_gss_options *options = NULL;
+    CHECK_RESULT(daemonauth_gss_options_new(&options), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_set_framing(options, framing), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_set_timeout_ms(options, 5000), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_set_flags(
+                     options, DAEMONAUTH_GSS_FLAG_MUTUAL | DAEMONAUTH_GSS_FLAG_REPLAY |
+                                  DAEMONAUTH_GSS_FLAG_SEQUENCE),
+                 DAEMONAUTH_RESULT_OK);
+    if (framing == DAEMONAUTH_FRAMING_GSS_SAMPLE)
+        CHECK_RESULT(daemonauth_gss_options_set_context_token_flags(options,
+                                                                    DAEMONAUTH_SAMPLE_TOKEN_CONTEXT),
+                     DAEMONAUTH_RESULT_OK);
+    return options;
+}
+
+/* The acceptor: accepts, checks the client's name, answers one wrapped message with a MIC
+ * over its plaintext. Runs in a child; exits 0 on success. */
+static int serve(int fd, int framing) {
+    daemonauth_gss_options *options = options_for(framing);
+    daemonauth_gss_ctx *ctx = NULL;
+    daemonauth_buffer *token = NULL, *message = NULL, *mic = NULL;
+    char *peer = NULL;
+    bool encrypted = false;
+
+    CHECK_RESULT(daemonauth_gss_accept(options, NULL, fd, fd, &ctx), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_ctx_peer_name(ctx, &peer), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(peer, "alice@DAEMONAUTH.TEST") == 0);
+    CHECK_RESULT(daemonauth_token_recv(options, fd, NULL, &token), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_unwrap(ctx, daemonauth_buffer_data(token),
+                                       daemonauth_buffer_len(token), &message, &encrypted),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK(encrypted);
+    CHECK(daemonauth_buffer_len(message) == 5 &&
+          memcmp(daemonauth_buffer_data(message), "hello", 5) == 0);
+    CHECK_RESULT(daemonauth_gss_get_mic(ctx, daemonauth_buffer_data(message),
+                                        daemonauth_buffer_len(message), &mic),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_token_send(options, fd, 0, daemonauth_buffer_data(mic),
+                                       daemonauth_buffer_len(mic)),
+                 DAEMONAUTH_RESULT_OK);
+    daemonauth_string_free(peer);
+    daemonauth_buffer_free(token);
+    daemonauth_buffer_free(message);
+    daemonauth_buffer_free(mic);
+    daemonauth_gss_ctx_free(ctx);
+    daemonauth_gss_options_free(options);
+    return 0;
+}
+
+static void check_child(pid_t pid) {
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void round_trip(int framing) {
+    int fds[2];
+    pid_t pid;
+    daemonauth_gss_options *options = options_for(framing);
+    daemonauth_gss_name *target = NULL;
+    daemonauth_gss_ctx *ctx = NULL;
+    daemonauth_buffer *wrapped = NULL, *mic = NULL;
+    char *peer = NULL, *mech = NULL;
+    uint32_t flags = 0, lifetime = 0;
+    bool encrypted = false;
+
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        _exit(serve(fds[1], framing));
+    }
+    close(fds[1]);
+    CHECK_RESULT(daemonauth_gss_name_import("host@localhost",
+                                            DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &target),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_initiate(options, NULL, target, fds[0], fds[0], &ctx),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_ctx_peer_name(ctx, &peer), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(peer, "host/localhost@DAEMONAUTH.TEST") == 0);
+    CHECK_RESULT(daemonauth_gss_ctx_flags(ctx, &flags), DAEMONAUTH_RESULT_OK);
+    CHECK((flags & DAEMONAUTH_GSS_FLAG_MUTUAL) && (flags & DAEMONAUTH_GSS_FLAG_SEQUENCE));
+    CHECK_RESULT(daemonauth_gss_ctx_mech(ctx, &mech), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(mech, "1.2.840.113554.1.2.2") == 0);
+    CHECK_RESULT(daemonauth_gss_ctx_lifetime(ctx, &lifetime), DAEMONAUTH_RESULT_OK);
+    CHECK(lifetime > 0);
+
+    CHECK_RESULT(daemonauth_gss_wrap(ctx, (const uint8_t *)"hello", 5, true, &wrapped, &encrypted),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK(encrypted);
+    CHECK_RESULT(daemonauth_token_send(options, fds[0], 0, daemonauth_buffer_data(wrapped),
+                                       daemonauth_buffer_len(wrapped)),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_token_recv(options, fds[0], NULL, &mic), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_verify_mic(ctx, (const uint8_t *)"hello", 5,
+                                           daemonauth_buffer_data(mic), daemonauth_buffer_len(mic)),
+                 DAEMONAUTH_RESULT_OK);
+    /* The MIC is over "hello", not anything else. */
+    CHECK_RESULT(daemonauth_gss_verify_mic(ctx, (const uint8_t *)"jello", 5,
+                                           daemonauth_buffer_data(mic), daemonauth_buffer_len(mic)),
+                 DAEMONAUTH_RESULT_GSS);
+    check_child(pid);
+    printf("gss round trip over %s framing: ok\n", framing_names[framing]);
+    daemonauth_string_free(peer);
+    daemonauth_string_free(mech);
+    daemonauth_buffer_free(wrapped);
+    daemonauth_buffer_free(mic);
+    daemonauth_gss_ctx_free(ctx);
+    daemonauth_gss_name_free(target);
+    daemonauth_gss_options_free(options);
+    close(fds[0]);
+}
+
+/* Integrity-only wrapping reports no confidentiality; a tampered token is refused. Export
+ * hands the context to a forked child that keeps using it; the exported original is dead. */
+static void protection_and_export(void) {
+    int fds[2];
+    pid_t pid, user;
+    daemonauth_gss_options *options = options_for(DAEMONAUTH_FRAMING_U32_BE);
+    daemonauth_gss_name *target = NULL;
+    daemonauth_gss_ctx *ctx = NULL, *imported = NULL;
+    daemonauth_buffer *wrapped = NULL, *exported = NULL;
+    bool encrypted = true;
+    uint8_t tampered[4096];
+
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        /* The acceptor's parent accepts, exports, and a grandchild imports and unwraps. */
+        daemonauth_gss_ctx *server = NULL;
+        daemonauth_buffer *token = NULL, *message = NULL;
+        close(fds[0]);
+        CHECK_RESULT(daemonauth_gss_accept(options, NULL, fds[1], fds[1], &server),
+                     DAEMONAUTH_RESULT_OK);
+        CHECK_RESULT(daemonauth_gss_ctx_export(server, &exported), DAEMONAUTH_RESULT_OK);
+        CHECK_RESULT(daemonauth_gss_unwrap(server, (const uint8_t *)"x", 1, &message, NULL),
+                     DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+        CHECK_CONTAINS(daemonauth_last_error(), "exported");
+        user = fork();
+        CHECK(user >= 0);
+        if (user == 0) {
+            CHECK_RESULT(daemonauth_gss_ctx_import(daemonauth_buffer_data(exported),
+                                                   daemonauth_buffer_len(exported), &imported),
+                         DAEMONAUTH_RESULT_OK);
+            /* First a tampered copy: refused. */
+            CHECK_RESULT(daemonauth_token_recv(options, fds[1], NULL, &token), DAEMONAUTH_RESULT_OK);
+            CHECK_RESULT(daemonauth_gss_unwrap(imported, daemonauth_buffer_data(token),
+                                               daemonauth_buffer_len(token), &message, &encrypted),
+                         DAEMONAUTH_RESULT_GSS);
+            CHECK(message == NULL);
+            daemonauth_buffer_free(token);
+            CHECK_RESULT(daemonauth_token_recv(options, fds[1], NULL, &token), DAEMONAUTH_RESULT_OK);
+            CHECK_RESULT(daemonauth_gss_unwrap(imported, daemonauth_buffer_data(token),
+                                               daemonauth_buffer_len(token), &message, &encrypted),
+                         DAEMONAUTH_RESULT_OK);
+            CHECK(!encrypted);
+            CHECK(daemonauth_buffer_len(message) == 7 &&
+                  memcmp(daemonauth_buffer_data(message), "in-kid!", 7) == 0);
+            _exit(0);
+        }
+        check_child(user);
+        _exit(0);
+    }
+    close(fds[1]);
+    CHECK_RESULT(daemonauth_gss_name_import("host@localhost",
+                                            DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &target),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_initiate(options, NULL, target, fds[0], fds[0], &ctx),
+                 DAEMONAUTH_RESULT_OK);
+
+    /* Integrity only: confidentiality not applied, and tampering is detected. */
+    CHECK_RESULT(daemonauth_gss_wrap(ctx, (const uint8_t *)"in-kid!", 7, false, &wrapped, &encrypted),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK(!encrypted);
+    CHECK(daemonauth_buffer_len(wrapped) <= sizeof tampered);
+    memcpy(tampered, daemonauth_buffer_data(wrapped), daemonauth_buffer_len(wrapped));
+    tampered[daemonauth_buffer_len(wrapped) - 1] ^= 0x01;
+    CHECK_RESULT(daemonauth_token_send(options, fds[0], 0, tampered, daemonauth_buffer_len(wrapped)),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_token_send(options, fds[0], 0, daemonauth_buffer_data(wrapped),
+                                       daemonauth_buffer_len(wrapped)),
+                 DAEMONAUTH_RESULT_OK);
+    check_child(pid);
+    puts("gss protection and export across fork: ok");
+    daemonauth_buffer_free(wrapped);
+    daemonauth_gss_ctx_free(ctx);
+    daemonauth_gss_name_free(target);
+    daemonauth_gss_options_free(options);
+    close(fds[0]);
+}
+
+/* A peer that sends `bytes` and then either closes or stays silent. */
+static daemonauth_result accept_from(const void *bytes, size_t len, int close_after,
+                                     uint32_t timeout_ms) {
+    int fds[2];
+    daemonauth_result result;
+    daemonauth_gss_ctx *ctx = NULL;
+    daemonauth_gss_options *options = options_for(DAEMONAUTH_FRAMING_U32_BE);
+
+    CHECK_RESULT(daemonauth_gss_options_set_timeout_ms(options, timeout_ms), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_set_max_token_len(options, 65536), DAEMONAUTH_RESULT_OK);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    CHECK(write(fds[0], bytes, len) == (ssize_t)len);
+    if (close_after)
+        close(fds[0]);
+    result = daemonauth_gss_accept(options, NULL, fds[1], fds[1], &ctx);
+    CHECK(ctx == NULL);
+    if (!close_after)
+        close(fds[0]);
+    close(fds[1]);
+    daemonauth_gss_options_free(options);
+    return result;
+}
+
+static void refusals(void) {
+    daemonauth_gss_name *name = NULL;
+    daemonauth_gss_cred *cred = NULL;
+    daemonauth_gss_ctx *ctx = NULL;
+
+    CHECK_RESULT(accept_from("\xff\xff\xff\xff", 4, 1, 5000), DAEMONAUTH_RESULT_TOO_LARGE);
+    CHECK_CONTAINS(daemonauth_last_error(), "4294967295-byte token");
+    CHECK_RESULT(accept_from("\x00\x00\x00\x10" "abc", 7, 1, 5000), DAEMONAUTH_RESULT_PEER_CLOSED);
+    CHECK_RESULT(accept_from("", 0, 1, 5000), DAEMONAUTH_RESULT_PEER_CLOSED);
+    CHECK_RESULT(accept_from("\x00\x00", 2, 0, 200), DAEMONAUTH_RESULT_TIMEOUT);
+    CHECK_RESULT(accept_from("\x00\x00\x00\x04junk", 8, 1, 5000), DAEMONAUTH_RESULT_GSS);
+    CHECK_CONTAINS(daemonauth_last_error(), "gss_accept_sec_context failed");
+
+    /* A service nobody has keys for. */
+    CHECK_RESULT(daemonauth_gss_name_import("nosuch@localhost",
+                                            DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &name),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_cred_acquire(name, DAEMONAUTH_GSS_USAGE_ACCEPT, NULL, NULL, NULL, &cred),
+                 DAEMONAUTH_RESULT_GSS);
+    CHECK(cred == NULL);
+    CHECK_RESULT(daemonauth_gss_initiate(NULL, NULL, name, -1, -1, &ctx),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    daemonauth_gss_name_free(name);
+
+    /* Arguments. */
+    CHECK_RESULT(daemonauth_gss_name_import(NULL, 1, &name), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_gss_name_import("x@y", 9, &name), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_gss_name_import("x@y", 1, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_gss_options_set_framing(NULL, 1), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_gss_wrap(NULL, NULL, 0, true, NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_gss_ctx_import((const uint8_t *)"garbage", 7, &ctx), DAEMONAUTH_RESULT_GSS);
+    daemonauth_gss_name_free(NULL);
+    daemonauth_gss_cred_free(NULL);
+    daemonauth_gss_ctx_free(NULL);
+    daemonauth_gss_options_free(NULL);
+    daemonauth_buffer_free(NULL);
+    daemonauth_string_free(NULL);
+    puts("gss refusals: ok");
+}
+
+int main(void) {
+    int framing;
+    for (framing = DAEMONAUTH_FRAMING_DISTCC_TLEN; framing <= DAEMONAUTH_FRAMING_GSS_SAMPLE; framing++)
+        round_trip(framing);
+    protection_and_export();
+    refusals();
+    return 0;
+}
