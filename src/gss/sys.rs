@@ -160,6 +160,22 @@ fn check(major: u32, minor: u32, what: &str) -> Result<()> {
     Err(Error::new(ErrorCode::Gss, format!("{what} failed: {}", status_text(major, minor))))
 }
 
+/// Fails when a per-message call reports a replayed, stale, out-of-order or missing
+/// message. GSS-API reports these as supplementary bits beside success; over a stream they
+/// can only mean tampering, so the library refuses the message.
+fn check_sequence(major: u32, what: &str) -> Result<()> {
+    let problems = [
+        (gss::_GSS_S_DUPLICATE_TOKEN, "a replayed message"),
+        (gss::_GSS_S_OLD_TOKEN, "a message too old to check for replay"),
+        (gss::_GSS_S_UNSEQ_TOKEN, "a message out of sequence"),
+        (gss::_GSS_S_GAP_TOKEN, "a message after a missing one"),
+    ];
+    match problems.iter().find(|(bit, _)| major & bit != 0) {
+        Some((_, problem)) => Err(Error::new(ErrorCode::Gss, format!("{what} refused {problem}"))),
+        None => Ok(()),
+    }
+}
+
 /// A buffer the GSS library allocated; released on drop.
 struct Buffer(gss::gss_buffer_desc);
 
@@ -481,6 +497,7 @@ impl Context {
     }
 
     /// Verifies and opens a wrapped token. Returns the message and whether it was encrypted.
+    /// Replayed, stale, out-of-order messages and gaps are refused (see [`check_sequence`]).
     pub fn unwrap(&self, token: &[u8]) -> Result<(Vec<u8>, bool)> {
         let mut input_buf = input(token);
         let mut output = Buffer::empty();
@@ -491,6 +508,7 @@ impl Context {
             gss::gss_unwrap(&mut minor, self.0, &mut input_buf, &mut output.0, &mut conf_state, ptr::null_mut())
         };
         check(major, minor, "gss_unwrap")?;
+        check_sequence(major, "gss_unwrap")?;
         Ok((output.as_slice().to_vec(), conf_state != 0))
     }
 
@@ -512,7 +530,8 @@ impl Context {
         let mut minor = 0;
         // SAFETY: live context and buffers; QOP output not requested.
         let major = unsafe { gss::gss_verify_mic(&mut minor, self.0, &mut message_buf, &mut mic_buf, ptr::null_mut()) };
-        check(major, minor, "gss_verify_mic")
+        check(major, minor, "gss_verify_mic")?;
+        check_sequence(major, "gss_verify_mic")
     }
 
     /// Serialises the context for another process; this context becomes unusable.
