@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// otherwise leave them out).
 const HEADERS: &[(&str, &[&str], &[&str])] = &[
     ("core", &["src/error.rs", "src/log.rs", "src/ffi/core.rs", "src/ffi/buffer.rs"], &[]),
-    ("gss", &["src/framing.rs", "src/gss/ffi.rs"], &["Framing", "GssNameType", "GssUsage"]),
+    ("gss", &["src/framing.rs", "src/gss/mod.rs"], &["Framing", "GssNameType", "GssUsage"]),
 ];
 
 /// Types declared in core.h that other headers use but must not declare again.

@@ -84,6 +84,28 @@
 #define DAEMONAUTH_SAMPLE_TOKEN_SEND_MIC 128
 
 /**
+ * What happens during context establishment, as told to a token observer.
+ */
+typedef enum {
+    /**
+     * A context token arrived from the peer (the token is passed).
+     */
+    DAEMONAUTH_GSS_TOKEN_EVENT_RECEIVED = 1,
+    /**
+     * A context token is being sent to the peer (the token is passed).
+     */
+    DAEMONAUTH_GSS_TOKEN_EVENT_SENT = 2,
+    /**
+     * A step finished and the peer's next token is awaited (no token).
+     */
+    DAEMONAUTH_GSS_TOKEN_EVENT_CONTINUE_NEEDED = 3,
+    /**
+     * A step finished and the context is established on this side (no token).
+     */
+    DAEMONAUTH_GSS_TOKEN_EVENT_COMPLETE = 4,
+} daemonauth_gss_token_event;
+
+/**
  * How tokens are delimited on a stream.
  */
 typedef enum {
@@ -161,6 +183,13 @@ typedef struct daemonauth_gss_name daemonauth_gss_name;
  * Settings for context establishment and token I/O. Free with `daemonauth_gss_options_free`.
  */
 typedef struct daemonauth_gss_options daemonauth_gss_options;
+
+/**
+ * A C function told about every context token and step of an establishment: `event` is a
+ * `daemonauth_gss_token_event`; `token` and `len` hold the token for RECEIVED and SENT
+ * (NULL and 0 otherwise) and are valid only during the call.
+ */
+typedef void (*daemonauth_gss_token_observer)(void *userdata, daemonauth_gss_token_event event, const uint8_t *token, size_t len);
 
 #ifdef __cplusplus
 extern "C" {
@@ -258,6 +287,13 @@ daemonauth_result daemonauth_gss_options_set_mech(daemonauth_gss_options *option
 daemonauth_result daemonauth_gss_options_set_context_token_flags(daemonauth_gss_options *options, uint8_t flags);
 
 /**
+ * Calls `callback(userdata, event, token, len)` for every context token sent or received
+ * and every finished step during `daemonauth_gss_initiate` / `daemonauth_gss_accept*` with
+ * these options. NULL `callback` removes the observer.
+ */
+daemonauth_result daemonauth_gss_options_set_token_observer(daemonauth_gss_options *options, daemonauth_gss_token_observer callback, void *userdata);
+
+/**
  * Establishes a context as the initiator towards `target` over `read_fd`/`write_fd` (may
  * be the same socket). `options` NULL means the defaults; `cred` NULL means the default
  * credentials (the ticket cache). The descriptors stay open and owned by the caller.
@@ -271,6 +307,13 @@ daemonauth_result daemonauth_gss_initiate(const daemonauth_gss_options *options,
 daemonauth_result daemonauth_gss_accept(const daemonauth_gss_options *options, const daemonauth_gss_cred *cred, int read_fd, int write_fd, daemonauth_gss_ctx **ctx_out);
 
 /**
+ * Like `daemonauth_gss_accept`, for a server that has already read the initiator's first
+ * context token itself (`len` bytes at `first_token`), for example to tell protocol
+ * versions apart by their first token.
+ */
+daemonauth_result daemonauth_gss_accept_after(const daemonauth_gss_options *options, const daemonauth_gss_cred *cred, const uint8_t *first_token, size_t len, int read_fd, int write_fd, daemonauth_gss_ctx **ctx_out);
+
+/**
  * Deletes a security context and frees it. NULL is a no-op.
  */
 void daemonauth_gss_ctx_free(daemonauth_gss_ctx *ctx);
@@ -280,6 +323,23 @@ void daemonauth_gss_ctx_free(daemonauth_gss_ctx *ctx);
  * initiator) in `*name_out`; free it with `daemonauth_string_free`.
  */
 daemonauth_result daemonauth_gss_ctx_peer_name(const daemonauth_gss_ctx *ctx, char **name_out);
+
+/**
+ * Stores the initiator's name in `*name_out` and, when `name_type_out` is not NULL, the
+ * dotted OID of its name type in `*name_type_out`; free both with `daemonauth_string_free`.
+ */
+daemonauth_result daemonauth_gss_ctx_source_name(const daemonauth_gss_ctx *ctx, char **name_out, char **name_type_out);
+
+/**
+ * Stores the acceptor's (service's) name in `*name_out`; free it with
+ * `daemonauth_string_free`.
+ */
+daemonauth_result daemonauth_gss_ctx_target_name(const daemonauth_gss_ctx *ctx, char **name_out);
+
+/**
+ * Stores whether this side initiated the context in `*initiator_out`.
+ */
+daemonauth_result daemonauth_gss_ctx_is_initiator(const daemonauth_gss_ctx *ctx, bool *initiator_out);
 
 /**
  * Stores the local user the initiator's name maps to (krb5 aname-to-localname rules) in

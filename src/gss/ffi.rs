@@ -3,14 +3,15 @@
 #![allow(non_camel_case_types)] // C names for the C API
 //! arguments, then calls the safe code in [`crate::gss`].
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
 use crate::ffi::{arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut, handle_ref};
 use crate::framing::Framing;
-use crate::gss::{self, Cred, Name, NameType, Options, SecurityContext, Usage};
+use crate::gss::{self, Cred, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
 
 /// GSS_C_DELEG_FLAG: delegate the initiator's credentials to the acceptor.
 pub const DAEMONAUTH_GSS_FLAG_DELEG: u32 = 1;
@@ -317,6 +318,50 @@ pub extern "C" fn daemonauth_gss_options_set_context_token_flags(options: *mut d
     })
 }
 
+/// A C function told about every context token and step of an establishment: `event` is a
+/// `daemonauth_gss_token_event`; `token` and `len` hold the token for RECEIVED and SENT
+/// (NULL and 0 otherwise) and are valid only during the call.
+pub type TokenObserverCallback =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, event: TokenEvent, token: *const u8, len: usize)>;
+
+/// Carries the host's userdata pointer into the observer closure.
+struct ObserverUserdata(*mut c_void);
+// SAFETY: the pointer is only handed back to the host's own callback, which the host
+// registered knowing the options may be used from any thread.
+unsafe impl Send for ObserverUserdata {}
+// SAFETY: as above; the library never dereferences it.
+unsafe impl Sync for ObserverUserdata {}
+
+impl ObserverUserdata {
+    fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
+
+/// Calls `callback(userdata, event, token, len)` for every context token sent or received
+/// and every finished step during `daemonauth_gss_initiate` / `daemonauth_gss_accept*` with
+/// these options. NULL `callback` removes the observer.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_gss_options_set_token_observer(
+    options: *mut daemonauth_gss_options,
+    callback: TokenObserverCallback,
+    userdata: *mut c_void,
+) -> ErrorCode {
+    with_options("daemonauth_gss_options_set_token_observer", options, |options| {
+        options.observer = callback.map(|callback| {
+            let userdata = ObserverUserdata(userdata);
+            let observer: gss::TokenObserver = Arc::new(move |event, token: &[u8]| {
+                let data = if token.is_empty() { std::ptr::null() } else { token.as_ptr() };
+                // SAFETY: the host registered this callback for this signature; the token
+                // outlives the call.
+                unsafe { callback(userdata.get(), event, data, token.len()) }
+            });
+            observer
+        });
+        Ok(())
+    })
+}
+
 fn options_or_default<'a>(options: *const daemonauth_gss_options, default: &'a Options) -> &'a Options {
     // SAFETY: NULL or live options from this library, per every caller's contract.
     unsafe { options.as_ref() }.map_or(default, |options| &options.0)
@@ -370,6 +415,32 @@ pub extern "C" fn daemonauth_gss_accept(
     })
 }
 
+/// Like `daemonauth_gss_accept`, for a server that has already read the initiator's first
+/// context token itself (`len` bytes at `first_token`), for example to tell protocol
+/// versions apart by their first token.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_gss_accept_after(
+    options: *const daemonauth_gss_options,
+    cred: *const daemonauth_gss_cred,
+    first_token: *const u8,
+    len: usize,
+    read_fd: c_int,
+    write_fd: c_int,
+    ctx_out: *mut *mut daemonauth_gss_ctx,
+) -> ErrorCode {
+    guard_result("daemonauth_gss_accept_after", || {
+        check_out(ctx_out, "ctx_out")?;
+        let default = Options::default();
+        let options = options_or_default(options, &default);
+        // SAFETY: NULL or live credentials; NULL (with len 0) or `len` readable bytes.
+        let (cred, first) = unsafe { (cred.as_ref().map(|c| &c.0), arg_bytes(first_token, len, "first_token")?) };
+        let channel = options.channel(read_fd, write_fd)?;
+        let context = gss::accept_after(&channel, options, cred, Some(first.to_vec()))?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give_handle(ctx_out, daemonauth_gss_ctx(context), "ctx_out") }
+    })
+}
+
 /// Deletes a security context and frees it. NULL is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_gss_ctx_free(ctx: *mut daemonauth_gss_ctx) {
@@ -393,6 +464,49 @@ pub extern "C" fn daemonauth_gss_ctx_peer_name(ctx: *const daemonauth_gss_ctx, n
     with_ctx("daemonauth_gss_ctx_peer_name", ctx, |ctx| {
         // SAFETY: the caller passes NULL or a writable pointer.
         unsafe { give_string(name_out, ctx.peer_name()?, "name_out") }
+    })
+}
+
+/// Stores the initiator's name in `*name_out` and, when `name_type_out` is not NULL, the
+/// dotted OID of its name type in `*name_type_out`; free both with `daemonauth_string_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_gss_ctx_source_name(
+    ctx: *const daemonauth_gss_ctx,
+    name_out: *mut *mut c_char,
+    name_type_out: *mut *mut c_char,
+) -> ErrorCode {
+    with_ctx("daemonauth_gss_ctx_source_name", ctx, |ctx| {
+        check_out(name_out, "name_out")?;
+        let (name, name_type) = ctx.source_name()?;
+        if !name_type_out.is_null() {
+            let name_type = name_type.map_or_else(String::new, |oid| oid.to_dotted());
+            // SAFETY: non-NULL; the caller passes a writable pointer.
+            unsafe { give_string(name_type_out, name_type, "name_type_out") }?;
+        }
+        // SAFETY: checked non-NULL above.
+        unsafe { give_string(name_out, name, "name_out") }
+    })
+}
+
+/// Stores the acceptor's (service's) name in `*name_out`; free it with
+/// `daemonauth_string_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_gss_ctx_target_name(ctx: *const daemonauth_gss_ctx, name_out: *mut *mut c_char) -> ErrorCode {
+    with_ctx("daemonauth_gss_ctx_target_name", ctx, |ctx| {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { give_string(name_out, ctx.target_name()?, "name_out") }
+    })
+}
+
+/// Stores whether this side initiated the context in `*initiator_out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_gss_ctx_is_initiator(ctx: *const daemonauth_gss_ctx, initiator_out: *mut bool) -> ErrorCode {
+    with_ctx("daemonauth_gss_ctx_is_initiator", ctx, |ctx| {
+        check_out(initiator_out, "initiator_out")?;
+        let initiator = ctx.info()?.locally_initiated;
+        // SAFETY: checked non-NULL; the caller passes a writable pointer.
+        unsafe { initiator_out.write(initiator) };
+        Ok(())
     })
 }
 

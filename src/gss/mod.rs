@@ -17,6 +17,7 @@ use crate::{log_debug, log_info};
 pub use sys::{Cred, Name, NameType, Oid, Usage, oids};
 
 /// GSS-API context flags (the values of `GSS_C_*_FLAG`).
+/// cbindgen:ignore
 pub mod flags {
     pub const DELEG: u32 = 1;
     pub const MUTUAL: u32 = 2;
@@ -43,14 +44,34 @@ pub mod flags {
 }
 
 /// The gss-sample token flag that marks context-establishment tokens.
+/// cbindgen:ignore
 pub const SAMPLE_TOKEN_CONTEXT: u8 = 0x02;
 
 /// The most tokens one side reads while establishing a context; a peer that keeps asking
 /// for more is refused.
 const MAX_ROUNDS: usize = 16;
 
+/// What happens during context establishment, as told to a token observer.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenEvent {
+    /// A context token arrived from the peer (the token is passed).
+    Received = 1,
+    /// A context token is being sent to the peer (the token is passed).
+    Sent = 2,
+    /// A step finished and the peer's next token is awaited (no token).
+    ContinueNeeded = 3,
+    /// A step finished and the context is established on this side (no token).
+    Complete = 4,
+}
+
+/// Sees every context token and step of an establishment, for tracing and for programs that
+/// print them (MIT's samples do in verbose mode). Never handed secrets: context tokens are
+/// public protocol messages.
+pub type TokenObserver = std::sync::Arc<dyn Fn(TokenEvent, &[u8]) + Send + Sync>;
+
 /// How a context is established.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     /// How tokens are delimited on the stream.
     pub framing: Framing,
@@ -66,6 +87,8 @@ pub struct Options {
     pub mech: Option<Oid>,
     /// Flags put on outgoing context tokens (gss-sample framing only).
     pub context_token_flags: u8,
+    /// Told about every context token and step, if set.
+    pub observer: Option<TokenObserver>,
 }
 
 impl Default for Options {
@@ -78,6 +101,7 @@ impl Default for Options {
             required_flags: flags::MUTUAL | flags::REPLAY,
             mech: None,
             context_token_flags: 0,
+            observer: None,
         }
     }
 }
@@ -93,6 +117,25 @@ impl Options {
         self.framing.read(channel, self.max_token_len)
     }
 
+    fn observe(&self, event: TokenEvent, token: &[u8]) {
+        if let Some(observer) = &self.observer {
+            observer(event, token);
+        }
+    }
+
+    fn send_context_token(&self, channel: &Channel, token: &[u8]) -> Result<()> {
+        if token.is_empty() {
+            return Ok(());
+        }
+        log_debug!("gss: sending a context token of {} bytes", token.len());
+        self.observe(TokenEvent::Sent, token);
+        self.framing.write(channel, self.context_token_flags, token)
+    }
+
+    fn observe_step(&self, complete: bool) {
+        self.observe(if complete { TokenEvent::Complete } else { TokenEvent::ContinueNeeded }, &[]);
+    }
+
     fn read_context_token(&self, channel: &Channel) -> Result<Vec<u8>> {
         let token = self.read_token(channel)?;
         if self.framing == Framing::GssSample && token.flags != 0 && token.flags & SAMPLE_TOKEN_CONTEXT == 0 {
@@ -101,6 +144,7 @@ impl Options {
                 format!("expected a context token, got one with flags {:#04x}", token.flags),
             ));
         }
+        self.observe(TokenEvent::Received, &token.body);
         Ok(token.body)
     }
 }
@@ -136,6 +180,17 @@ impl SecurityContext {
         let name = if info.locally_initiated { info.target } else { Some(info.source) };
         let name = name.ok_or_else(|| Error::new(ErrorCode::Gss, "the context has no peer name"))?;
         Ok(name.display()?.0)
+    }
+
+    /// The initiator's name and the OID of its name type.
+    pub fn source_name(&self) -> Result<(String, Option<Oid>)> {
+        self.info()?.source.display()
+    }
+
+    /// The acceptor's name.
+    pub fn target_name(&self) -> Result<String> {
+        let target = self.info()?.target.ok_or_else(|| Error::new(ErrorCode::Gss, "the context has no target name"))?;
+        Ok(target.display()?.0)
     }
 
     /// Protects `message`, encrypting it when `encrypt`; also says whether it was encrypted.
@@ -177,10 +232,8 @@ pub fn initiate(channel: &Channel, options: &Options, cred: Option<&Cred>, targe
     let mut input: Option<Vec<u8>> = None;
     for _ in 0..MAX_ROUNDS {
         let step = context.init_step(cred, target, options.mech.as_ref(), options.flags, input.as_deref())?;
-        if !step.output.is_empty() {
-            log_debug!("gss: sending an initiator token of {} bytes", step.output.len());
-            options.framing.write(channel, options.context_token_flags, &step.output)?;
-        }
+        options.send_context_token(channel, &step.output)?;
+        options.observe_step(step.complete);
         if step.complete {
             return finish(context, options.required_flags);
         }
@@ -191,14 +244,23 @@ pub fn initiate(channel: &Channel, options: &Options, cred: Option<&Cred>, targe
 
 /// Establishes a context as the acceptor, over `channel`.
 pub fn accept(channel: &Channel, options: &Options, cred: Option<&Cred>) -> Result<SecurityContext> {
+    accept_after(channel, options, cred, None)
+}
+
+/// Establishes a context as the acceptor when the application has already read the
+/// initiator's first token (`first`), as a server must that tells protocol versions apart by
+/// their first token.
+pub fn accept_after(channel: &Channel, options: &Options, cred: Option<&Cred>, first: Option<Vec<u8>>) -> Result<SecurityContext> {
     let mut context = sys::Context::new();
+    let mut first = first;
     for _ in 0..MAX_ROUNDS {
-        let input = options.read_context_token(channel)?;
+        let input = match first.take() {
+            Some(token) => token,
+            None => options.read_context_token(channel)?,
+        };
         let step = context.accept_step(cred, &input)?;
-        if !step.output.is_empty() {
-            log_debug!("gss: sending an acceptor token of {} bytes", step.output.len());
-            options.framing.write(channel, options.context_token_flags, &step.output)?;
-        }
+        options.send_context_token(channel, &step.output)?;
+        options.observe_step(step.complete);
         if step.complete {
             let context = finish(context, options.required_flags)?;
             log_info!("gss: accepted {}", context.peer_name().unwrap_or_else(|_| "an unnamed peer".into()));
