@@ -291,7 +291,7 @@ int main(int argc, char **argv) {
         else if (strcmp(opt, "-pass") == 0) cfg.password = NEXT_ARG();
         else if (strcmp(opt, "-iakerb") == 0) cfg.mechanism = "1.3.6.1.5.2.5";
         else if (strcmp(opt, "-spnego") == 0) cfg.spnego = true;
-        else if (strcmp(opt, "-krb5") == 0) cfg.mechanism = "1.3.5.1.5.2";
+        else if (strcmp(opt, "-krb5") == 0) cfg.mechanism = "krb5"; /* MIT sends the RFC 1964 OID too */
         else if (strcmp(opt, "-d") == 0) cfg.gss_flags |= DAEMONAUTH_GSS_FLAG_DELEG;
         else if (strcmp(opt, "-seq") == 0) cfg.gss_flags |= DAEMONAUTH_GSS_FLAG_SEQUENCE;
         else if (strcmp(opt, "-noreplay") == 0) cfg.gss_flags &= ~(uint32_t)DAEMONAUTH_GSS_FLAG_REPLAY;

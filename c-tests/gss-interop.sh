@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Interoperability of the gss-server / gss-client examples with MIT's own (Debian's
+# krb5-gss-samples), in both directions, and their behaviour with broken peers.
+# Runs inside a throwaway realm (scripts/realm exec); everything listens on 127.0.0.1.
+#
+#   gss-interop.sh CASE OUR_SERVER OUR_CLIENT
+set -uo pipefail
+case_name=$1 our_server=$2 our_client=$3
+here=$(cd "$(dirname "$0")" && pwd)
+mit_server=/usr/bin/gss-server mit_client=/usr/bin/gss-client
+work=$(mktemp -d)
+server_pid=
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+fail() { echo "FAIL ($case_name): $*"; echo "--- client output"; cat "$work/client.out" 2>/dev/null
+         echo "--- server output"; cat "$work/server.out" 2>/dev/null; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wait_ready FILE: a server says "starting..." once it listens (MIT's, ours, fake-peer.py);
+# connecting to find out would use up a -once server's only connection.
+wait_ready() { for _ in $(seq 1 200); do grep -q "starting\.\.\." "$1" 2>/dev/null && return 0; sleep 0.05; done; fail "no server started"; }
+
+# start_server PROGRAM [ARGS...]: a server on a fresh port ($port), output in server.out.
+start_server() {
+  port=$(free_port)
+  "$1" -port "$port" "${@:2}" >"$work/server.out" 2>&1 &
+  server_pid=$!
+  wait_ready "$work/server.out"
+}
+stop_server() { sleep 0.3; kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=; }
+# client PROGRAM [ARGS...]: runs a client against $port with a 60 s guard; sets $client_rc.
+client() {
+  local prog=$1; shift
+  timeout 60 "$prog" -port "$port" "$@" >"$work/client.out" 2>&1
+  client_rc=$?
+  [ "$client_rc" -ne 124 ] || fail "the client hung"
+}
+expect_client() { grep -qF -- "$1" "$work/client.out" || fail "client output lacks: $1"; }
+expect_server() { grep -qF -- "$1" "$work/server.out" || fail "server output lacks: $1"; }
+count_client() { [ "$(grep -cF -- "$1" "$work/client.out")" -eq "$2" ] || fail "expected $2 x '$1' from the client"; }
+ok_exchange() {   # the normal outcome of one authenticated exchange of "hello"
+  [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
+  expect_client "Signature verified."
+  expect_server "Accepted connection: \"alice@DAEMONAUTH.TEST\""
+  expect_server "Received message: \"hello\""
+}
+
+# pair SERVER CLIENT [CLIENT OPTIONS...]: one -once server, one client run saying "hello".
+pair() {
+  local server=$1 client_prog=$2; shift 2
+  start_server "$server" -once host
+  client "$client_prog" "$@" localhost host@localhost hello
+  stop_server
+}
+
+case "$case_name" in
+  mit-client-default) pair "$our_server" "$mit_client"; ok_exchange; expect_server "NOOP token" ;;
+  our-client-default) pair "$mit_server" "$our_client"; ok_exchange
+    expect_client "context flag: GSS_C_MUTUAL_FLAG"
+    expect_client '"alice@DAEMONAUTH.TEST" to "host/localhost@DAEMONAUTH.TEST"'
+    expect_client "Name type of source name is { 1 2 840 113554 1 2 2 1 }." ;;
+  mit-client-v1) pair "$our_server" "$mit_client" -v1; ok_exchange ;;
+  our-client-v1)
+    # MIT's own server refuses v1 clients (it wants a NOOP first), MIT's client included:
+    # ours must fail just as cleanly, and succeed against our server.
+    pair "$mit_server" "$our_client" -v1
+    [ "$client_rc" -ne 0 ] || fail "MIT's server accepted a v1 client"
+    expect_server "Expected NOOP token, got 0 token instead"
+    pair "$our_server" "$our_client" -v1; ok_exchange ;;
+  mit-client-na) pair "$our_server" "$mit_client" -na
+    [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
+    expect_client "Response received."; expect_server "Accepted unauthenticated connection."
+    expect_server 'Received message: "hello"' ;;
+  our-client-na) pair "$mit_server" "$our_client" -na
+    [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
+    expect_client "Response received."; expect_server "Accepted unauthenticated connection." ;;
+  mit-client-nw-nx-nm)
+    for opt in -nw -nx -nm; do pair "$our_server" "$mit_client" $opt; [ "$client_rc" -eq 0 ] || fail "$opt failed"
+      expect_server 'Received message: "hello"'; done
+    expect_client "Response received." ;;
+  our-client-nw-nx-nm)
+    for opt in -nw -nx -nm; do pair "$mit_server" "$our_client" $opt; [ "$client_rc" -eq 0 ] || fail "$opt failed"
+      expect_server 'Received message: "hello"'; done
+    expect_client "Response received." ;;
+  counts-both-ways)
+    start_server "$our_server" host
+    client "$mit_client" -ccount 3 -mcount 2 localhost host@localhost hello
+    [ "$client_rc" -eq 0 ] || fail "MIT client, our server: $client_rc"; count_client "Signature verified." 6
+    [ "$(grep -c 'Accepted connection' "$work/server.out")" -eq 3 ] || fail "expected 3 connections"
+    stop_server
+    start_server "$mit_server" host
+    client "$our_client" -ccount 3 -mcount 2 localhost host@localhost hello
+    [ "$client_rc" -eq 0 ] || fail "our client, MIT server: $client_rc"; count_client "Signature verified." 6
+    stop_server ;;
+  export-both-ways)
+    start_server "$our_server" -once -export -verbose host; client "$mit_client" localhost host@localhost hello; stop_server
+    ok_exchange; [ "$(grep -c 'Exported context' "$work/server.out")" -eq 3 ] || fail "expected 3 exports"
+    start_server "$mit_server" -once -export host; client "$our_client" localhost host@localhost hello; stop_server
+    ok_exchange ;;
+  inetd-both-ways)
+    port=$(free_port)
+    python3 "$here/fake-peer.py" inetd "$port" "$our_server" -inetd -logfile "$work/server.out" host 2>"$work/peer.out" &
+    server_pid=$!; wait_ready "$work/peer.out"; client "$mit_client" localhost host@localhost hello; stop_server
+    # With -inetd stdout is the connection, so "Accepted connection" goes nowhere, as in MIT's.
+    [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
+    expect_client "Signature verified."; expect_server 'Received message: "hello"'; expect_server "NOOP token"
+    port=$(free_port)
+    python3 "$here/fake-peer.py" inetd "$port" "$mit_server" -inetd -logfile "$work/server.out" host 2>"$work/peer.out" &
+    server_pid=$!; wait_ready "$work/peer.out"; client "$our_client" localhost host@localhost hello; stop_server
+    [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
+    expect_client "Signature verified."; expect_server 'Received message: "hello"' ;;
+  spnego-both-ways)
+    pair "$our_server" "$mit_client" -spnego; ok_exchange
+    pair "$mit_server" "$our_client" -spnego; ok_exchange ;;
+  our-client-flags)
+    pair "$mit_server" "$our_client" -seq -d; ok_exchange
+    expect_server "context flag: GSS_C_SEQUENCE_FLAG"; expect_client "context flag: GSS_C_DELEG_FLAG"
+    pair "$mit_server" "$our_client" -nomutual -noreplay; ok_exchange
+    grep -q "GSS_C_REPLAY_FLAG" "$work/client.out" && fail "-noreplay still asked for replay detection"
+    pair "$mit_server" "$our_client" -krb5; ok_exchange
+    echo "a file message" >"$work/msg"
+    start_server "$our_server" -once host; client "$our_client" -f localhost host@localhost "$work/msg"; stop_server
+    [ "$client_rc" -eq 0 ] || fail "-f failed"
+    expect_server 'Received message: "a file message' ;;
+  our-client-password)
+    # No ticket cache at all: the client gets its own ticket with -user/-pass.
+    export KRB5CCNAME=FILE:$work/empty-ccache
+    pair "$mit_server" "$our_client" -user "$DAEMONAUTH_TEST_USER" -pass "$DAEMONAUTH_TEST_PASSWORD"; ok_exchange
+    pair "$mit_server" "$our_client" -user "$DAEMONAUTH_TEST_USER" -pass wrong-password
+    [ "$client_rc" -ne 0 ] || fail "a wrong password was accepted"
+    expect_client "GSS-API error acquiring creds"; expect_client "Decrypt integrity check failed" ;;
+  unknown-service)
+    start_server "$mit_server" -once host
+    client "$our_client" localhost nosuch@localhost hello; stop_server
+    [ "$client_rc" -ne 0 ] || fail "authenticated to a service that does not exist"
+    expect_client "GSS-API error initializing context"; expect_client "not found in Kerberos database"
+    port=$(free_port)
+    timeout 20 "$our_server" -port "$port" -once nosuch >"$work/server.out" 2>&1; rc=$?
+    [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "a server without keys started (rc $rc)"
+    expect_server "GSS-API error acquiring credentials" ;;
+  no-ticket)
+    export KRB5CCNAME=FILE:$work/no-such-ccache
+    pair "$mit_server" "$our_client"; [ "$client_rc" -ne 0 ] || fail "authenticated without a ticket"
+    expect_client "GSS-API error initializing context"; expect_client "No Kerberos credentials available" ;;
+  wrong-keytab)
+    printf 'addent -password -p host/localhost@%s -k 2 -e aes256-cts-hmac-sha1-96\nnot-the-key\nwkt %s\nquit\n' \
+      "$DAEMONAUTH_TEST_REALM" "$work/wrong.kt" | ktutil >/dev/null 2>&1
+    [ -s "$work/wrong.kt" ] || fail "could not make a wrong keytab"
+    start_server "$our_server" -once -keytab "$work/wrong.kt" host
+    client "$mit_client" localhost host@localhost hello; stop_server
+    [ "$client_rc" -ne 0 ] || fail "a server with the wrong key authenticated"
+    expect_server "GSS-API error accepting context"; expect_server "cannot decrypt ticket" ;;
+  broken-clients)
+    # Our server against clients that stop mid-token, announce 4 GiB, send garbage or close:
+    # each a clear error, no hang, and the server still serves the next client.
+    start_server "$our_server" host
+    for mode in midtoken huge garbage close; do timeout 30 python3 "$here/fake-peer.py" connect "$port" "$mode" || fail "$mode peer"; done
+    client "$mit_client" localhost host@localhost hello; ok_exchange
+    stop_server
+    expect_server "4294967295-byte token"; expect_server "closed the connection"
+    expect_server "gss_accept_sec_context failed" ;;
+  silent-client)
+    start_server "$our_server" -once host
+    timeout 60 python3 "$here/fake-peer.py" connect "$port" silent &
+    peer=$!
+    for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$server_pid" 2>/dev/null && fail "the server still waits for a silent client after 30 s"
+    kill "$peer" 2>/dev/null; server_pid=
+    expect_server "did not respond within 10000 ms" ;;
+  broken-servers)
+    # Our client against servers that close, go silent, announce 4 GiB or stop mid-token.
+    for mode in close huge midtoken silent; do
+      port=$(free_port)
+      python3 "$here/fake-peer.py" serve "$port" "$mode" 2>"$work/peer.out" & peer=$!
+      wait_ready "$work/peer.out"
+      started=$SECONDS
+      timeout 60 "$our_client" -port "$port" localhost host@localhost hello >"$work/client.out" 2>&1; client_rc=$?
+      kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null
+      [ "$client_rc" -ne 0 ] && [ "$client_rc" -ne 124 ] || fail "$mode server: client rc $client_rc"
+      expect_client "GSS-API error"
+      [ $((SECONDS - started)) -le 15 ] || fail "$mode server: the client took $((SECONDS - started)) s"
+    done ;;
+  *) echo "unknown case $case_name"; exit 2 ;;
+esac
+echo "ok ($case_name)"
