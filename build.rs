@@ -7,7 +7,10 @@
 use std::path::{Path, PathBuf};
 
 /// Each public header: its name under include/daemonauth/ and the Rust files it is made from.
-const HEADERS: &[(&str, &[&str])] = &[("core", &["src/error.rs", "src/log.rs", "src/ffi/core.rs"])];
+const HEADERS: &[(&str, &[&str])] = &[
+    ("core", &["src/error.rs", "src/log.rs", "src/ffi/core.rs"]),
+    ("responder", &["src/responder/ffi.rs"]),
+];
 
 /// Types declared in core.h that other headers use but must not declare again.
 const CORE_TYPES: &[&str] = &["ErrorCode", "LogLevel", "LogCallback"];

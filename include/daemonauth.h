@@ -5,5 +5,6 @@
 #define DAEMONAUTH_H
 
 #include "daemonauth/core.h"
+#include "daemonauth/responder.h"
 
 #endif /* DAEMONAUTH_H */

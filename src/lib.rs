@@ -8,5 +8,6 @@
 pub mod error;
 pub mod ffi;
 pub mod log;
+pub mod responder;
 
 pub use error::{Error, ErrorCode, Result};

@@ -8,7 +8,7 @@ mod last_error;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 
-pub(crate) use guard::{guard, guard_or, guard_result};
+pub(crate) use guard::{guard, guard_or, guard_result, guard_value};
 pub(crate) use last_error::with_last_error;
 
 use std::ffi::{CStr, c_char};
@@ -60,6 +60,16 @@ pub(crate) unsafe fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Re
     }
     // SAFETY: non-NULL, length within isize::MAX, readable per the caller's contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows the object behind a handle argument (an opaque pointer the library handed out).
+///
+/// # Safety
+/// `ptr` is NULL or points to a live `T` that is not mutated elsewhere during `'a`.
+pub(crate) unsafe fn arg_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T> {
+    // SAFETY: forwarded contract; `as_ref` checks for NULL.
+    unsafe { ptr.as_ref() }
+        .ok_or_else(|| Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL")))
 }
 
 /// Writes `value` through an out-pointer argument.
