@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use super::{Answers, PASSWORD, Question, Responder, USERNAME, json};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::guard_or;
+use crate::log_debug;
 
 /// Obtains a ticket-granting ticket for `principal` into the credential cache named `ccache`
 /// (`None`: the default cache), asking `responder` for whatever krb5 needs.
@@ -148,13 +149,11 @@ impl Bridge<'_> {
             let name = name.to_string_lossy();
             questions.push(Question::new(&name, challenge, self.prompt_for(&name)).optional());
         }
+        let names = questions.iter().map(|q| q.name.as_str()).collect::<Vec<_>>().join(", ");
+        log_debug!("krb5 asks through its responder for {}: {names}", self.principal);
         let answers = self.responder.ask(&questions)?;
         if answers.is_empty() {
-            let names: Vec<&str> = questions.iter().map(|q| q.name.as_str()).collect();
-            return Err(Error::new(
-                ErrorCode::Unanswered,
-                format!("no responder answered krb5's questions ({})", names.join(", ")),
-            ));
+            return Err(Error::new(ErrorCode::Unanswered, format!("no responder answered krb5's questions ({names})")));
         }
         for (name, value) in answers.iter() {
             let c_name = CString::new(name).expect("question names come from C strings");
@@ -186,6 +185,7 @@ impl Bridge<'_> {
         }
         // SAFETY: as above.
         let text = unsafe { opt_c_str(first.prompt) }.unwrap_or_else(|| self.prompt_for(PASSWORD));
+        log_debug!("krb5 prompts for the password of {}; asking the responder", self.principal);
         let answers = self.responder.ask(&[Question::new(PASSWORD, "", text)])?;
         let password = answers.get(PASSWORD).expect("ask() returns every required answer").as_bytes();
         for prompt in prompts {
@@ -206,8 +206,8 @@ impl Bridge<'_> {
 /// krb5's responder callback.
 unsafe extern "C" fn respond(
     _context: *mut sys::Context,
-    rctx: *mut sys::ResponderContext,
     data: *mut c_void,
+    rctx: *mut sys::ResponderContext,
 ) -> sys::krb5_error_code {
     // SAFETY: `data` is the Bridge that get_init_creds registered, alive and not otherwise
     // used while krb5 runs the callback on the same thread.

@@ -102,9 +102,10 @@ pub type PrompterFn = unsafe extern "C" fn(
     prompts: *mut Prompt,
 ) -> krb5_error_code;
 
-/// `krb5_responder_fn`.
+/// `krb5_responder_fn`. Note the argument order of the shipped header: `data` comes before
+/// `rctx` (the project page's draft had them the other way round).
 pub type ResponderFn =
-    unsafe extern "C" fn(context: *mut Context, rctx: *mut ResponderContext, data: *mut c_void) -> krb5_error_code;
+    unsafe extern "C" fn(context: *mut Context, data: *mut c_void, rctx: *mut ResponderContext) -> krb5_error_code;
 
 #[link(name = "krb5")]
 unsafe extern "C" {
