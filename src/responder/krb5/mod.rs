@@ -398,3 +398,83 @@ fn c_arg(text: &str, name: &str) -> Result<CString> {
     CString::new(text)
         .map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("the {name} name contains a NUL")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Runs `test` with a bridge whose responder answers `password` with `password` and
+    /// records the questions it saw.
+    fn with_bridge(password: &'static str, test: impl FnOnce(&Bridge<'_>)) -> Vec<Question> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let responder = Responder::new(move |questions: &[Question], answers: &mut Answers| {
+            log.lock().unwrap().extend_from_slice(questions);
+            answers.set(PASSWORD, Zeroizing::new(password.to_owned()));
+            Ok(())
+        });
+        let context = Context::new().expect("a krb5 context");
+        test(&Bridge { context: &context, responder: &responder, principal: "alice@TEST", failure: None });
+        let seen = seen.lock().unwrap().clone();
+        seen
+    }
+
+    fn prompt(text: &CStr, hidden: bool, reply: *mut sys::Data) -> sys::Prompt {
+        sys::Prompt { prompt: text.as_ptr().cast_mut(), hidden: c_int::from(hidden), reply }
+    }
+
+    #[test]
+    fn password_prompts_are_answered_with_the_password_question() {
+        let mut buffer = [0u8; 16];
+        let mut reply = sys::Data { magic: 0, length: 16, data: buffer.as_mut_ptr().cast() };
+        let seen = with_bridge("pw", |bridge| {
+            let mut prompts = [prompt(c"Password for alice@TEST", true, &raw mut reply)];
+            bridge.answer_prompts(&mut prompts, &[sys::PROMPT_TYPE_PASSWORD]).unwrap();
+        });
+        assert_eq!(reply.length, 2);
+        assert_eq!(&buffer[..2], b"pw");
+        assert_eq!(seen, vec![Question::new(PASSWORD, "", "Password for alice@TEST")]);
+    }
+
+    #[test]
+    fn an_untyped_hidden_prompt_counts_as_a_password() {
+        let mut buffer = [0u8; 4];
+        let mut reply = sys::Data { magic: 0, length: 4, data: buffer.as_mut_ptr().cast() };
+        with_bridge("pw", |bridge| {
+            bridge.answer_prompts(&mut [prompt(c"PIN", true, &raw mut reply)], &[]).unwrap();
+        });
+        assert_eq!(&buffer[..2], b"pw");
+    }
+
+    #[test]
+    fn a_password_longer_than_krb5_accepts_is_refused() {
+        let mut buffer = [0u8; 2];
+        let mut reply = sys::Data { magic: 0, length: 2, data: buffer.as_mut_ptr().cast() };
+        with_bridge("longer", |bridge| {
+            let err = bridge.answer_prompts(&mut [prompt(c"Password", true, &raw mut reply)], &[]).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::TooLarge);
+        });
+        assert_eq!(buffer, [0, 0]);
+    }
+
+    #[test]
+    fn other_prompts_are_refused_by_their_text() {
+        let mut reply = sys::Data { magic: 0, length: 0, data: ptr::null_mut() };
+        let seen = with_bridge("pw", |bridge| {
+            let mut prompts = [prompt(c"Enter new password", true, &raw mut reply)];
+            let err = bridge.answer_prompts(&mut prompts, &[2]).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Unsupported);
+            assert!(err.message().contains("\"Enter new password\""), "{err}");
+            let visible = bridge.answer_prompts(&mut [prompt(c"Name", false, &raw mut reply)], &[]);
+            assert_eq!(visible.unwrap_err().code(), ErrorCode::Unsupported);
+        });
+        assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn secret_c_strings_refuse_nul() {
+        assert_eq!(secret_c_string("a\0b", PASSWORD).unwrap_err().code(), ErrorCode::InvalidArgument);
+        assert_eq!(secret_c_string("ab", PASSWORD).unwrap().as_slice(), b"ab\0");
+    }
+}
