@@ -32,17 +32,17 @@ impl Respond for Terminal {
             .map_err(|err| Error::new(ErrorCode::NoTerminal, format!("cannot open /dev/tty: {err}")))?;
         for question in questions {
             let prompt = if question.prompt.is_empty() { &question.name } else { &question.prompt };
+            // Echo goes off before the prompt appears, so that nothing typed after it is lost
+            // to the flush or shown.
+            let echo_off = if question.is_secret() { Some(EchoOff::new(&tty)?) } else { None };
             write!(&tty, "{prompt}: ").map_err(|err| Error::io("writing to /dev/tty", &err))?;
-            let line = if question.is_secret() {
-                let echo_off = EchoOff::new(&tty)?;
-                let line = read_line(&tty);
+            let line = read_line(&tty);
+            if let Some(echo_off) = echo_off {
                 drop(echo_off);
                 // The user's Enter was not echoed.
                 (&tty).write_all(b"\n").map_err(|err| Error::io("writing to /dev/tty", &err))?;
-                line?
-            } else {
-                read_line(&tty)?
-            };
+            }
+            let line = line?;
             let answer = if question.name == OTP { otp_answer(&line) } else { line };
             answers.set(&question.name, answer);
         }
@@ -112,8 +112,8 @@ impl<'a> EchoOff<'a> {
 impl Drop for EchoOff<'_> {
     fn drop(&mut self) {
         // SAFETY: the borrowed File keeps the descriptor open; `saved` holds the settings
-        // tcgetattr returned.
-        unsafe { libc::tcsetattr(self.tty.as_raw_fd(), libc::TCSAFLUSH, &self.saved) };
+        // tcgetattr returned. TCSANOW keeps whatever was typed ahead for the next question.
+        unsafe { libc::tcsetattr(self.tty.as_raw_fd(), libc::TCSANOW, &self.saved) };
     }
 }
 
