@@ -6,6 +6,28 @@
 //! Question names are a string contract shared with C callers (see `docs/responder.md`):
 //! [`USERNAME`], [`PASSWORD`], [`OTP`], [`PKINIT`] (krb5's formats) and [`PASSPHRASE`].
 //! Challenges are printable UTF-8, JSON where structured (see [`json::object`]).
+//!
+//! A flow asks everything one step needs in one call:
+//!
+//! ```
+//! use daemonauth::responder::{Answers, Question, Responder, PASSWORD, USERNAME, json};
+//! use zeroize::Zeroizing;
+//!
+//! // A responder made from a closure; C callers use a callback, a file or the terminal.
+//! let responder = Responder::new(|questions: &[Question], answers: &mut Answers| {
+//!     assert_eq!(questions.len(), 2);
+//!     answers.set(USERNAME, Zeroizing::new("alice".to_owned()));
+//!     answers.set(PASSWORD, Zeroizing::new("s3cret".to_owned()));
+//!     Ok(())
+//! });
+//! let challenge = json::object(&[("service", "cvs"), ("host", "cvs.example.org"), ("repository", "/cvs")]);
+//! let answers = responder.ask(&[
+//!     Question::new(USERNAME, &*challenge, "CVS user on cvs.example.org"),
+//!     Question::new(PASSWORD, challenge, "CVS password for cvs.example.org:/cvs"),
+//! ])?;
+//! assert_eq!(answers.get(USERNAME), Some("alice"));
+//! # Ok::<(), daemonauth::Error>(())
+//! ```
 
 pub(crate) mod ffi;
 mod file;
