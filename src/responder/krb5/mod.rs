@@ -416,8 +416,7 @@ mod tests {
         });
         let context = Context::new().expect("a krb5 context");
         test(&Bridge { context: &context, responder: &responder, principal: "alice@TEST", failure: None });
-        let seen = seen.lock().unwrap().clone();
-        seen
+        seen.lock().unwrap().clone()
     }
 
     fn prompt(text: &CStr, hidden: bool, reply: *mut sys::Data) -> sys::Prompt {
