@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 const HEADERS: &[(&str, &[&str], &[&str])] = &[
     ("core", &["src/error.rs", "src/log.rs", "src/ffi/core.rs", "src/ffi/buffer.rs"], &[]),
     ("gss", &["src/framing.rs", "src/gss/mod.rs"], &["Framing", "GssNameType", "GssUsage"]),
+    ("responder", &["src/responder/ffi.rs"], &[]),
 ];
 
 /// Types declared in core.h that other headers use but must not declare again.

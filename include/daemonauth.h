@@ -6,5 +6,6 @@
 
 #include "daemonauth/core.h"
 #include "daemonauth/gss.h"
+#include "daemonauth/responder.h"
 
 #endif /* DAEMONAUTH_H */

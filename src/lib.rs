@@ -11,5 +11,6 @@ pub mod framing;
 pub mod gss;
 pub mod io;
 pub mod log;
+pub mod responder;
 
 pub use error::{Error, ErrorCode, Result};

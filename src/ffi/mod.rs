@@ -10,7 +10,7 @@ mod last_error;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 
-pub(crate) use guard::{guard, guard_or, guard_result};
+pub(crate) use guard::{guard, guard_or, guard_result, guard_value};
 pub(crate) use handle::{check_out, free_handle, give_handle, handle_mut, handle_ref};
 pub(crate) use last_error::with_last_error;
 

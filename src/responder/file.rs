@@ -1,0 +1,180 @@
+//! The non-interactive responder: answers from a file or an inherited descriptor, for daemons
+//! and scripts.
+//!
+//! Format: one answer per line, `name=value`. The name is trimmed of surrounding blanks; the
+//! value is everything after the first `=` up to the end of the line, verbatim (a trailing
+//! `\r` is dropped). Blank lines and lines whose first non-blank character is `#` are ignored.
+//! A later line for the same name replaces an earlier one. For krb5's `otp` and `pkinit`
+//! questions the value is krb5's JSON answer.
+//!
+//! A regular file must belong to the user the process runs as and give no access to group or
+//! others (like `.netrc`); otherwise the read fails with [`ErrorCode::InsecureFile`].
+
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use super::{Answers, Question, Respond};
+use crate::error::{Error, ErrorCode, Result};
+
+/// The largest answer file read.
+const MAX_FILE: usize = 64 * 1024;
+
+/// Where the answers come from.
+pub(super) enum AnswerFile {
+    /// A file read again at every step.
+    Path(PathBuf),
+    /// Answers read once, when the responder was made.
+    Loaded(Answers),
+}
+
+impl Respond for AnswerFile {
+    fn respond(&self, questions: &[Question], answers: &mut Answers) -> Result<()> {
+        let reread;
+        let known = match self {
+            AnswerFile::Loaded(known) => known,
+            AnswerFile::Path(path) => {
+                let what = path.display().to_string();
+                let file = File::open(path).map_err(|err| Error::io(format!("opening {what}"), &err))?;
+                reread = load(file, &what)?;
+                &reread
+            }
+        };
+        for question in questions {
+            if let Some(value) = known.get(&question.name) {
+                answers.set(&question.name, Zeroizing::new(value.to_owned()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks `file` like `.netrc` and reads its answers; `what` names it in errors.
+pub(super) fn load(file: File, what: &str) -> Result<Answers> {
+    let metadata = file.metadata().map_err(|err| Error::io(format!("examining {what}"), &err))?;
+    check_permissions(&metadata, what)?;
+    // Room for the whole file up front, so that reading never leaves a partial copy behind.
+    let mut text = Zeroizing::new(String::with_capacity(MAX_FILE + 1));
+    file.take(MAX_FILE as u64 + 1).read_to_string(&mut text).map_err(|err| match err.kind() {
+        std::io::ErrorKind::InvalidData => {
+            Error::new(ErrorCode::Config, format!("{what} is not valid UTF-8"))
+        }
+        _ => Error::io(format!("reading {what}"), &err),
+    })?;
+    if text.len() > MAX_FILE {
+        return Err(Error::new(ErrorCode::TooLarge, format!("{what} is larger than {MAX_FILE} bytes")));
+    }
+    parse(&text).map_err(|err| err.context(what))
+}
+
+/// Refuses a regular file that is not the user's own or that group or others may use.
+/// Pipes and sockets have nothing on disk to protect and pass.
+fn check_permissions(metadata: &Metadata, what: &str) -> Result<()> {
+    if !metadata.is_file() {
+        return Ok(());
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if metadata.uid() != euid {
+        return Err(Error::new(
+            ErrorCode::InsecureFile,
+            format!("{what} belongs to uid {}, not to uid {euid} who reads it", metadata.uid()),
+        ));
+    }
+    let mode = metadata.mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        return Err(Error::new(
+            ErrorCode::InsecureFile,
+            format!("{what} has mode {mode:04o}: group and others must have no access (chmod 600)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses the answer format. Errors name the line, never its contents.
+fn parse(text: &str) -> Result<Answers> {
+    let mut answers = Answers::default();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let malformed = |why: &str| Error::new(ErrorCode::Config, format!("line {}: {why}", index + 1));
+        let (name, value) = line.split_once('=').ok_or_else(|| malformed("expected name=value"))?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(malformed("the name before `=` is empty"));
+        }
+        answers.set(name, Zeroizing::new(value.to_owned()));
+    }
+    Ok(answers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::responder::{PASSWORD, Responder, USERNAME};
+
+    #[test]
+    fn the_format_keeps_values_verbatim() {
+        let answers = parse("# for tests\n\n  username = alice\r\npassword= a b=c \n  # done\n").unwrap();
+        assert_eq!(answers.get(USERNAME), Some(" alice"));
+        assert_eq!(answers.get(PASSWORD), Some(" a b=c "));
+        assert_eq!(answers.iter().count(), 2);
+    }
+
+    #[test]
+    fn a_later_line_wins() {
+        assert_eq!(parse("password=a\npassword=b\n").unwrap().get(PASSWORD), Some("b"));
+    }
+
+    #[test]
+    fn malformed_lines_are_named_but_not_shown() {
+        let err = parse("password=ok\nhunter2\n").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Config);
+        assert!(err.message().contains("line 2") && !err.message().contains("hunter2"), "{err}");
+        assert_eq!(parse("=x\n").unwrap_err().code(), ErrorCode::Config);
+    }
+
+    fn answer_file(name: &str, mode: u32) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("daemonauth-{}-{name}", std::process::id()));
+        let mut file = File::create(&path).unwrap();
+        file.write_all(b"password=s3cret\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_private_file_answers_only_what_is_asked() {
+        let path = answer_file("private", 0o600);
+        let questions = [Question::new(PASSWORD, "", "Password"), Question::new(USERNAME, "", "User").optional()];
+        let answers = Responder::file(&path).ask(&questions).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(answers.get(PASSWORD), Some("s3cret"));
+        assert!(!answers.contains(USERNAME));
+    }
+
+    #[test]
+    fn a_file_others_can_read_is_refused() {
+        for (name, mode) in [("world", 0o604), ("group", 0o620)] {
+            let path = answer_file(name, mode);
+            let err = Responder::file(&path).ask(&[Question::new(PASSWORD, "", "")]).unwrap_err();
+            std::fs::remove_file(&path).unwrap();
+            assert_eq!(err.code(), ErrorCode::InsecureFile, "{err}");
+            assert!(err.message().contains(&format!("{mode:04o}")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error() {
+        let err = Responder::file("/nonexistent/answers").ask(&[Question::new(PASSWORD, "", "")]).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Io);
+    }
+}
