@@ -128,7 +128,20 @@ case "$case_name" in
     pair "$mit_server" "$our_client" -user "$DAEMONAUTH_TEST_USER" -pass "$DAEMONAUTH_TEST_PASSWORD"; ok_exchange
     pair "$mit_server" "$our_client" -user "$DAEMONAUTH_TEST_USER" -pass wrong-password
     [ "$client_rc" -ne 0 ] || fail "a wrong password was accepted"
-    expect_client "GSS-API error acquiring creds"; expect_client "Decrypt integrity check failed" ;;
+    expect_client "GSS-API error acquiring creds"; expect_client "Decrypt integrity check failed"
+    # -user without -pass and no ticket: the password comes from the responder's answer file,
+    # which must be private.
+    printf 'password=%s\n' "$DAEMONAUTH_TEST_PASSWORD" >"$work/answers"; chmod 644 "$work/answers"
+    DAEMONAUTH_ANSWER_FILE=$work/answers pair "$mit_server" "$our_client" -user "$DAEMONAUTH_TEST_USER"
+    [ "$client_rc" -ne 0 ] || fail "a world-readable answer file was used"
+    expect_client "group and others must have no access"
+    chmod 600 "$work/answers"
+    DAEMONAUTH_ANSWER_FILE=$work/answers pair "$mit_server" "$our_client" -user "$DAEMONAUTH_TEST_USER"; ok_exchange
+    # Without any answer (no file, no terminal under ctest) the flow ends with a clear error.
+    start_server "$mit_server" -once host
+    setsid -w "$our_client" -port "$port" -user "$DAEMONAUTH_TEST_USER" localhost host@localhost hi </dev/null >"$work/client.out" 2>&1 \
+      && fail "authenticated with no password from anywhere"
+    stop_server; expect_client "GSS-API error acquiring creds"; expect_client "cannot open /dev/tty" ;;
   unknown-service)
     start_server "$mit_server" -once host
     client "$our_client" localhost nosuch@localhost hello; stop_server

@@ -7,7 +7,11 @@
  *
  * It establishes a context with service (host-based, e.g. host@server) on host:port, sends
  * msg (or, with -f, the contents of the file msg) mcount times, wrapped and encrypted unless
- * told otherwise, and verifies the server's MIC over it; all of that ccount times. */
+ * told otherwise, and verifies the server's MIC over it; all of that ccount times.
+ *
+ * With -user but no -pass and no ticket for that user in the cache, the password is asked
+ * through the library's responder: from the answer file named by $DAEMONAUTH_ANSWER_FILE if
+ * set (see docs/responder.md), else on the terminal. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <netdb.h>
@@ -85,26 +89,48 @@ static char *read_file(const char *path, size_t *len) {
     return data;
 }
 
+/* The answer file from $DAEMONAUTH_ANSWER_FILE (if set), then the terminal. */
+static daemonauth_responder *make_responder(void) {
+    const char *path = getenv("DAEMONAUTH_ANSWER_FILE");
+    daemonauth_responder *members[2] = {NULL, NULL}, *chain = NULL;
+    size_t count = 0;
+
+    if (path != NULL && daemonauth_responder_new_file(path, &members[count]) == DAEMONAUTH_RESULT_OK)
+        count++;
+    if (daemonauth_responder_new_terminal(&members[count]) == DAEMONAUTH_RESULT_OK)
+        count++;
+    if (daemonauth_responder_new_chain((const daemonauth_responder *const *)members, count, &chain) !=
+        DAEMONAUTH_RESULT_OK)
+        chain = NULL;
+    while (count > 0)
+        daemonauth_responder_free(members[--count]);
+    return chain;
+}
+
 /* Acquires the -user/-pass credentials, if any were asked for. */
 static int client_credentials(const struct client_config *cfg, const char *mech,
                               daemonauth_gss_cred **cred) {
     daemonauth_gss_name *user = NULL;
+    daemonauth_responder *responder = NULL;
     daemonauth_result result;
 
     *cred = NULL;
     if (cfg->username == NULL && cfg->password == NULL)
         return 0;
-    if (cfg->username != NULL &&
-        daemonauth_gss_name_import(cfg->username, DAEMONAUTH_GSS_NAME_TYPE_USER_NAME, &user) !=
-            DAEMONAUTH_RESULT_OK) {
-        sample_display_error(stdout, "parsing client name");
-        return -1;
-    }
-    if (cfg->password != NULL)
+    if (cfg->password != NULL) {
+        if (cfg->username != NULL &&
+            daemonauth_gss_name_import(cfg->username, DAEMONAUTH_GSS_NAME_TYPE_USER_NAME, &user) !=
+                DAEMONAUTH_RESULT_OK) {
+            sample_display_error(stdout, "parsing client name");
+            return -1;
+        }
         result = daemonauth_gss_cred_acquire_with_password(user, cfg->password, mech, cred);
-    else
-        result = daemonauth_gss_cred_acquire(user, DAEMONAUTH_GSS_USAGE_INITIATE, mech, NULL, NULL, cred);
-    daemonauth_gss_name_free(user);
+        daemonauth_gss_name_free(user);
+    } else {
+        responder = make_responder();
+        result = daemonauth_gss_cred_acquire_initiator(cfg->username, mech, responder, cred);
+        daemonauth_responder_free(responder);
+    }
     if (result != DAEMONAUTH_RESULT_OK) {
         sample_display_error(stdout, "acquiring creds");
         return -1;

@@ -5,7 +5,7 @@
 #define DAEMONAUTH_H
 
 #include "daemonauth/core.h"
-#include "daemonauth/gss.h"
 #include "daemonauth/responder.h"
+#include "daemonauth/gss.h"
 
 #endif /* DAEMONAUTH_H */

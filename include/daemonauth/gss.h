@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "daemonauth/core.h"
+#include "daemonauth/responder.h"
 
 /**
  * GSS_C_DELEG_FLAG: delegate the initiator's credentials to the acceptor.
@@ -229,6 +230,14 @@ daemonauth_result daemonauth_gss_cred_acquire(const daemonauth_gss_name *name, i
  * Acquires initiator credentials for `name` by getting a Kerberos ticket with `password`.
  */
 daemonauth_result daemonauth_gss_cred_acquire_with_password(const daemonauth_gss_name *name, const char *password, const char *mech, daemonauth_gss_cred **cred_out);
+
+/**
+ * Acquires initiator credentials for `user` (NULL: the default principal): the tickets
+ * already in the credential cache if there are any; otherwise, when `responder` is not
+ * NULL, a ticket obtained with a `password` question (and a `username` question when `user`
+ * is NULL) asked from it, in one step. `mech` is NULL (default), "krb5", "spnego" or an OID.
+ */
+daemonauth_result daemonauth_gss_cred_acquire_initiator(const char *user, const char *mech, const daemonauth_responder *responder, daemonauth_gss_cred **cred_out);
 
 /**
  * Frees credentials. NULL is a no-op.

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
 use crate::ffi::{arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut, handle_ref};
 use crate::framing::Framing;
+use crate::responder::ffi::ResponderHandle;
 use crate::gss::{self, Cred, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
 
 /// GSS_C_DELEG_FLAG: delegate the initiator's credentials to the acceptor.
@@ -203,6 +204,28 @@ pub extern "C" fn daemonauth_gss_cred_acquire_with_password(
         let (name, password, mech) =
             unsafe { (handle_ref(name, "name")?, arg_str(password, "password")?, arg_opt_str(mech, "mech")?) };
         let cred = Cred::acquire_with_password(&name.0, password.as_bytes(), gss::mech_from_text(mech)?.as_ref())?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give_handle(cred_out, daemonauth_gss_cred(cred), "cred_out") }
+    })
+}
+
+/// Acquires initiator credentials for `user` (NULL: the default principal): the tickets
+/// already in the credential cache if there are any; otherwise, when `responder` is not
+/// NULL, a ticket obtained with a `password` question (and a `username` question when `user`
+/// is NULL) asked from it, in one step. `mech` is NULL (default), "krb5", "spnego" or an OID.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_gss_cred_acquire_initiator(
+    user: *const c_char,
+    mech: *const c_char,
+    responder: *const ResponderHandle,
+    cred_out: *mut *mut daemonauth_gss_cred,
+) -> ErrorCode {
+    guard_result("daemonauth_gss_cred_acquire_initiator", || {
+        check_out(cred_out, "cred_out")?;
+        // SAFETY: NULL or NUL-terminated strings; NULL or a live responder from this library.
+        let (user, mech, responder) =
+            unsafe { (arg_opt_str(user, "user")?, arg_opt_str(mech, "mech")?, responder.as_ref().map(|r| &r.responder)) };
+        let cred = gss::acquire_initiator(user, gss::mech_from_text(mech)?.as_ref(), responder)?;
         // SAFETY: checked non-NULL above.
         unsafe { give_handle(cred_out, daemonauth_gss_cred(cred), "cred_out") }
     })

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::error::{Error, ErrorCode, Result};
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing, Token};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
+use crate::responder::{PASSWORD, Question, Responder, USERNAME, json};
 use crate::{log_debug, log_info};
 pub use sys::{Cred, Name, NameType, Oid, Usage, oids};
 
@@ -289,6 +290,28 @@ fn finish(context: sys::Context, required: u32) -> Result<SecurityContext> {
 
 fn too_many_rounds() -> Error {
     Error::new(ErrorCode::Protocol, format!("context establishment did not finish within {MAX_ROUNDS} tokens"))
+}
+
+/// Initiator credentials for `user` (None: the default principal): the tickets already in
+/// the credential cache if there are any; otherwise, when a responder is given, a ticket
+/// obtained with a password asked from it (and the user name too when `user` is None).
+pub fn acquire_initiator(user: Option<&str>, mech: Option<&Oid>, responder: Option<&Responder>) -> Result<Cred> {
+    let name = user.map(|user| Name::import(user, NameType::UserName)).transpose()?;
+    let existing = Cred::acquire(name.as_ref(), Usage::Initiate, mech, &[]);
+    let (Err(no_ticket), Some(responder)) = (&existing, responder) else {
+        return existing;
+    };
+    log_debug!("gss: no usable ticket ({no_ticket}); asking the responder for a password");
+    let challenge = json::object(&[("service", "gss"), ("user", user.unwrap_or(""))]);
+    let mut questions = Vec::new();
+    if user.is_none() {
+        questions.push(Question::new(USERNAME, &*challenge, "Kerberos user name"));
+    }
+    questions.push(Question::new(PASSWORD, challenge, format!("Kerberos password for {}", user.unwrap_or("the user"))));
+    let answers = responder.ask(&questions)?;
+    let user = user.or(answers.get(USERNAME)).expect("ask() returns every required answer");
+    let password = answers.get(PASSWORD).expect("ask() returns every required answer");
+    Cred::acquire_with_password(&Name::import(user, NameType::UserName)?, password.as_bytes(), mech)
 }
 
 /// Resolves a mechanism given by name (`krb5`, `spnego`) or OID; None or "" is the default.

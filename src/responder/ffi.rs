@@ -15,13 +15,13 @@ use zeroize::Zeroizing;
 
 use super::{Answers, Question, Respond, Responder};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ffi::{arg_opt_str, arg_str, give_handle, guard, guard_result, guard_value, handle_ref};
+use crate::ffi::{arg_opt_str, arg_str, free_handle, give_handle, guard, guard_result, guard_value, handle_ref};
 
 /// A responder: answers the questions of authentication flows. Made by one of the
 /// `daemonauth_responder_new_*` functions, released with daemonauth_responder_free().
 /// It may be used by several threads at once.
 pub struct ResponderHandle {
-    responder: Responder,
+    pub(crate) responder: Responder,
 }
 
 /// The questions of one step, handed to a daemonauth_responder_callback. Valid only during
@@ -232,12 +232,8 @@ pub extern "C" fn daemonauth_responder_new_chain(
 /// Chains that hold it keep working.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_responder_free(responder: *mut ResponderHandle) {
-    guard("daemonauth_responder_free", || {
-        if !responder.is_null() {
-            // SAFETY: the caller passes a responder from a constructor, freed only once.
-            drop(unsafe { Box::from_raw(responder) });
-        }
-    })
+    // SAFETY: the caller passes NULL or a responder from a constructor, freed only once.
+    guard("daemonauth_responder_free", || unsafe { free_handle(responder) })
 }
 
 /// Obtains a Kerberos ticket-granting ticket for `principal` into the credential cache
