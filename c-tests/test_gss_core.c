@@ -60,6 +60,18 @@ static int serve(int fd, int framing) {
     return 0;
 }
 
+/* Establishes a context with host@localhost over fd as the initiator. */
+static daemonauth_gss_ctx *initiate_to_host(const daemonauth_gss_options *options, int fd) {
+    daemonauth_gss_name *target = NULL;
+    daemonauth_gss_ctx *ctx = NULL;
+    CHECK_RESULT(daemonauth_gss_name_import("host@localhost",
+                                            DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &target),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_initiate(options, NULL, target, fd, fd, &ctx), DAEMONAUTH_RESULT_OK);
+    daemonauth_gss_name_free(target);
+    return ctx;
+}
+
 static void check_child(pid_t pid) {
     int status = 0;
     CHECK(waitpid(pid, &status, 0) == pid);
@@ -70,7 +82,6 @@ static void round_trip(int framing) {
     int fds[2];
     pid_t pid;
     daemonauth_gss_options *options = options_for(framing);
-    daemonauth_gss_name *target = NULL;
     daemonauth_gss_ctx *ctx = NULL;
     daemonauth_buffer *wrapped = NULL, *mic = NULL;
     char *peer = NULL, *mech = NULL;
@@ -85,11 +96,7 @@ static void round_trip(int framing) {
         _exit(serve(fds[1], framing));
     }
     close(fds[1]);
-    CHECK_RESULT(daemonauth_gss_name_import("host@localhost",
-                                            DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &target),
-                 DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_gss_initiate(options, NULL, target, fds[0], fds[0], &ctx),
-                 DAEMONAUTH_RESULT_OK);
+    ctx = initiate_to_host(options, fds[0]);
     CHECK_RESULT(daemonauth_gss_ctx_peer_name(ctx, &peer), DAEMONAUTH_RESULT_OK);
     CHECK(strcmp(peer, "host/localhost@DAEMONAUTH.TEST") == 0);
     CHECK_RESULT(daemonauth_gss_ctx_flags(ctx, &flags), DAEMONAUTH_RESULT_OK);
@@ -120,7 +127,6 @@ static void round_trip(int framing) {
     daemonauth_buffer_free(wrapped);
     daemonauth_buffer_free(mic);
     daemonauth_gss_ctx_free(ctx);
-    daemonauth_gss_name_free(target);
     daemonauth_gss_options_free(options);
     close(fds[0]);
 }
@@ -131,7 +137,6 @@ static void protection_and_export(void) {
     int fds[2];
     pid_t pid, user;
     daemonauth_gss_options *options = options_for(DAEMONAUTH_FRAMING_U32_BE);
-    daemonauth_gss_name *target = NULL;
     daemonauth_gss_ctx *ctx = NULL, *imported = NULL;
     daemonauth_buffer *wrapped = NULL, *exported = NULL;
     bool encrypted = true;
@@ -177,11 +182,7 @@ static void protection_and_export(void) {
         _exit(0);
     }
     close(fds[1]);
-    CHECK_RESULT(daemonauth_gss_name_import("host@localhost",
-                                            DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &target),
-                 DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_gss_initiate(options, NULL, target, fds[0], fds[0], &ctx),
-                 DAEMONAUTH_RESULT_OK);
+    ctx = initiate_to_host(options, fds[0]);
 
     /* Integrity only: confidentiality not applied, and tampering is detected. */
     CHECK_RESULT(daemonauth_gss_wrap(ctx, (const uint8_t *)"in-kid!", 7, false, &wrapped, &encrypted),
@@ -199,7 +200,6 @@ static void protection_and_export(void) {
     puts("gss protection and export across fork: ok");
     daemonauth_buffer_free(wrapped);
     daemonauth_gss_ctx_free(ctx);
-    daemonauth_gss_name_free(target);
     daemonauth_gss_options_free(options);
     close(fds[0]);
 }

@@ -50,6 +50,17 @@ pub(crate) fn check_out<T>(out: *mut T, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Stores a plain value through an out-pointer (checked non-NULL first).
+///
+/// # Safety
+/// `out` is NULL or valid for writing one `T`.
+pub(crate) unsafe fn give_value<T>(out: *mut T, value: T, name: &str) -> Result<()> {
+    check_out(out, name)?;
+    // SAFETY: non-NULL and writable per the contract; `write` does not read the old value.
+    unsafe { out.write(value) };
+    Ok(())
+}
+
 /// Stores a new handle for `value` through `out` (checked with [`check_out`]; if NULL, the
 /// value is dropped and an error returned).
 ///
@@ -57,7 +68,6 @@ pub(crate) fn check_out<T>(out: *mut T, name: &str) -> Result<()> {
 /// `out` is NULL or valid for writing one pointer.
 pub(crate) unsafe fn give_handle<T>(out: *mut *mut T, value: T, name: &str) -> Result<()> {
     check_out(out, name)?;
-    // SAFETY: non-NULL and writable per the contract.
-    unsafe { out.write(into_handle(value)) };
-    Ok(())
+    // SAFETY: forwarded contract.
+    unsafe { give_value(out, into_handle(value), name) }
 }

@@ -11,7 +11,7 @@ mod last_error;
 mod test_hooks;
 
 pub(crate) use guard::{guard, guard_or, guard_result, guard_value};
-pub(crate) use handle::{check_out, free_handle, give_handle, handle_mut, handle_ref};
+pub(crate) use handle::{check_out, free_handle, give_handle, give_value, handle_mut, handle_ref};
 pub(crate) use last_error::with_last_error;
 
 use std::ffi::{CStr, c_char};

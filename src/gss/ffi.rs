@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
-use crate::ffi::{arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut, handle_ref};
+use crate::ffi::{arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, give_value, guard, guard_result, handle_mut, handle_ref};
 use crate::framing::Framing;
+use crate::io::Channel;
 use crate::responder::ffi::ResponderHandle;
 use crate::gss::{self, Cred, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
 
@@ -402,16 +403,10 @@ pub extern "C" fn daemonauth_gss_initiate(
     write_fd: c_int,
     ctx_out: *mut *mut daemonauth_gss_ctx,
 ) -> ErrorCode {
-    guard_result("daemonauth_gss_initiate", || {
-        check_out(ctx_out, "ctx_out")?;
-        let default = Options::default();
-        let options = options_or_default(options, &default);
-        // SAFETY: NULL or live objects from this library.
-        let (cred, target) = unsafe { (cred.as_ref().map(|c| &c.0), handle_ref(target, "target")?) };
-        let channel = options.channel(read_fd, write_fd)?;
-        let context = gss::initiate(&channel, options, cred, &target.0)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give_handle(ctx_out, daemonauth_gss_ctx(context), "ctx_out") }
+    establish("daemonauth_gss_initiate", options, cred, read_fd, write_fd, ctx_out, |channel, options, cred| {
+        // SAFETY: NULL or a live name from this library.
+        let target = unsafe { handle_ref(target, "target") }?;
+        gss::initiate(channel, options, cred, &target.0)
     })
 }
 
@@ -425,17 +420,7 @@ pub extern "C" fn daemonauth_gss_accept(
     write_fd: c_int,
     ctx_out: *mut *mut daemonauth_gss_ctx,
 ) -> ErrorCode {
-    guard_result("daemonauth_gss_accept", || {
-        check_out(ctx_out, "ctx_out")?;
-        let default = Options::default();
-        let options = options_or_default(options, &default);
-        // SAFETY: NULL or live credentials from this library.
-        let cred = unsafe { cred.as_ref().map(|c| &c.0) };
-        let channel = options.channel(read_fd, write_fd)?;
-        let context = gss::accept(&channel, options, cred)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give_handle(ctx_out, daemonauth_gss_ctx(context), "ctx_out") }
-    })
+    establish("daemonauth_gss_accept", options, cred, read_fd, write_fd, ctx_out, gss::accept)
 }
 
 /// Like `daemonauth_gss_accept`, for a server that has already read the initiator's first
@@ -451,14 +436,31 @@ pub extern "C" fn daemonauth_gss_accept_after(
     write_fd: c_int,
     ctx_out: *mut *mut daemonauth_gss_ctx,
 ) -> ErrorCode {
-    guard_result("daemonauth_gss_accept_after", || {
+    establish("daemonauth_gss_accept_after", options, cred, read_fd, write_fd, ctx_out, |channel, options, cred| {
+        // SAFETY: NULL (with len 0) or `len` readable bytes.
+        let first = unsafe { arg_bytes(first_token, len, "first_token") }?;
+        gss::accept_after(channel, options, cred, Some(first.to_vec()))
+    })
+}
+
+/// Runs one context establishment for the export named `export`: checks `ctx_out` before
+/// any work, applies the options (or the defaults), and hands the context to C.
+fn establish(
+    export: &str,
+    options: *const daemonauth_gss_options,
+    cred: *const daemonauth_gss_cred,
+    read_fd: c_int,
+    write_fd: c_int,
+    ctx_out: *mut *mut daemonauth_gss_ctx,
+    run: impl FnOnce(&Channel, &Options, Option<&Cred>) -> Result<SecurityContext>,
+) -> ErrorCode {
+    guard_result(export, || {
         check_out(ctx_out, "ctx_out")?;
         let default = Options::default();
         let options = options_or_default(options, &default);
-        // SAFETY: NULL or live credentials; NULL (with len 0) or `len` readable bytes.
-        let (cred, first) = unsafe { (cred.as_ref().map(|c| &c.0), arg_bytes(first_token, len, "first_token")?) };
-        let channel = options.channel(read_fd, write_fd)?;
-        let context = gss::accept_after(&channel, options, cred, Some(first.to_vec()))?;
+        // SAFETY: NULL or live credentials from this library.
+        let cred = unsafe { cred.as_ref() }.map(|c| &c.0);
+        let context = run(&options.channel(read_fd, write_fd)?, options, cred)?;
         // SAFETY: checked non-NULL above.
         unsafe { give_handle(ctx_out, daemonauth_gss_ctx(context), "ctx_out") }
     })
@@ -525,11 +527,8 @@ pub extern "C" fn daemonauth_gss_ctx_target_name(ctx: *const daemonauth_gss_ctx,
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_gss_ctx_is_initiator(ctx: *const daemonauth_gss_ctx, initiator_out: *mut bool) -> ErrorCode {
     with_ctx("daemonauth_gss_ctx_is_initiator", ctx, |ctx| {
-        check_out(initiator_out, "initiator_out")?;
-        let initiator = ctx.info()?.locally_initiated;
-        // SAFETY: checked non-NULL; the caller passes a writable pointer.
-        unsafe { initiator_out.write(initiator) };
-        Ok(())
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { give_value(initiator_out, ctx.info()?.locally_initiated, "initiator_out") }
     })
 }
 
@@ -549,11 +548,8 @@ pub extern "C" fn daemonauth_gss_ctx_local_user(ctx: *const daemonauth_gss_ctx, 
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_gss_ctx_flags(ctx: *const daemonauth_gss_ctx, flags_out: *mut u32) -> ErrorCode {
     with_ctx("daemonauth_gss_ctx_flags", ctx, |ctx| {
-        check_out(flags_out, "flags_out")?;
-        let flags = ctx.info()?.flags;
-        // SAFETY: checked non-NULL; the caller passes a writable pointer.
-        unsafe { flags_out.write(flags) };
-        Ok(())
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { give_value(flags_out, ctx.info()?.flags, "flags_out") }
     })
 }
 
@@ -572,11 +568,8 @@ pub extern "C" fn daemonauth_gss_ctx_mech(ctx: *const daemonauth_gss_ctx, oid_ou
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_gss_ctx_lifetime(ctx: *const daemonauth_gss_ctx, seconds_out: *mut u32) -> ErrorCode {
     with_ctx("daemonauth_gss_ctx_lifetime", ctx, |ctx| {
-        check_out(seconds_out, "seconds_out")?;
-        let seconds = ctx.info()?.lifetime_secs;
-        // SAFETY: checked non-NULL; the caller passes a writable pointer.
-        unsafe { seconds_out.write(seconds) };
-        Ok(())
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { give_value(seconds_out, ctx.info()?.lifetime_secs, "seconds_out") }
     })
 }
 
