@@ -18,11 +18,14 @@ fail() { echo "FAIL ($case_name): $*"; echo "--- client output"; cat "$work/clie
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_ready FILE: a server says "starting..." once it listens (MIT's, ours, fake-peer.py);
 # connecting to find out would use up a -once server's only connection.
+# Callers remove FILE before starting the server: a backgrounded redirection may truncate it
+# only after wait_ready has already read the previous server's line.
 wait_ready() { for _ in $(seq 1 200); do grep -q "starting\.\.\." "$1" 2>/dev/null && return 0; sleep 0.05; done; fail "no server started"; }
 
 # start_server PROGRAM [ARGS...]: a server on a fresh port ($port), output in server.out.
 start_server() {
   port=$(free_port)
+  rm -f "$work/server.out"
   "$1" -port "$port" "${@:2}" >"$work/server.out" 2>&1 &
   server_pid=$!
   wait_ready "$work/server.out"
@@ -99,12 +102,14 @@ case "$case_name" in
     ok_exchange ;;
   inetd-both-ways)
     port=$(free_port)
+    rm -f "$work/peer.out"
     python3 "$here/fake-peer.py" inetd "$port" "$our_server" -inetd -logfile "$work/server.out" host 2>"$work/peer.out" &
     server_pid=$!; wait_ready "$work/peer.out"; client "$mit_client" localhost host@localhost hello; stop_server
     # With -inetd stdout is the connection, so "Accepted connection" goes nowhere, as in MIT's.
     [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
     expect_client "Signature verified."; expect_server 'Received message: "hello"'; expect_server "NOOP token"
     port=$(free_port)
+    rm -f "$work/peer.out"
     python3 "$here/fake-peer.py" inetd "$port" "$mit_server" -inetd -logfile "$work/server.out" host 2>"$work/peer.out" &
     server_pid=$!; wait_ready "$work/peer.out"; client "$our_client" localhost host@localhost hello; stop_server
     [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
@@ -184,6 +189,7 @@ case "$case_name" in
     # Our client against servers that close, go silent, announce 4 GiB or stop mid-token.
     for mode in close huge midtoken silent; do
       port=$(free_port)
+      rm -f "$work/peer.out"
       python3 "$here/fake-peer.py" serve "$port" "$mode" 2>"$work/peer.out" & peer=$!
       wait_ready "$work/peer.out"
       started=$SECONDS
