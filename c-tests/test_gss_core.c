@@ -227,6 +227,64 @@ static daemonauth_result accept_from(const void *bytes, size_t len, int close_af
     return result;
 }
 
+/* Names in their printable and canonical forms; credentials from an explicit keytab and
+ * credential cache (the cred store); a context over a pair of pipes, one per direction. */
+static void names_credentials_and_pipes(void) {
+    int to_server[2], to_client[2];
+    char ccache[512], *text = NULL;
+    pid_t pid;
+    daemonauth_gss_name *service = NULL, *canonical = NULL;
+    daemonauth_gss_cred *initiator = NULL;
+    daemonauth_gss_ctx *ctx = NULL;
+    daemonauth_gss_options *options = options_for(DAEMONAUTH_FRAMING_U32_BE);
+    const char *dir = getenv("DAEMONAUTH_TEST_DIR");
+    const char *keytab = getenv("DAEMONAUTH_TEST_KEYTAB");
+
+    CHECK(dir != NULL && keytab != NULL);
+    CHECK_RESULT(daemonauth_gss_name_import("host@localhost",
+                                            DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &service),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_name_display(service, &text), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(text, "host@localhost") == 0);
+    daemonauth_string_free(text);
+    CHECK_RESULT(daemonauth_gss_name_canonicalize(service, "krb5", &canonical), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_name_display(canonical, &text), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(text, "host/localhost@DAEMONAUTH.TEST") == 0);
+    daemonauth_string_free(text);
+
+    /* The process defaults point nowhere useful: only the explicit store can work. */
+    snprintf(ccache, sizeof ccache, "FILE:%s/ccache", dir);
+    setenv("KRB5CCNAME", "FILE:/nonexistent/ccache", 1);
+    setenv("KRB5_KTNAME", "FILE:/nonexistent/keytab", 1);
+    CHECK_RESULT(daemonauth_gss_cred_acquire(NULL, DAEMONAUTH_GSS_USAGE_INITIATE, NULL, NULL, ccache, &initiator),
+                 DAEMONAUTH_RESULT_OK);
+
+    CHECK(pipe(to_server) == 0 && pipe(to_client) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        daemonauth_gss_cred *acceptor = NULL;
+        daemonauth_gss_ctx *server = NULL;
+        char *client = NULL;
+        CHECK_RESULT(daemonauth_gss_cred_acquire(service, DAEMONAUTH_GSS_USAGE_ACCEPT, NULL, keytab, NULL, &acceptor),
+                     DAEMONAUTH_RESULT_OK);
+        CHECK_RESULT(daemonauth_gss_accept(options, acceptor, to_server[0], to_client[1], &server),
+                     DAEMONAUTH_RESULT_OK);
+        CHECK_RESULT(daemonauth_gss_ctx_peer_name(server, &client), DAEMONAUTH_RESULT_OK);
+        CHECK(strcmp(client, "alice@DAEMONAUTH.TEST") == 0);
+        _exit(0);
+    }
+    CHECK_RESULT(daemonauth_gss_initiate(options, initiator, service, to_client[0], to_server[1], &ctx),
+                 DAEMONAUTH_RESULT_OK);
+    check_child(pid);
+    puts("gss names, credential store and pipe pair: ok");
+    daemonauth_gss_ctx_free(ctx);
+    daemonauth_gss_cred_free(initiator);
+    daemonauth_gss_name_free(canonical);
+    daemonauth_gss_name_free(service);
+    daemonauth_gss_options_free(options);
+}
+
 static void refusals(void) {
     daemonauth_gss_name *name = NULL;
     daemonauth_gss_cred *cred = NULL;
@@ -273,5 +331,6 @@ int main(void) {
         round_trip(framing);
     protection_and_export();
     refusals();
+    names_credentials_and_pipes();
     return 0;
 }
