@@ -386,7 +386,7 @@ pub extern "C" fn daemonauth_gss_options_set_token_observer(
     })
 }
 
-fn options_or_default<'a>(options: *const daemonauth_gss_options, default: &'a Options) -> &'a Options {
+fn options_or_default(options: *const daemonauth_gss_options, default: &Options) -> &Options {
     // SAFETY: NULL or live options from this library, per every caller's contract.
     unsafe { options.as_ref() }.map_or(default, |options| &options.0)
 }
