@@ -208,6 +208,27 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_peer_cannot_stretch_the_deadline() {
+        // The deadline covers the whole token: one byte every 100 ms never finishes a
+        // 10-byte token within 500 ms, although no single wait is long.
+        let (a, b) = UnixStream::pair().unwrap();
+        let writer = std::thread::spawn(move || {
+            for byte in b"\x00\x00\x00\x06abcdef" {
+                if channel(&a).write_all(&[*byte], channel(&a).deadline()).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let started = std::time::Instant::now();
+        let err = Framing::U32Be.read(&channel(&b), 100).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Timeout);
+        assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
+        drop(b);
+        writer.join().unwrap();
+    }
+
+    #[test]
     fn truncated_tokens_are_reported() {
         assert_eq!(read_bytes(Framing::U16Be, b"\x00\x05ab", 100).unwrap_err().code(), ErrorCode::PeerClosed);
         assert_eq!(read_bytes(Framing::U32Be, b"\x00\x00", 100).unwrap_err().code(), ErrorCode::PeerClosed);
