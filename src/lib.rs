@@ -5,12 +5,14 @@
 //! The protocol modules are safe Rust working on file descriptors a daemon hands over; the
 //! C world sees them only through the thin layer in [`ffi`].
 
+pub mod distcc;
 pub mod error;
 pub mod ffi;
 pub mod framing;
 pub mod gss;
 pub mod io;
 pub mod log;
+pub mod net;
 pub mod responder;
 
 pub use error::{Error, ErrorCode, Result};
