@@ -55,23 +55,7 @@ int opt_blacklist_enabled = 0;
 int opt_whitelist_enabled = 0;
 const char *arg_list_file = NULL;
 
-/* distcc 3.4's struct dcc_hostdef (src/distcc.h, built with GSS-API). */
-struct dcc_hostdef {
-    int mode;
-    char *user;
-    char *hostname;
-    int port;
-    char *ssh_command;
-    int is_up;
-    int n_slots;
-    char *hostdef_string;
-    int protover;
-    int compr;
-    int cpp_where;
-    int authenticate;
-    char *auth_name;
-    struct dcc_hostdef *next;
-};
+#include "distcc_hostdef.h"
 
 #define EXPECT(cond)                                                                       \
     do {                                                                                   \
@@ -119,7 +103,7 @@ static int exchange(int *server_code) {
     }
     close(sv[1]);
     memset(&host, 0, sizeof host);
-    host.mode = 1;
+    host.mode = DCC_MODE_TCP;
     host.authenticate = 1;
     host.auth_name = "localhost";
     code = dcc_gssapi_perform_requested_security(&host, sv[0], sv[0]);

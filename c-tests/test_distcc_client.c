@@ -21,23 +21,7 @@
 
 #include "check.h"
 
-/* distcc 3.4's struct dcc_hostdef (src/distcc.h, built with GSS-API): the layout is the ABI. */
-struct dcc_hostdef {
-    enum { DCC_MODE_TCP = 1, DCC_MODE_SSH, DCC_MODE_LOCAL } mode;
-    char *user;
-    char *hostname;
-    int port;
-    char *ssh_command;
-    int is_up;
-    int n_slots;
-    char *hostdef_string;
-    int protover;   /* enum dcc_protover */
-    int compr;      /* enum dcc_compress */
-    int cpp_where;  /* enum dcc_cpp_where */
-    int authenticate;
-    char *auth_name;
-    struct dcc_hostdef *next;
-};
+#include "distcc_hostdef.h"
 
 static int write_all(int fd, const void *data, size_t len) {
     const char *p = data;
