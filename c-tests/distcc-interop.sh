@@ -40,7 +40,7 @@ start_inetd() {
   "$inetd" -listen "$port" "$@" -- distccd --inetd --allow 127.0.0.1 --log-stderr --log-level info \
     >>"$work/server.out" 2>&1 &
   pids+=($!)
-  wait_for "$work/server.out" "starting\.\.\."
+  wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
 }
 # real_client HOST_OPTIONS: Debian's distcc compiles x.c on 127.0.0.1:$port; sets $client_rc.
 real_client() {
@@ -105,7 +105,7 @@ case "$case_name" in
     grep -q "not found in Kerberos database" "$work/client.out" || fail "no reason given" ;;
   broken-servers)
     for pair in distcc-garbage:109 distcc-huge:109 distcc-midtoken:107 silent:118 close:107; do
-      port=$(free_port)
+      port=$(free_port); rm -f "$work/peer.out"   # the background job truncates it only later
       python3 "$here/fake-peer.py" serve "$port" "${pair%%:*}" 2>"$work/peer.out" & pids+=($!)
       wait_for "$work/peer.out" "starting\.\.\."
       our_client localhost "${pair##*:}" || fail "${pair%%:*} server"

@@ -9,8 +9,8 @@
  * authenticates the client exactly as `distccd --auth` would (handshake, TLEN tokens, `y`/`n`)
  * and then execs COMMAND, typically `distccd --inetd ...`, which serves the compile on the
  * same connection. With -listen it listens on 127.0.0.1:PORT and does that for each
- * connection in a child process (-once: for one connection only); it prints "starting..." to
- * stderr once it listens.
+ * connection in a child process (-once: for one connection only); it prints "starting..." and
+ * the address to stderr once it listens.
  *
  * The server principal is -principal, else $DISTCCD_PRINCIPAL (as distccd). The lists are
  * distccd's --blacklist/--whitelist; -realm-entries lets an entry with `@` match the whole
@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     signal(SIGCHLD, once ? SIG_DFL : SIG_IGN); /* children reap themselves unless -once */
-    fprintf(stderr, "starting...\n");
+    fprintf(stderr, "starting... listening on 127.0.0.1:%d\n", port);
     for (;;) {
         int conn = accept(listener, NULL, NULL);
         if (conn < 0) {

@@ -15,7 +15,9 @@
 //! auth files used them, and data symbols with such generic names would clash.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
+use std::ffi::OsStr;
 use std::os::fd::RawFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
@@ -115,9 +117,10 @@ fn host_list_options() -> Option<(bool, bool, Option<PathBuf>)> {
     // SAFETY: distccd defines both as `int` and `arg_list_file` as `const char *`, which is
     // NULL or a NUL-terminated string (a command-line argument).
     unsafe {
-        let file = (file as *const *const c_char).as_ref().and_then(|path| path.as_ref()).map(|path| {
-            PathBuf::from(std::ffi::OsStr::from_encoded_bytes_unchecked(CStr::from_ptr(path).to_bytes()))
-        });
+        let file = (file as *const *const c_char)
+            .as_ref()
+            .and_then(|path| path.as_ref())
+            .map(|path| PathBuf::from(OsStr::from_bytes(CStr::from_ptr(path).to_bytes())));
         Some((*(black as *const c_int) != 0, *(white as *const c_int) != 0, file))
     }
 }
@@ -191,12 +194,12 @@ pub extern "C" fn dcc_gssapi_free_list() {
 /// `daemonauth_distcc_set_list`) but was not loaded admits nobody.
 fn list_in_force() -> Option<List> {
     let loaded = LIST.lock().clone();
-    let enabled = match host_list_options() {
-        Some((black, white, _)) => black || white,
-        None => FALLBACK_LIST.lock().is_some(),
+    let (enabled, distccd) = match host_list_options() {
+        Some((black, white, _)) => (black || white, true),
+        None => (FALLBACK_LIST.lock().is_some(), false),
     };
     match loaded {
-        Some(list) if enabled || host_list_options().is_none() => Some(list),
+        Some(list) if enabled || !distccd => Some(list),
         None if enabled => {
             log_warn!("distcc: a list is enabled but none was loaded: nobody is admitted");
             Some(List::parse("", ListMode::Whitelist, false))
@@ -212,8 +215,8 @@ fn list_in_force() -> Option<List> {
 /// distccd; it was told `n`).
 #[unsafe(no_mangle)]
 pub extern "C" fn dcc_gssapi_check_client(to_net_fd: c_int, from_net_fd: c_int) -> c_int {
-    clear_context(&distccd_ctx_handle);
     let code = run("dcc_gssapi_check_client", || {
+        clear_context(&distccd_ctx_handle);
         let list = list_in_force();
         let creds = CREDS.lock();
         let accepted = server::check_client(from_net_fd, to_net_fd, creds.as_ref(), list.as_ref(), &Timeouts::from_env())?;
@@ -234,8 +237,8 @@ pub extern "C" fn dcc_gssapi_check_client(to_net_fd: c_int, from_net_fd: c_int) 
 /// is NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dcc_gssapi_perform_requested_security(host: *const DccHostdef, to_net_fd: c_int, from_net_fd: c_int) -> c_int {
-    clear_context(&distcc_ctx_handle);
     run("dcc_gssapi_perform_requested_security", || {
+        clear_context(&distcc_ctx_handle);
         // SAFETY: NULL or a valid hostdef per the contract.
         let host = unsafe { host.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `host` is NULL"))?;
         if host.authenticate == 0 {

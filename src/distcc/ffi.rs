@@ -42,9 +42,9 @@ fn parse_list(mode: c_int, flags: u32) -> Result<Option<(ListMode, bool)>> {
     }
     let realms = flags & DAEMONAUTH_DISTCC_LIST_REALM_ENTRIES != 0;
     match mode {
-        0 => Ok(None),
-        1 => Ok(Some((ListMode::Blacklist, realms))),
-        2 => Ok(Some((ListMode::Whitelist, realms))),
+        m if m == DistccListMode::None as c_int => Ok(None),
+        m if m == DistccListMode::Blacklist as c_int => Ok(Some((ListMode::Blacklist, realms))),
+        m if m == DistccListMode::Whitelist as c_int => Ok(Some((ListMode::Whitelist, realms))),
         _ => Err(Error::new(ErrorCode::InvalidArgument, format!("{mode} is not a list mode"))),
     }
 }
@@ -109,8 +109,11 @@ pub extern "C" fn daemonauth_distcc_server_check_client(
             (true, _) => Ok(()),
             // SAFETY: non-NULL and writable per the documented contract.
             (false, Some(name)) => unsafe { give_string(principal_out, name, "principal_out") },
-            // SAFETY: as above.
-            (false, None) => Ok(unsafe { principal_out.write(std::ptr::null_mut()) }),
+            (false, None) => {
+                // SAFETY: as above.
+                unsafe { principal_out.write(std::ptr::null_mut()) };
+                Ok(())
+            }
         }
     })
 }

@@ -55,7 +55,7 @@ impl List {
     }
 
     /// Whether the list names `principal` (see the module documentation for how).
-    pub fn names(&self, principal: &str) -> bool {
+    pub fn contains(&self, principal: &str) -> bool {
         let short = principal.split('@').next().unwrap_or(principal);
         self.names.contains(short) || (self.realm_entries && principal.contains('@') && self.names.contains(principal))
     }
@@ -64,8 +64,8 @@ impl List {
     pub fn allows(&self, principal: Option<&str>) -> bool {
         let Some(principal) = principal else { return false };
         match self.mode {
-            ListMode::Blacklist => !self.names(principal),
-            ListMode::Whitelist => self.names(principal),
+            ListMode::Blacklist => !self.contains(principal),
+            ListMode::Whitelist => self.contains(principal),
         }
     }
 }
