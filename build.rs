@@ -31,6 +31,12 @@ const HEADERS: &[Header] = &[
         enums: &["Framing", "GssNameType", "GssUsage"],
         includes: &["core", "responder"],
     },
+    Header {
+        name: "distcc",
+        sources: &["src/distcc/mod.rs"],
+        enums: &["DistccExit", "DistccListMode"],
+        includes: &["core"],
+    },
 ];
 
 /// Types declared in one header and used by others, which must not declare them again.
@@ -86,6 +92,10 @@ fn generate(root: &Path, header: &Header) -> String {
     let mut builder = cbindgen::Builder::new().with_config(config);
     for source in header.sources {
         println!("cargo:rerun-if-changed={source}");
+        // cbindgen follows a module's `pub mod` items into the files of its directory.
+        if let Some(dir) = source.strip_suffix("/mod.rs") {
+            println!("cargo:rerun-if-changed={dir}");
+        }
         builder = builder.with_src(root.join(source));
     }
     let bindings = builder.generate().unwrap_or_else(|err| panic!("cbindgen failed for {name}.h: {err}"));

@@ -7,7 +7,9 @@
 
 MODEs: silent (send nothing, wait 30 s), close (close at once), huge (announce a 4 GiB
 gss-sample token), midtoken (start a context token and close half-way), garbage (bytes that
-are no token at all).
+are no token at all); for distcc's protocol, after its `*` handshake: distcc-garbage (no
+TLEN), distcc-huge (TLEN announcing 0xffffffff bytes), distcc-midtoken (a 100-byte token cut
+off after 10).
 """
 import socket
 import subprocess
@@ -23,6 +25,9 @@ MODES = {
     "midtoken": b"\x11\x00\x00\x00\x00" + b"\x02\x00\x00\x00\x64" + b"\x60" * 10,
     # A NOOP|CONTEXT_NEXT token, then a CONTEXT token that is no GSS token at all.
     "garbage": b"\x11\x00\x00\x00\x00" + b"\x02\x00\x00\x00\x08notatokn",
+    "distcc-garbage": b"*GARBAGE00001",
+    "distcc-huge": b"*TLENffffffff",
+    "distcc-midtoken": b"*TLEN00000064" + b"\x60" * 10,
 }
 
 

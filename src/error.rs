@@ -51,12 +51,14 @@ pub enum ErrorCode {
     Krb5 = 18,
     /// The requested feature, method or mechanism is not supported.
     Unsupported = 19,
+    /// Memory for a peer's message could not be allocated.
+    OutOfMemory = 20,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
     /// cbindgen:ignore
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Ok,
         ErrorCode::NullArgument,
         ErrorCode::InvalidArgument,
@@ -77,6 +79,7 @@ impl ErrorCode {
         ErrorCode::NoTerminal,
         ErrorCode::Krb5,
         ErrorCode::Unsupported,
+        ErrorCode::OutOfMemory,
     ];
 
     /// The code with this number, if there is one.
@@ -112,6 +115,7 @@ impl ErrorCode {
             ErrorCode::NoTerminal => c"no terminal to ask on",
             ErrorCode::Krb5 => c"Kerberos failure",
             ErrorCode::Unsupported => c"not supported",
+            ErrorCode::OutOfMemory => c"out of memory",
         }
     }
 }

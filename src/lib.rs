@@ -9,12 +9,14 @@
 // its contract in its documentation, which is what callers from C read.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod distcc;
 pub mod error;
 pub mod ffi;
 pub mod framing;
 pub mod gss;
 pub mod io;
 pub mod log;
+pub mod net;
 pub mod responder;
 
 pub use error::{Error, ErrorCode, Result};

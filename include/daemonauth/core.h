@@ -123,6 +123,10 @@ typedef enum {
      * The requested feature, method or mechanism is not supported.
      */
     DAEMONAUTH_RESULT_UNSUPPORTED = 19,
+    /**
+     * Memory for a peer's message could not be allocated.
+     */
+    DAEMONAUTH_RESULT_OUT_OF_MEMORY = 20,
 } daemonauth_result;
 
 /**

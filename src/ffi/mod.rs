@@ -12,7 +12,7 @@ mod test_hooks;
 
 pub(crate) use guard::{guard, guard_or, guard_result, guard_value};
 pub(crate) use handle::{check_out, free_handle, give_handle, give_value, handle_mut, handle_ref};
-pub(crate) use last_error::with_last_error;
+pub(crate) use last_error::{record_error, with_last_error};
 
 use std::ffi::{CStr, c_char};
 

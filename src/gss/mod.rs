@@ -214,6 +214,11 @@ impl SecurityContext {
         self.live()?.verify_mic(message, mic)
     }
 
+    /// Gives up the raw GSS-API handle to a C caller who keeps it (and deletes it).
+    pub fn into_raw(self) -> libgssapi_sys::gss_ctx_id_t {
+        self.context.into_raw()
+    }
+
     /// Serialises the context for another process (for example a forked child); this
     /// context can no longer be used afterwards.
     pub fn export(&mut self) -> Result<zeroize::Zeroizing<Vec<u8>>> {

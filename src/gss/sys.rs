@@ -130,7 +130,9 @@ pub fn status_text(major: u32, minor: u32) -> String {
     parts.join("; ")
 }
 
-fn display_status(code: u32, kind: c_int) -> Vec<String> {
+/// The lines `gss_display_status` gives for `code`, read as `kind` (`GSS_C_GSS_CODE` = 1 or
+/// `GSS_C_MECH_CODE` = 2); a code it cannot describe reads "status 0x...".
+pub fn display_status(code: u32, kind: c_int) -> Vec<String> {
     let mut lines = Vec::new();
     let mut message_context: gss::OM_uint32 = 0;
     loop {
@@ -200,6 +202,38 @@ impl Drop for Buffer {
         // SAFETY: the buffer is empty or was allocated by the GSS library.
         unsafe { gss::gss_release_buffer(&mut minor, &mut self.0) };
     }
+}
+
+/// Releases a buffer a C caller holds (as `gss_release_buffer` does) and empties it; NULL is a
+/// no-op.
+///
+/// # Safety
+/// `buffer` is NULL or points to a writable descriptor that is empty or whose `value` was
+/// allocated with `malloc` or by the GSS library.
+pub unsafe fn release_raw_buffer(buffer: *mut gss::gss_buffer_desc) -> Result<()> {
+    if buffer.is_null() {
+        return Ok(());
+    }
+    let mut minor = 0;
+    // SAFETY: non-NULL and valid per the contract; the library frees `value` and empties it.
+    let major = unsafe { gss::gss_release_buffer(&mut minor, buffer) };
+    check(major, minor, "gss_release_buffer")
+}
+
+/// Releases a name a C caller holds (as `gss_release_name` does) and sets it to
+/// GSS_C_NO_NAME; NULL is a no-op.
+///
+/// # Safety
+/// `name` is NULL or points to a writable `gss_name_t` that is GSS_C_NO_NAME or a live name the
+/// caller gives up.
+pub unsafe fn release_raw_name(name: *mut gss::gss_name_t) -> Result<()> {
+    if name.is_null() {
+        return Ok(());
+    }
+    let mut minor = 0;
+    // SAFETY: non-NULL and valid per the contract.
+    let major = unsafe { gss::gss_release_name(&mut minor, name) };
+    check(major, minor, "gss_release_name")
 }
 
 /// A descriptor that lends `data` to a GSS call; the call only reads it.
@@ -553,6 +587,21 @@ impl Context {
         let major = unsafe { gss::gss_import_sec_context(&mut minor, &mut input_buf, &mut raw) };
         check(major, minor, "gss_import_sec_context")?;
         Ok(Context(raw))
+    }
+
+    /// Gives up ownership of the raw handle (GSS_C_NO_CONTEXT if there is none), for a C
+    /// caller that keeps it in a `gss_ctx_id_t` (distcc's global context handles).
+    pub fn into_raw(self) -> gss::gss_ctx_id_t {
+        std::mem::ManuallyDrop::new(self).0
+    }
+
+    /// Takes ownership of a raw handle; the context is deleted when the result is dropped.
+    ///
+    /// # Safety
+    /// `raw` is GSS_C_NO_CONTEXT or a live context handle that nothing else will use or delete
+    /// afterwards.
+    pub unsafe fn from_raw(raw: gss::gss_ctx_id_t) -> Context {
+        Context(raw)
     }
 
     /// Whether there is a context (not yet started or exported contexts have none).

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# distcc's authentication against Debian's real distcc 3.4 (built with GSS-API): the real
+# client through the distcc-auth-inetd example, our client (test_distcc_client, the drop-in
+# ABI) against the real distccd --auth, denials and broken peers, each with distcc's exit
+# code and within a bounded time. Runs inside a throwaway realm (scripts/realm exec);
+# everything listens on 127.0.0.1.
+#
+#   distcc-interop.sh CASE DISTCC_AUTH_INETD TEST_DISTCC_CLIENT
+set -uo pipefail
+case_name=$1 inetd=$2 our_client=$3
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+chmod 755 "$work"   # distccd drops root to user distccd: it must read the lists
+pids=()
+cleanup() { local pid; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+fail() { echo "FAIL ($case_name): $*"; echo "--- client output"; cat "$work/client.out" 2>/dev/null
+         echo "--- server output"; cat "$work/server.out" 2>/dev/null; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq 1 200); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; fail "no server started"; }
+expect_client() { grep -qF -- "$1" "$work/client.out" || fail "client output lacks: $1"; }
+expect_server() { grep -qF -- "$1" "$work/server.out" || fail "server output lacks: $1"; }
+
+# distccd's service principal is distccd/localhost; the realm's replay cache directory is not
+# writable by user distccd, so the daemons run without one (tests only).
+export DISTCCD_PRINCIPAL=distccd@localhost KRB5RCACHETYPE=none
+
+# start_distccd [OPTIONS...]: Debian's distccd on a fresh port ($port).
+start_distccd() {
+  port=$(free_port)
+  distccd --daemon --no-detach --listen 127.0.0.1 --allow 127.0.0.1 --port "$port" --log-stderr \
+    --log-level info "$@" >>"$work/server.out" 2>&1 &
+  pids+=($!)
+  wait_for "$work/server.out" "listening on 127.0.0.1:$port"
+}
+# start_inetd [OPTIONS...]: the example on a fresh port, running distccd --inetd per client.
+start_inetd() {
+  port=$(free_port)
+  "$inetd" -listen "$port" "$@" -- distccd --inetd --allow 127.0.0.1 --log-stderr --log-level info \
+    >>"$work/server.out" 2>&1 &
+  pids+=($!)
+  wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+}
+# real_client HOST_OPTIONS: Debian's distcc compiles x.c on 127.0.0.1:$port; sets $client_rc.
+real_client() {
+  printf 'int daemonauth_answer(void) { return 42; }\n' >"$work/x.c"
+  rm -f "$work/x.o"; rm -rf "$work/distcc-dir"; mkdir "$work/distcc-dir"
+  (cd "$work" && DISTCC_DIR=$work/distcc-dir DISTCC_FALLBACK=0 DISTCC_VERBOSE=1 \
+     DISTCC_PRINCIPAL=distccd DISTCC_HOSTS="127.0.0.1:$port/1$1" timeout 60 distcc gcc -c x.c -o x.o) \
+     >"$work/client.out" 2>&1
+  client_rc=$?
+  [ "$client_rc" -ne 124 ] || fail "the real client hung"
+}
+# our_client AUTH_NAME EXPECTED_CODE [compile]: the drop-in client; fails unless it exits 0
+# (its exit code was the expected one) within 15 s.
+our_client() {
+  local started=$SECONDS
+  DISTCC_PRINCIPAL=${service:-distccd} timeout 60 "$our_client" "$port" "$@" >"$work/client.out" 2>&1 \
+    || fail "our client: expected exit code $2"
+  [ $((SECONDS - started)) -le 15 ] || fail "our client took $((SECONDS - started)) s"
+}
+
+case "$case_name" in
+  real-client-via-inetd)
+    start_inetd; real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the compile failed (rc $client_rc)"
+    expect_server "authenticated alice@DAEMONAUTH.TEST"; expect_client "completed ok" ;;
+  our-client-real-server)
+    start_distccd --auth; our_client localhost 0 compile
+    expect_client "STAT 0"; expect_client "DOTO"; expect_server "Successfully authenticated alice@DAEMONAUTH.TEST" ;;
+  reverse-lookup)
+    # No ,auth=NAME: the server's name is the reverse lookup of 127.0.0.1 (localhost).
+    start_distccd --auth; our_client - 0 compile; expect_client "STAT 0" ;;
+  blacklisted)
+    echo alice >"$work/list"; chmod 644 "$work/list"
+    start_distccd --auth --blacklist="$work/list"; our_client localhost 113
+    expect_server "alice blacklisted"
+    start_inetd -blacklist "$work/list"; real_client ",auth=localhost"
+    [ "$client_rc" -ne 0 ] && [ ! -e "$work/x.o" ] || fail "a blacklisted client compiled"
+    expect_server "access denied to alice@DAEMONAUTH.TEST"; expect_client "Access denied by server" ;;
+  not-whitelisted)
+    echo bob >"$work/list"; chmod 644 "$work/list"
+    start_distccd --auth --whitelist="$work/list"; our_client localhost 113
+    expect_server "alice not whitelisted"
+    start_inetd -whitelist "$work/list"; real_client ",auth=localhost"
+    [ "$client_rc" -ne 0 ] && [ ! -e "$work/x.o" ] || fail "a client not whitelisted compiled"
+    expect_server "access denied"
+    # Realm-qualified entries, opt-in: alice of this realm only.
+    echo alice@DAEMONAUTH.TEST >"$work/list"
+    start_inetd -whitelist "$work/list" -realm-entries; real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "a realm-qualified whitelist entry did not match" ;;
+  server-without-auth)
+    # distcc's default: 1 s for the handshake, then EXIT_TIMEOUT; configurable.
+    start_distccd; started=$SECONDS; our_client localhost 118; expect_client "exit code 118"
+    DAEMONAUTH_DISTCC_HANDSHAKE_TIMEOUT_MS=3000 our_client localhost 118
+    [ $((SECONDS - started)) -ge 3 ] || fail "the handshake timeout was not raised" ;;
+  client-without-auth)
+    start_inetd; started=$SECONDS; real_client ""
+    [ "$client_rc" -ne 0 ] && [ ! -e "$work/x.o" ] || fail "a client without authentication compiled"
+    [ $((SECONDS - started)) -le 15 ] || fail "took $((SECONDS - started)) s"
+    expect_server "no client handshake" ;;
+  wrong-service)
+    start_distccd --auth; service=nosuch our_client localhost 119
+    grep -q "not found in Kerberos database" "$work/client.out" || fail "no reason given" ;;
+  broken-servers)
+    for pair in distcc-garbage:109 distcc-huge:109 distcc-midtoken:107 silent:118 close:107; do
+      port=$(free_port); rm -f "$work/peer.out"   # the background job truncates it only later
+      python3 "$here/fake-peer.py" serve "$port" "${pair%%:*}" 2>"$work/peer.out" & pids+=($!)
+      wait_for "$work/peer.out" "starting\.\.\."
+      our_client localhost "${pair##*:}" || fail "${pair%%:*} server"
+    done ;;
+  broken-clients)
+    # Clients that send garbage, announce 4 GiB, stop mid-token, close or fall silent: each
+    # refused with a clear error within the configured time; the server keeps serving.
+    export DAEMONAUTH_DISTCC_IO_TIMEOUT_MS=2000
+    start_inetd
+    for mode in distcc-garbage distcc-huge distcc-midtoken close; do
+      timeout 30 python3 "$here/fake-peer.py" connect "$port" "$mode" || fail "$mode peer"
+    done
+    timeout 60 python3 "$here/fake-peer.py" connect "$port" silent & pids+=($!)
+    for _ in $(seq 1 100); do grep -q "did not respond within 2000 ms" "$work/server.out" && break; sleep 0.1; done
+    expect_server "did not respond within 2000 ms"
+    expect_server 'expected a TLEN token header'; expect_server "invalid TLEN token length 4294967295"
+    expect_server "closed the connection"
+    real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the server stopped serving (rc $client_rc)" ;;
+  *) echo "unknown case $case_name"; exit 2 ;;
+esac
+echo "ok ($case_name)"
