@@ -31,10 +31,17 @@ const HEADERS: &[Header] = &[
         enums: &["Framing", "GssNameType", "GssUsage"],
         includes: &["core", "responder"],
     },
+    Header {
+        name: "cvs_auth",
+        sources: &["src/cvs/ffi.rs"],
+        enums: &[],
+        includes: &["core", "responder", "gss"],
+    },
 ];
 
 /// Types declared in one header and used by others, which must not declare them again.
-const SHARED_TYPES: &[&str] = &["ErrorCode", "LogLevel", "LogCallback", "daemonauth_buffer", "ResponderHandle"];
+const SHARED_TYPES: &[&str] =
+    &["ErrorCode", "LogLevel", "LogCallback", "daemonauth_buffer", "ResponderHandle", "daemonauth_gss_ctx"];
 
 const SONAME: &str = "libdaemonauth.so.0";
 

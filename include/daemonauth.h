@@ -7,5 +7,6 @@
 #include "daemonauth/core.h"
 #include "daemonauth/responder.h"
 #include "daemonauth/gss.h"
+#include "daemonauth/cvs_auth.h"
 
 #endif /* DAEMONAUTH_H */

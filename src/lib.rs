@@ -5,6 +5,7 @@
 //! The protocol modules are safe Rust working on file descriptors a daemon hands over; the
 //! C world sees them only through the thin layer in [`ffi`].
 
+pub mod cvs;
 pub mod error;
 pub mod ffi;
 pub mod framing;
