@@ -66,7 +66,8 @@ pub fn authenticate(channel: &Channel, root: &CvsRoot, kind: RequestKind, scramb
     read_answer(channel, root, &user, messages)
 }
 
-/// Reads answer lines until `I LOVE YOU` (Ok), `I HATE YOU` or `error` (AuthFailed).
+/// Reads answer lines until `I LOVE YOU` (Ok), `I HATE YOU` or `error` (AuthFailed), or a
+/// line of anything else (Protocol; the line is kept in `messages`).
 fn read_answer(channel: &Channel, root: &CvsRoot, user: &str, messages: &mut Vec<String>) -> Result<()> {
     let deadline = channel.deadline();
     loop {
@@ -89,6 +90,8 @@ fn read_answer(channel: &Channel, root: &CvsRoot, user: &str, messages: &mut Vec
             messages.push(text.clone());
             return Err(Error::new(ErrorCode::AuthFailed, format!("server {} refused: {text}", root.host)));
         } else {
+            // cvs's server reports some failures as plain text (its stderr on the socket).
+            messages.push(line.clone());
             return Err(Error::new(ErrorCode::Protocol, format!("unrecognized auth response from {}: {line}", root.host)));
         }
     }
