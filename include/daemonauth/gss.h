@@ -171,6 +171,11 @@ typedef enum {
 typedef struct daemonauth_gss_cred daemonauth_gss_cred;
 
 /**
+ * An established or imported security context. Free with `daemonauth_gss_ctx_free`.
+ */
+typedef struct daemonauth_gss_ctx daemonauth_gss_ctx;
+
+/**
  * A GSS-API name. Free with `daemonauth_gss_name_free`.
  */
 typedef struct daemonauth_gss_name daemonauth_gss_name;

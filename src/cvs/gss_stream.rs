@@ -17,11 +17,15 @@ use super::root::Method;
 use crate::error::{Error, ErrorCode, Result};
 use crate::gss::SecurityContext;
 use crate::io::{Channel, wait_readable};
-use crate::log_info;
+use crate::{log_debug, log_info};
 
 /// The most data bytes cvs puts in one packet (its `BUFFER_DATA_SIZE`).
 /// cbindgen:ignore
 pub const MAX_PACKET_DATA: usize = 4096;
+
+/// The requests a client sends before it may ask for protection (cvs 1.12.13's
+/// `start_server`); they carry no file data, so a protection request cannot hide among them.
+const HANDSHAKE: [&str; 7] = ["Root", "Valid-responses", "valid-requests", "UseUnchanged", "Global_option", "Set", "Case"];
 
 /// The request line that turns on encryption.
 pub const GSSAPI_ENCRYPT: &str = "Gssapi-encrypt";
@@ -66,7 +70,7 @@ pub fn open(context: &SecurityContext, encrypt: bool, wrapped: &[u8]) -> Result<
 /// Protection of the stream, once asked for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Still reading the handshake requests (`Root`, `Valid-responses`, `valid-requests`).
+    /// Still reading the handshake requests ([`HANDSHAKE`]).
     Handshake,
     Plain,
     Wrapped { encrypt: bool },
@@ -187,6 +191,7 @@ impl Relay<'_> {
 
     fn handshake_line(&mut self, line: &[u8]) -> Result<()> {
         let text = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
+        log_debug!("cvs: handshake request {:?}", text.split(' ').next().unwrap_or(""));
         if let Some(repository) = text.strip_prefix("Root ") {
             self.check_root(repository)?;
         } else if text == GSSAPI_ENCRYPT || text == GSSAPI_AUTHENTICATE {
@@ -195,7 +200,7 @@ impl Relay<'_> {
             log_info!("cvs: {} protection on for {}", if encrypt { "encryption" } else { "integrity" }, self.session.cvs_user);
             self.mode = Mode::Wrapped { encrypt };
             return Ok(());
-        } else if !(text.starts_with("Valid-responses") || text == "valid-requests") {
+        } else if !HANDSHAKE.iter().any(|request| text == *request || text.starts_with(&format!("{request} "))) {
             self.mode = Mode::Plain;
         }
         self.to_server(line)

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Debian's real cvs client through cvs-pserverd (libdaemonauth + Debian's `cvs server`):
+# login, checkout, commit, logout, refusals, and :gserver: with Kerberos (plain, -x, -a).
+# Runs as root (it creates the unprivileged system user daemonauth-cvs if absent); the
+# gserver cases run inside the throwaway realm (scripts/realm exec). Only 127.0.0.1.
+#
+#   cvs-interop.sh CASE CVS_PSERVERD
+set -uo pipefail
+case_name=$1 pserverd=$2
+work=$(mktemp -d)
+chmod 755 "$work"
+server_pid=
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL ($case_name): $*"; echo "--- client output"; cat "$work/client.out" 2>/dev/null
+         echo "--- server output"; cat "$work/server.out" 2>/dev/null; exit 1; }
+[ "$(id -u)" = 0 ] || fail "must run as root (switches to a system user)"
+sysuser=daemonauth-cvs
+getent passwd "$sysuser" >/dev/null || useradd -M -r -d /nonexistent -s /usr/sbin/nologin "$sysuser" \
+  || fail "cannot create $sysuser"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The repository: alice (password "secret") works as daemonauth-cvs, rooty maps to root.
+repo=$work/repo
+cvs -d "$repo" init || fail "cvs init"
+hash=$(python3 -c 'import crypt; print(crypt.crypt("secret", "$6$daemonau$"))' 2>/dev/null \
+       || openssl passwd -6 -salt daemonau secret)
+printf 'alice:%s:%s\nrooty:%s:root\n' "$hash" "$sysuser" "$hash" >"$repo/CVSROOT/passwd"
+echo "SystemAuth=no" >>"$repo/CVSROOT/config"
+chown -R "$sysuser" "$repo"
+
+port=$(free_port)
+start_server() {
+  DAEMONAUTH_LOG_LEVEL=debug "$pserverd" -port "$port" -root "$repo" -fail-delay-ms 100 -timeout-ms 10000 "$@" >"$work/server.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/server.out" 2>/dev/null && return 0; sleep 0.05; done
+  fail "no server started"
+}
+export CVS_PASSFILE=$work/cvspass HOME=$work
+# cvs_client ARGS...: the real cvs client with a 60 s guard; output in client.out; sets $rc.
+cvs_client() { timeout 60 cvs -f "$@" >"$work/client.out" 2>&1; rc=$?; [ "$rc" -ne 124 ] || fail "cvs hung"; }
+expect() { grep -qF -- "$1" "$work/client.out" || fail "client output lacks: $1"; }
+pserver=":pserver:alice@localhost:$port$repo"
+
+# in_dir DIR ARGS...: cvs_client in DIR (not in a subshell, so $rc and fail work).
+in_dir() { local dir=$1; shift; pushd "$dir" >/dev/null || fail "no $dir"; cvs_client "$@"; popd >/dev/null || exit 1; }
+
+# Imports a project, checks it out into $work/wc, commits a change; fails on any error.
+checkout_and_commit() {
+  local root=$1; shift
+  mkdir -p "$work/import" && echo "one" >"$work/import/file.txt"
+  in_dir "$work/import" "$@" -d "$root" import -m initial proj vendor start; [ "$rc" -eq 0 ] || fail "import failed"
+  in_dir "$work" "$@" -d "$root" checkout -d wc proj; [ "$rc" -eq 0 ] || fail "checkout failed"
+  [ "$(cat "$work/wc/file.txt")" = "one" ] || fail "checked-out file differs"
+  echo "two" >>"$work/wc/file.txt"
+  in_dir "$work/wc" "$@" commit -m change file.txt; [ "$rc" -eq 0 ] || fail "commit failed"
+  grep -q "^head	1.2;" "$repo/proj/file.txt,v" || fail "the commit did not reach the repository"
+  [ "$(stat -c %U "$repo/proj/file.txt,v")" = "$sysuser" ] || fail "the commit did not run as $sysuser"
+  rm -rf "$work/wc" "$work/import"
+}
+
+case "$case_name" in
+  login-checkout-commit-logout)
+    start_server
+    cvs_client -d ":pserver:alice:secret@localhost:$port$repo" login
+    [ "$rc" -eq 0 ] || fail "login failed"
+    grep -qxF "/1 :pserver:alice@localhost:$port$repo Ay=0=a%0bZ" "$CVS_PASSFILE" 2>/dev/null \
+      || grep -q "^/1 :pserver:alice@localhost:$port$repo A" "$CVS_PASSFILE" || fail "no pass file entry"
+    [ "$(stat -c %a "$CVS_PASSFILE")" = 600 ] || fail "pass file mode"
+    checkout_and_commit "$pserver"
+    cvs_client -d "$pserver" logout; [ "$rc" -eq 0 ] || fail "logout failed"
+    ! grep -q "alice@localhost" "$CVS_PASSFILE" || fail "logout left the entry" ;;
+  wrong-password)
+    start_server
+    cvs_client -d ":pserver:alice:wrong@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "a wrong password was accepted"; expect "authorization failed"
+    [ ! -s "$CVS_PASSFILE" ] || ! grep -q alice "$CVS_PASSFILE" || fail "a refused login was stored" ;;
+  unknown-repository)
+    start_server
+    cvs_client -d ":pserver:alice:secret@localhost:$port/elsewhere" login
+    [ "$rc" -ne 0 ] || fail "an unknown repository was accepted"; expect "/elsewhere: no such repository" ;;
+  unknown-user)
+    start_server
+    cvs_client -d ":pserver:carol:secret@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "an unknown user was accepted"; expect "no such user carol in CVSROOT/passwd" ;;
+  root-refused)
+    start_server
+    cvs_client -d ":pserver:rooty:secret@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "a root-mapped user was accepted"; expect "root not allowed" ;;
+  other-root-refused)
+    # Authenticated for $repo, then asking for another repository in the CVS protocol.
+    mkdir -p "$work/other" && cvs -d "$work/other" init && chown -R "$sysuser" "$work/other"
+    start_server
+    printf 'BEGIN AUTH REQUEST\n%s\nalice\nAy=0=a%%0bZ\nEND AUTH REQUEST\nRoot %s\n' "$repo" "$work/other" \
+      | timeout 20 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.stdin.buffer.read().replace(b"Ay=0=a%0bZ", bytes([65]) + bytes(b"secret".translate(bytes.maketrans(b"secret", b"Zdh d,")))))
+s.shutdown(socket.SHUT_WR)
+sys.stdout.write(s.makefile("rb").read().decode())' "$port" >"$work/client.out" 2>&1
+    expect "I LOVE YOU"; expect "not allowed" ;;
+  gserver|gserver-x|gserver-a)
+    # alice@REALM maps to the system user through an auth_to_local rule of the server's krb5.conf.
+    sed "s|^\( *kdc = .*\)$|\1\n        auth_to_local = RULE:[1:\$1@\$0](^alice@DAEMONAUTH[.]TEST\$)s/.*/$sysuser/\n        auth_to_local = DEFAULT|" \
+      "$KRB5_CONFIG" >"$work/krb5.conf"
+    KRB5_CONFIG=$work/krb5.conf start_server -keytab "$DAEMONAUTH_TEST_KEYTAB"
+    flag=; case "$case_name" in gserver-x) flag=-x ;; gserver-a) flag=-a ;; esac
+    checkout_and_commit ":gserver:localhost:$port$repo" $flag ;;
+  *) fail "unknown case" ;;
+esac
+echo "ok ($case_name)"
