@@ -118,6 +118,19 @@ sys.stdout.write(s.makefile("rb").read().decode())' "$port" >"$work/client.out" 
     in_dir "$work" -d "$pserver" checkout -d wc CVSROOT; [ "$rc" -eq 0 ] || fail "cvs did not use the library's entry"
     cvs_client -d "$pserver" logout; [ "$rc" -eq 0 ] || fail "cvs could not remove the library's entry"
     ! grep -q alice "$CVS_PASSFILE" || fail "the entry is still there" ;;
+  system-password-crypt|system-password-pam)
+    # A user missing from CVSROOT/passwd, with SystemAuth on: the system password decides,
+    # through crypt(3) on the shadow entry or through PAM (service cvs: Debian's "other").
+    sed -i '/^SystemAuth=no$/d' "$repo/CVSROOT/config"
+    echo "$sysuser:Sys-Secret-1" | chpasswd || fail "chpasswd"
+    trap 'usermod -p "!" "$sysuser"; cleanup' EXIT
+    start_server -system-passwords "${case_name#system-password-}"
+    cvs_client -d ":pserver:$sysuser:Sys-Secret-1@localhost:$port$repo" login
+    [ "$rc" -eq 0 ] || fail "the system password was refused"
+    cvs_client -d ":pserver:$sysuser:wrong@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "a wrong system password was accepted"; expect "authorization failed"
+    cvs_client -d ":pserver:nosuchuser:x@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "an unknown system user was accepted" ;;
   library-client)
     start_server
     "$tool" pserver "$port" "$pserver" verify secret >"$work/client.out" 2>&1 || fail "verification failed"
