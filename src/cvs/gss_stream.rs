@@ -131,7 +131,7 @@ impl Relay<'_> {
                     continue;
                 }
                 pending.extend_from_slice(&buf[..n]);
-                self.from_client(&mut pending)?;
+                self.client_bytes(&mut pending)?;
             }
         }
     }
@@ -157,7 +157,7 @@ impl Relay<'_> {
     }
 
     /// Handles what the client sent so far; leaves an incomplete line or packet in `pending`.
-    fn from_client(&mut self, pending: &mut Zeroizing<Vec<u8>>) -> Result<()> {
+    fn client_bytes(&mut self, pending: &mut Zeroizing<Vec<u8>>) -> Result<()> {
         loop {
             match self.mode {
                 Mode::Plain => {
