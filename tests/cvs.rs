@@ -1,5 +1,7 @@
 //! CVS pserver authentication against Debian's real cvs 1.12.13 (`cvs pserver` on a socket
-//! pair) and our server against broken and hostile clients.
+//! pair), our server against broken and hostile clients, and gserver in a throwaway realm.
+
+mod support;
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -12,7 +14,7 @@ use daemonauth::ErrorCode;
 use daemonauth::cvs::request::RequestKind;
 use daemonauth::cvs::root::CvsRoot;
 use daemonauth::cvs::server::{self, ServerOptions, SystemPasswords};
-use daemonauth::cvs::{client, scramble, sys};
+use daemonauth::cvs::{client, gss_stream, scramble, sys};
 use daemonauth::io::Channel;
 
 /// A repository made by `cvs init` with `CVSROOT/passwd` entries and `SystemAuth`.
@@ -222,4 +224,92 @@ fn bad_input_is_refused_clearly_and_in_time() {
     });
     assert_eq!(result.err().map(|e| e.code()), Some(ErrorCode::Timeout));
     assert!(started.elapsed() < Duration::from_secs(6));
+}
+
+/// Runs our gserver client against `server` on a thread (the other end of a socket pair).
+fn gserver_pair<T: Send + 'static>(
+    server: impl FnOnce(UnixStream) -> T + Send + 'static,
+) -> (daemonauth::Result<daemonauth::gss::SecurityContext>, Vec<String>, T) {
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    let handle = std::thread::spawn(move || server(theirs));
+    let root = CvsRoot::parse(":gserver:localhost:/repo").unwrap();
+    let channel = Channel::new(ours.as_raw_fd(), ours.as_raw_fd(), Duration::from_secs(10)).unwrap();
+    let mut messages = Vec::new();
+    let result = client::gserver_authenticate(&channel, &root, None, &mut messages);
+    drop(ours);
+    (result, messages, handle.join().unwrap())
+}
+
+fn gserver_options() -> ServerOptions {
+    ServerOptions { root_patterns: vec![sys::Regex::new("^/repo$").unwrap()], ..ServerOptions::default() }
+}
+
+fn serve_gserver(stream: UnixStream) -> daemonauth::Result<server::Session> {
+    let options = gserver_options();
+    let channel = options.channel(stream.as_raw_fd(), stream.as_raw_fd()).unwrap();
+    let session = server::authenticate(&channel, &options)?;
+    session.accept(&channel)?;
+    Ok(session)
+}
+
+#[test]
+fn gserver_maps_principals_and_protects_packets() {
+    support::in_realm("gserver_maps_principals_and_protects_packets", || {
+        // alice@DAEMONAUTH.TEST works as nobody through an auth_to_local rule.
+        let config = std::fs::read_to_string(std::env::var("KRB5_CONFIG").unwrap()).unwrap();
+        let mapped = config.replacen(
+            "    kdc = ",
+            "auth_to_local = RULE:[1:$1@$0](^alice@DAEMONAUTH[.]TEST$)s/.*/nobody/\n        kdc = ",
+            1,
+        );
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("krb5-cvs-{}.conf", std::process::id()));
+        std::fs::write(&path, mapped).unwrap();
+        // SAFETY: this test runs alone in its own process (support::in_realm), before any thread.
+        unsafe { std::env::set_var("KRB5_CONFIG", &path) };
+
+        let (client, messages, session) = gserver_pair(serve_gserver);
+        let (client, session) = (client.unwrap(), session.unwrap());
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!((session.cvs_user.as_str(), session.system_user.name.as_str()), ("nobody", "nobody"));
+        assert_eq!(session.kind, RequestKind::Gssapi);
+        let server_context = session.context.as_ref().unwrap();
+        for encrypt in [true, false] {
+            let packet = gss_stream::seal(&client, encrypt, b"noop\n").unwrap();
+            assert_eq!(usize::from(u16::from_be_bytes([packet[0], packet[1]])), packet.len() - 2);
+            assert_eq!(&gss_stream::open(server_context, encrypt, &packet[2..]).unwrap()[..], b"noop\n");
+            let reply = gss_stream::seal(server_context, encrypt, b"ok\n").unwrap();
+            assert_eq!(&gss_stream::open(&client, encrypt, &reply[2..]).unwrap()[..], b"ok\n");
+        }
+        // An integrity-only packet on an encrypted stream is refused.
+        let packet = gss_stream::seal(&client, false, b"x").unwrap();
+        assert_eq!(gss_stream::open(server_context, true, &packet[2..]).unwrap_err().code(), ErrorCode::Protocol);
+        assert_eq!(gss_stream::seal(&client, true, &[0; 4097]).unwrap_err().code(), ErrorCode::TooLarge);
+        std::fs::remove_file(path).unwrap();
+    });
+}
+
+#[test]
+fn gserver_refusals_reach_the_client() {
+    support::in_realm("gserver_refusals_reach_the_client", || {
+        // Without a mapping, alice@DAEMONAUTH.TEST is the local user "alice", absent here.
+        if sys::user_by_name("alice").unwrap().is_none() {
+            let (client, messages, session) = gserver_pair(serve_gserver);
+            assert_eq!(client.err().map(|e| e.code()), Some(ErrorCode::AuthFailed));
+            assert!(session.is_err());
+            assert!(messages.iter().any(|m| m.contains("alice")), "{messages:?}");
+        }
+        // A server that answers the first token with text, as cvs does when GSS-API fails.
+        let (client, messages, ()) = gserver_pair(|mut stream| {
+            let mut start = [0u8; 23];
+            stream.read_exact(&mut start).unwrap();
+            assert_eq!(&start[..21], b"BEGIN GSSAPI REQUEST\n");
+            let mut token = vec![0u8; usize::from(u16::from_be_bytes([start[21], start[22]]))];
+            stream.read_exact(&mut token).unwrap();
+            stream.write_all(b"error 0 no GSSAPI here\n").unwrap();
+        });
+        let err = client.err().unwrap();
+        assert_eq!(err.code(), ErrorCode::AuthFailed);
+        assert_eq!(messages, vec!["error 0 no GSSAPI here".to_owned()]);
+        assert!(err.message().contains("error 0 no GSSAPI here"), "{err}");
+    });
 }

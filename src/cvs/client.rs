@@ -97,6 +97,26 @@ fn read_answer(channel: &Channel, root: &CvsRoot, user: &str, messages: &mut Vec
     }
 }
 
+/// cvs's limit on a gserver reply token: a longer "length" is the start of a text error.
+const MAX_GSERVER_TOKEN: usize = 1024;
+
+/// Reads the server's context token (2-byte big-endian length), or its text error.
+fn read_gserver_token(channel: &Channel, root: &CvsRoot, messages: &mut Vec<String>) -> Result<Vec<u8>> {
+    let deadline = channel.deadline();
+    let mut header = [0u8; 2];
+    channel.read_exact(&mut header, deadline).map_err(|err| err.context("reading the server's GSS-API token"))?;
+    let len = usize::from(u16::from_be_bytes(header));
+    if len > MAX_GSERVER_TOKEN {
+        let rest = request::read_line(channel, deadline, MAX_LINE, "the server's error").unwrap_or_default();
+        let text = String::from_utf8_lossy(&[&header[..], &rest[..]].concat()).into_owned();
+        messages.push(text.clone());
+        return Err(Error::new(ErrorCode::AuthFailed, format!("server {} refused GSS-API authentication: {text}", root.host)));
+    }
+    let mut token = vec![0u8; len];
+    channel.read_exact(&mut token, deadline).map_err(|err| err.context("reading the server's GSS-API token"))?;
+    Ok(token)
+}
+
 /// Authenticates with GSS-API (`:gserver:`) to the service `cvs@HOST`, with `cred` (None:
 /// the default ticket), and reads the answer; returns the context for stream protection.
 pub fn gserver_authenticate(channel: &Channel, root: &CvsRoot, cred: Option<&Cred>, messages: &mut Vec<String>) -> Result<SecurityContext> {
@@ -104,22 +124,46 @@ pub fn gserver_authenticate(channel: &Channel, root: &CvsRoot, cred: Option<&Cre
     let target = Name::import(&format!("cvs@{}", root.host), NameType::HostBasedService)?;
     let options = gss::Options {
         framing: Framing::U16Be,
-        // cvs: a reply "length" over 1024 is the start of a text error instead of a token.
-        max_token_len: 1024,
         timeout: channel.timeout(),
         flags: flags::MUTUAL | flags::REPLAY,
         required_flags: flags::MUTUAL,
         ..gss::Options::default()
     };
-    let context = gss::initiate(channel, &options, cred, &target).map_err(|err| {
-        if err.code() != ErrorCode::TooLarge {
-            return err;
-        }
-        let rest = request::read_line(channel, channel.deadline(), MAX_LINE, "the server's error").unwrap_or_default();
-        let text = String::from_utf8_lossy(&rest).into_owned();
-        messages.push(text.clone());
-        Error::new(ErrorCode::AuthFailed, format!("server {} sent an error instead of a GSS-API token: ..{text}", root.host))
-    })?;
+    let context = gss::initiate_reading(channel, &options, cred, &target, |channel| read_gserver_token(channel, root, messages))?;
     read_answer(channel, root, &user_of(root).unwrap_or_default(), messages)?;
     Ok(context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::responder::{Answers, Respond};
+
+    struct Fixed;
+
+    impl Respond for Fixed {
+        fn respond(&self, questions: &[Question], answers: &mut Answers) -> Result<()> {
+            assert!(questions[0].challenge.contains("\"repository\":\"/r\""));
+            answers.set(PASSWORD, Zeroizing::new("asked".to_owned()));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn passwords_come_from_the_caller_the_root_the_pass_file_then_the_responder() {
+        let dir = std::env::temp_dir().join(format!("daemonauth-client-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cvspass");
+        let responder = Responder::new(Fixed);
+        let root = CvsRoot::parse(":pserver:alice@h:/r").unwrap();
+        let with_password = CvsRoot::parse(":pserver:alice:inroot@h:/r").unwrap();
+        let given = password_for(&with_password, Some(b"given"), Some(&path), Some(&responder)).unwrap();
+        assert_eq!(&given[..], &scramble::scramble(b"given")[..]);
+        assert_eq!(&password_for(&with_password, None, Some(&path), None).unwrap()[..], &scramble::scramble(b"inroot")[..]);
+        assert_eq!(password_for(&root, None, Some(&path), None).unwrap_err().code(), ErrorCode::NotFound);
+        assert_eq!(&password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..], &scramble::scramble(b"asked")[..]);
+        passfile::store(&path, &root, "alice", "Astored").unwrap();
+        assert_eq!(&password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..], b"Astored");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
