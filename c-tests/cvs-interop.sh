@@ -77,6 +77,17 @@ case "$case_name" in
     checkout_and_commit "$pserver"
     cvs_client -d "$pserver" logout; [ "$rc" -eq 0 ] || fail "logout failed"
     ! grep -q "alice@localhost" "$CVS_PASSFILE" || fail "logout left the entry" ;;
+  inetd)
+    # One connection on standard input and output, as inetd hands it over.
+    python3 -c '
+import socket, subprocess, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+print("starting...", flush=True)
+c, _ = s.accept()
+subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd" -inetd -root "$repo" >"$work/server.out" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 200); do grep -q "starting" "$work/server.out" 2>/dev/null && break; sleep 0.05; done
+    cvs_client -d ":pserver:alice:secret@localhost:$port$repo" login; [ "$rc" -eq 0 ] || fail "login through inetd mode failed" ;;
   wrong-password)
     start_server
     cvs_client -d ":pserver:alice:wrong@localhost:$port$repo" login

@@ -244,6 +244,19 @@ fn gserver_options() -> ServerOptions {
     ServerOptions { root_patterns: vec![sys::Regex::new("^/repo$").unwrap()], ..ServerOptions::default() }
 }
 
+/// Makes alice@DAEMONAUTH.TEST map to the local `user` through an auth_to_local rule in a copy
+/// of the realm's krb5.conf, used from now on in this (single-test) process; returns its path.
+fn map_alice_to(user: &str) -> PathBuf {
+    let config = std::fs::read_to_string(std::env::var("KRB5_CONFIG").unwrap()).unwrap();
+    let rule = format!("auth_to_local = RULE:[1:$1@$0](^alice@DAEMONAUTH[.]TEST$)s/.*/{user}/\n        kdc = ");
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("krb5-cvs-{user}-{}.conf", std::process::id()));
+    std::fs::write(&path, config.replacen("    kdc = ", &rule, 1)).unwrap();
+    // SAFETY: support::in_realm runs each realm test alone in its own process; the threads
+    // this test starts are joined before the next call.
+    unsafe { std::env::set_var("KRB5_CONFIG", &path) };
+    path
+}
+
 fn serve_gserver(stream: UnixStream) -> daemonauth::Result<server::Session> {
     let options = gserver_options();
     let channel = options.channel(stream.as_raw_fd(), stream.as_raw_fd()).unwrap();
@@ -255,18 +268,7 @@ fn serve_gserver(stream: UnixStream) -> daemonauth::Result<server::Session> {
 #[test]
 fn gserver_maps_principals_and_protects_packets() {
     support::in_realm("gserver_maps_principals_and_protects_packets", || {
-        // alice@DAEMONAUTH.TEST works as nobody through an auth_to_local rule.
-        let config = std::fs::read_to_string(std::env::var("KRB5_CONFIG").unwrap()).unwrap();
-        let mapped = config.replacen(
-            "    kdc = ",
-            "auth_to_local = RULE:[1:$1@$0](^alice@DAEMONAUTH[.]TEST$)s/.*/nobody/\n        kdc = ",
-            1,
-        );
-        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("krb5-cvs-{}.conf", std::process::id()));
-        std::fs::write(&path, mapped).unwrap();
-        // SAFETY: this test runs alone in its own process (support::in_realm), before any thread.
-        unsafe { std::env::set_var("KRB5_CONFIG", &path) };
-
+        let path = map_alice_to("nobody");
         let (client, messages, session) = gserver_pair(serve_gserver);
         let (client, session) = (client.unwrap(), session.unwrap());
         assert!(messages.is_empty(), "{messages:?}");
@@ -311,5 +313,14 @@ fn gserver_refusals_reach_the_client() {
         assert_eq!(err.code(), ErrorCode::AuthFailed);
         assert_eq!(messages, vec!["error 0 no GSSAPI here".to_owned()]);
         assert!(err.message().contains("error 0 no GSSAPI here"), "{err}");
+
+        // A principal mapped to root is refused.
+        let path = map_alice_to("root");
+        let (client, messages, session) = gserver_pair(serve_gserver);
+        assert_eq!(client.err().map(|e| e.code()), Some(ErrorCode::AuthFailed));
+        assert_eq!(session.err().map(|e| e.code()), Some(ErrorCode::AccessDenied));
+        // cvs clients skip the code up to the first space, as ours does.
+        assert_eq!(messages, vec!["root not allowed".to_owned()]);
+        std::fs::remove_file(path).unwrap();
     });
 }
