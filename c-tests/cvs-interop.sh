@@ -162,6 +162,17 @@ sys.stdout.write(s.makefile("rb").read().decode())' "$port" >"$work/client.out" 
     expect "wrapped reply: ok"
     grep -qF "$( [ $mode = encrypt ] && echo encryption || echo integrity) protection on" "$work/server.out" \
       || fail "the server did not turn on protection" ;;
+  library-gserver-password)
+    # No ticket in the cache: the library gets one with alice's password from a responder file.
+    start_gserver
+    printf 'password=%s\n' "$DAEMONAUTH_TEST_PASSWORD" >"$work/answers" && chmod 600 "$work/answers"
+    KRB5CCNAME=FILE:$work/empty-ccache CVS_TOOL_ANSWERS=$work/answers \
+      "$tool" gserver "$port" ":gserver:alice@localhost:$port$repo" encrypt "$repo" >"$work/client.out" 2>&1 \
+      || fail "gserver with a password from the responder failed"
+    expect "wrapped reply: ok"
+    KRB5CCNAME=FILE:$work/empty-ccache "$tool" gserver "$port" ":gserver:alice@localhost:$port$repo" encrypt "$repo" \
+      >"$work/client.out" 2>&1 && fail "gserver without a ticket or a responder succeeded"
+    true ;;
   gserver|gserver-x|gserver-a)
     start_gserver
     flag=; case "$case_name" in gserver-x) flag=-x ;; gserver-a) flag=-a ;; esac

@@ -7,7 +7,9 @@
  *                                               the pass file, $CVS_PASSFILE)
  *   cvs-tool gserver PORT CVSROOT encrypt|authenticate REPOSITORY
  *                                               GSS-API authentication, then Gssapi-encrypt or
- *                                               Gssapi-authenticate and a wrapped `noop`
+ *                                               Gssapi-authenticate and a wrapped `noop`;
+ *                                               with $CVS_TOOL_ANSWERS, a responder file
+ *                                               answers the Kerberos password question
  * Exit status 0 on success; errors and the server's messages go to standard error. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -83,8 +85,13 @@ static int read_until_ok(int fd) {
 
 static int gserver(int fd, const char *cvsroot, int encrypt, const char *repository) {
     daemonauth_gss_ctx *ctx = NULL;
+    daemonauth_responder *responder = NULL;
     char *messages = NULL;
-    daemonauth_result rc = cvs_auth_client_gserver(fd, fd, cvsroot, 10000, &ctx, &messages);
+    const char *answers = getenv("CVS_TOOL_ANSWERS");
+    if (answers && daemonauth_responder_new_file(answers, &responder) != DAEMONAUTH_RESULT_OK)
+        return fail("responder");
+    daemonauth_result rc = cvs_auth_client_gserver(fd, fd, cvsroot, responder, 10000, &ctx, &messages);
+    daemonauth_responder_free(responder);
     print_messages(messages);
     if (rc != DAEMONAUTH_RESULT_OK)
         return fail("gserver authentication");

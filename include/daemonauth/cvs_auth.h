@@ -80,12 +80,14 @@ daemonauth_result cvs_auth_client_authenticate(int read_fd, int write_fd, const 
 
 /**
  * Authenticates to a gserver (`:gserver:` CVSROOT) with GSS-API: the service `cvs@HOST`,
- * the default Kerberos ticket, flags MUTUAL|REPLAY, tokens framed as a 2-byte big-endian
- * length. On success stores the security context in `*ctx_out` (for `cvs_auth_packet_seal`
+ * flags MUTUAL|REPLAY, tokens framed as a 2-byte big-endian length. The credentials are the
+ * tickets in the credential cache (for the CVSROOT's user if it names one); when there are
+ * none and `responder` is not NULL, a ticket is obtained with a `password` question (and a
+ * `username` one when the CVSROOT names no user) asked from it. On success stores the security context in `*ctx_out` (for `cvs_auth_packet_seal`
  * and `cvs_auth_packet_open`; free with `daemonauth_gss_ctx_free`). Messages as for
  * `cvs_auth_client_authenticate`.
  */
-daemonauth_result cvs_auth_client_gserver(int read_fd, int write_fd, const char *cvsroot, int timeout_ms, daemonauth_gss_ctx **ctx_out, char **messages_out);
+daemonauth_result cvs_auth_client_gserver(int read_fd, int write_fd, const char *cvsroot, const daemonauth_responder *responder, int timeout_ms, daemonauth_gss_ctx **ctx_out, char **messages_out);
 
 /**
  * Protects `len` bytes of `data` (at most 4096) as one `Gssapi-encrypt` (`encrypt`

@@ -208,8 +208,10 @@ pub extern "C" fn cvs_auth_client_authenticate(
 }
 
 /// Authenticates to a gserver (`:gserver:` CVSROOT) with GSS-API: the service `cvs@HOST`,
-/// the default Kerberos ticket, flags MUTUAL|REPLAY, tokens framed as a 2-byte big-endian
-/// length. On success stores the security context in `*ctx_out` (for `cvs_auth_packet_seal`
+/// flags MUTUAL|REPLAY, tokens framed as a 2-byte big-endian length. The credentials are the
+/// tickets in the credential cache (for the CVSROOT's user if it names one); when there are
+/// none and `responder` is not NULL, a ticket is obtained with a `password` question (and a
+/// `username` one when the CVSROOT names no user) asked from it. On success stores the security context in `*ctx_out` (for `cvs_auth_packet_seal`
 /// and `cvs_auth_packet_open`; free with `daemonauth_gss_ctx_free`). Messages as for
 /// `cvs_auth_client_authenticate`.
 #[unsafe(no_mangle)]
@@ -217,6 +219,7 @@ pub extern "C" fn cvs_auth_client_gserver(
     read_fd: c_int,
     write_fd: c_int,
     cvsroot: *const c_char,
+    responder: *const ResponderHandle,
     timeout_ms: c_int,
     ctx_out: *mut *mut daemonauth_gss_ctx,
     messages_out: *mut *mut c_char,
@@ -225,10 +228,11 @@ pub extern "C" fn cvs_auth_client_gserver(
         check_out(ctx_out, "ctx_out")?;
         let mut messages = Vec::new();
         let result = (|| {
-            // SAFETY: NULL or a NUL-terminated string.
-            let root = unsafe { arg_root(cvsroot) }?;
+            // SAFETY: NULL or a NUL-terminated string; NULL or a live responder.
+            let (root, responder) = unsafe { (arg_root(cvsroot)?, responder.as_ref().map(|r| &r.responder)) };
+            let cred = gss::acquire_initiator(root.user.as_deref(), Some(&gss::oids::krb5()), responder)?;
             let channel = Channel::new(read_fd, write_fd, timeout(timeout_ms))?;
-            client::gserver_authenticate(&channel, &root, None, &mut messages)
+            client::gserver_authenticate(&channel, &root, Some(&cred), &mut messages)
         })();
         // SAFETY: NULL or writable, per the documented contract.
         unsafe { give_messages(messages_out, &messages) };
