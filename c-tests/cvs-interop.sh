@@ -49,6 +49,15 @@ cvs_client() { timeout 60 cvs -f "$@" >"$work/client.out" 2>&1; rc=$?; [ "$rc" -
 expect() { grep -qF -- "$1" "$work/client.out" || fail "client output lacks: $1"; }
 pserver=":pserver:alice@localhost:$port$repo"
 
+# raw_session FORMAT ARGS...: sends printf FORMAT ARGS to the server, the answer in client.out.
+raw_session() {
+  # shellcheck disable=SC2059
+  printf "$@" | timeout 20 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
+sys.stdout.write(s.makefile("rb").read().decode())' "$port" >"$work/client.out" 2>&1
+}
 # in_dir DIR ARGS...: cvs_client in DIR (not in a subshell, so $rc and fail work).
 in_dir() { local dir=$1; shift; pushd "$dir" >/dev/null || fail "no $dir"; cvs_client "$@"; popd >/dev/null || exit 1; }
 
@@ -109,14 +118,12 @@ subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd"
     # Authenticated for $repo, then asking for another repository in the CVS protocol.
     mkdir -p "$work/other" && cvs -d "$work/other" init && chown -R "$sysuser" "$work/other"
     start_server
-    printf 'BEGIN AUTH REQUEST\n%s\nalice\nAy=0=a%%0bZ\nEND AUTH REQUEST\nRoot %s\n' "$repo" "$work/other" \
-      | timeout 20 python3 -c '
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(sys.stdin.buffer.read().replace(b"Ay=0=a%0bZ", bytes([65]) + bytes(b"secret".translate(bytes.maketrans(b"secret", b"Zdh d,")))))
-s.shutdown(socket.SHUT_WR)
-sys.stdout.write(s.makefile("rb").read().decode())' "$port" >"$work/client.out" 2>&1
-    expect "I LOVE YOU"; expect "not allowed" ;;
+    raw_session 'BEGIN AUTH REQUEST\n%s\nalice\nAZdh d,\nEND AUTH REQUEST\nRoot %s\n' "$repo" "$work/other"
+    expect "I LOVE YOU"; expect "not allowed"
+    # A command before any Root (cvs init sends none) is refused too.
+    raw_session 'BEGIN AUTH REQUEST\n%s\nalice\nAZdh d,\nEND AUTH REQUEST\nArgument %s\ninit\n' "$repo" "$work/new"
+    expect "I LOVE YOU"; expect "Argument before Root"
+    [ ! -e "$work/new" ] || fail "a repository was created" ;;
   passfile-shared)
     # Real cvs login writes the pass file; the library reads it. The library writes an entry;
     # the real cvs client logs in with it (no password anywhere else) and checks out.

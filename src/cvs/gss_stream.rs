@@ -25,6 +25,7 @@ pub const MAX_PACKET_DATA: usize = 4096;
 
 /// The requests a client sends before it may ask for protection (cvs 1.12.13's
 /// `start_server`); they carry no file data, so a protection request cannot hide among them.
+/// Only these may come before `Root`.
 const HANDSHAKE: [&str; 7] = ["Root", "Valid-responses", "valid-requests", "UseUnchanged", "Global_option", "Set", "Case"];
 
 /// The request line that turns on encryption.
@@ -191,16 +192,21 @@ impl Relay<'_> {
 
     fn handshake_line(&mut self, line: &[u8]) -> Result<()> {
         let text = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
-        log_debug!("cvs: handshake request {:?}", text.split(' ').next().unwrap_or(""));
+        let request = text.split(' ').next().unwrap_or("");
+        log_debug!("cvs: handshake request {request:?}");
         if let Some(repository) = text.strip_prefix("Root ") {
             self.check_root(repository)?;
+        } else if !self.root_seen && !HANDSHAKE.contains(&request) {
+            // Everything else (protection, `init`, commands) needs the checked repository
+            // first: cvs itself refuses a second Root, so the first one is the one that counts.
+            return Err(self.refuse(&format!("{request} before Root"), format!("{request} sent before Root")));
         } else if text == GSSAPI_ENCRYPT || text == GSSAPI_AUTHENTICATE {
             self.context()?;
             let encrypt = text == GSSAPI_ENCRYPT;
             log_info!("cvs: {} protection on for {}", if encrypt { "encryption" } else { "integrity" }, self.session.cvs_user);
             self.mode = Mode::Wrapped { encrypt };
             return Ok(());
-        } else if !HANDSHAKE.iter().any(|request| text == *request || text.starts_with(&format!("{request} "))) {
+        } else if !HANDSHAKE.contains(&request) {
             self.mode = Mode::Plain;
         }
         self.to_server(line)
@@ -212,11 +218,16 @@ impl Relay<'_> {
             Method::Gserver => self.options.root_allowed(repository),
         };
         if self.root_seen || !allowed {
-            let text = format!("error  Root {repository} not allowed\n");
-            let _ = self.client.write_all(text.as_bytes(), self.client.deadline());
-            return Err(Error::new(ErrorCode::AccessDenied, format!("{} asked for the repository {repository:?}", self.session.cvs_user)));
+            return Err(self.refuse(&format!("Root {repository} not allowed"), format!("asked for the repository {repository:?}")));
         }
         self.root_seen = true;
         Ok(())
+    }
+
+    /// Tells the client `error  <text>` (a CVS protocol error) and returns the error to log.
+    fn refuse(&self, text: &str, why: String) -> Error {
+        let reply = format!("error  {text}\n");
+        let _ = self.client.write_all(reply.as_bytes(), self.client.deadline());
+        Error::new(ErrorCode::AccessDenied, format!("{}: {why}", self.session.cvs_user))
     }
 }
