@@ -10,7 +10,8 @@
  * `cvs -f server` as that user, staying in the middle: it checks the client's Root request
  * and, when the client asks for Gssapi-encrypt or Gssapi-authenticate (cvs -x / -a over
  * :gserver:), wraps and unwraps the stream. With -inetd it serves one connection on standard
- * input and output; otherwise it listens (default 127.0.0.1) and forks per connection. */
+ * input and output and logs to syslog; otherwise it listens (default 127.0.0.1) and forks per
+ * connection, logging to standard error unless -syslog is given. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
@@ -45,8 +46,15 @@ static void syslog_sink(void *userdata, daemonauth_log_level level, const char *
            "%s", message);
 }
 
+/* Whether messages go to syslog: with -syslog, and always with -inetd, where standard error
+ * may be the client's socket. */
+static int use_syslog;
+
 static void report(const char *what) {
-    fprintf(stderr, "cvs-pserverd: %s: %s\n", what, daemonauth_last_error());
+    if (use_syslog)
+        syslog(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
+    else
+        fprintf(stderr, "cvs-pserverd: %s: %s\n", what, daemonauth_last_error());
 }
 
 static void set(cvs_auth_server_config *config, const char *key, const char *value) {
@@ -156,8 +164,7 @@ int main(int argc, char **argv) {
             set(config, "allow_empty_password", "yes");
             continue;
         } else if (strcmp(arg, "-syslog") == 0) {
-            openlog("cvs-pserverd", LOG_PID, LOG_DAEMON);
-            daemonauth_set_log_callback(syslog_sink, NULL);
+            use_syslog = 1;
             continue;
         }
         if (!value)
@@ -188,6 +195,11 @@ int main(int argc, char **argv) {
     }
     if (inetd == (port > 0))
         usage();
+    if (inetd || use_syslog) {
+        use_syslog = 1;
+        openlog("cvs-pserverd", LOG_PID, LOG_DAEMON);
+        daemonauth_set_log_callback(syslog_sink, NULL);
+    }
     if (inetd)
         return serve(config, 0);
 
