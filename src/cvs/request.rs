@@ -95,7 +95,10 @@ fn text_line(channel: &Channel, deadline: Deadline, max: usize, what: &str) -> R
 /// Reads the first line and tells the request kind; an unknown first line is an error.
 pub fn read_begin(channel: &Channel, deadline: Deadline, max: usize) -> Result<RequestKind> {
     let line = text_line(channel, deadline, max, "the request's first line")?;
-    RequestKind::from_begin(&line).ok_or_else(|| Error::new(ErrorCode::Protocol, format!("bad auth protocol start: {line:?}")))
+    // The line itself is left out of the error, which is logged: a confused client may have
+    // sent its password there.
+    RequestKind::from_begin(&line)
+        .ok_or_else(|| Error::new(ErrorCode::Protocol, format!("bad auth protocol start (a {}-byte line)", line.len())))
 }
 
 /// Reads the rest of a pserver request (`kind` is Auth or Verification).
@@ -105,7 +108,7 @@ pub fn read_password_request(channel: &Channel, deadline: Deadline, max: usize, 
     let scrambled = read_line(channel, deadline, max, "the password")?;
     let end = text_line(channel, deadline, max, "the request's last line")?;
     if end != kind.end() {
-        return Err(Error::new(ErrorCode::Protocol, format!("bad auth protocol end: {end:?}")));
+        return Err(Error::new(ErrorCode::Protocol, format!("bad auth protocol end (a {}-byte line)", end.len())));
     }
     if user.is_empty() || user.contains(':') {
         return Err(Error::new(ErrorCode::Protocol, "the user name is empty or contains a colon"));
