@@ -96,6 +96,7 @@ static void server(void) {
     CHECK(strcmp(cvs_auth_session_system_user(session), "nobody") == 0);
     CHECK(strcmp(cvs_auth_session_repository(session), repo) == 0);
     CHECK(cvs_auth_session_kind(session) == 2);
+    CHECK(cvs_auth_session_method(session) == 1);
     CHECK_RESULT(cvs_auth_session_accept(session, pair[0]), DAEMONAUTH_RESULT_OK);
     read_reply(pair[1], reply, sizeof reply);
     CHECK(strcmp(reply, "I LOVE YOU\n") == 0);
@@ -105,6 +106,7 @@ static void server(void) {
 
     CHECK(cvs_auth_session_cvs_user(NULL) == NULL);
     CHECK(cvs_auth_session_kind(NULL) == 0);
+    CHECK(cvs_auth_session_method(NULL) == 0);
     CHECK_RESULT(cvs_auth_session_switch_user(NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(cvs_auth_server_authenticate(config, 0, 0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(cvs_auth_session_relay(config, NULL, 0, 1, -1, -1, 0), DAEMONAUTH_RESULT_INVALID_ARGUMENT);

@@ -175,6 +175,11 @@ const char *cvs_auth_session_repository(const cvs_auth_session *session);
 int cvs_auth_session_kind(const cvs_auth_session *session);
 
 /**
+ * How the client authenticated: 1 pserver (a password), 2 gserver (GSS-API); 0 for NULL.
+ */
+int cvs_auth_session_method(const cvs_auth_session *session);
+
+/**
  * Relays the CVS protocol between the client (`client_read`/`client_write`, left open) and a
  * `cvs server` process: `server_in` is its standard input and `server_out` its output; the
  * library takes both and closes them. The client's `Root` must be the authenticated

@@ -459,6 +459,13 @@ pub extern "C" fn cvs_auth_session_kind(session: *const cvs_auth_session) -> c_i
     crate::ffi::guard_or("cvs_auth_session_kind", 0, || unsafe { session.as_ref() }.map_or(0, |s| s.session.kind as c_int))
 }
 
+/// How the client authenticated: 1 pserver (a password), 2 gserver (GSS-API); 0 for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn cvs_auth_session_method(session: *const cvs_auth_session) -> c_int {
+    // SAFETY: NULL or a live session.
+    crate::ffi::guard_or("cvs_auth_session_method", 0, || unsafe { session.as_ref() }.map_or(0, |s| s.session.method as c_int))
+}
+
 /// Relays the CVS protocol between the client (`client_read`/`client_write`, left open) and a
 /// `cvs server` process: `server_in` is its standard input and `server_out` its output; the
 /// library takes both and closes them. The client's `Root` must be the authenticated
