@@ -37,10 +37,17 @@ const HEADERS: &[Header] = &[
         enums: &["DistccExit", "DistccListMode"],
         includes: &["core"],
     },
+    Header {
+        name: "cvs_auth",
+        sources: &["src/cvs/ffi.rs"],
+        enums: &[],
+        includes: &["core", "responder", "gss"],
+    },
 ];
 
 /// Types declared in one header and used by others, which must not declare them again.
-const SHARED_TYPES: &[&str] = &["ErrorCode", "LogLevel", "LogCallback", "daemonauth_buffer", "ResponderHandle"];
+const SHARED_TYPES: &[&str] =
+    &["ErrorCode", "LogLevel", "LogCallback", "daemonauth_buffer", "ResponderHandle", "daemonauth_gss_ctx"];
 
 const SONAME: &str = "libdaemonauth.so.0";
 
@@ -104,10 +111,19 @@ fn generate(root: &Path, header: &Header) -> String {
     String::from_utf8(out).expect("cbindgen writes UTF-8")
 }
 
-/// Whether the Rust file `source` declares the type `name`.
+/// Whether the Rust file `source` declares the type `name` (a module's `mod.rs` also
+/// declares what its `ffi.rs`, which cbindgen reads through it, declares).
 fn declares(root: &Path, source: &str, name: &str) -> bool {
-    let text = std::fs::read_to_string(root.join(source)).unwrap_or_default();
-    ["struct", "enum", "type"].iter().any(|kind| text.contains(&format!("pub {kind} {name}")))
+    let mut text = std::fs::read_to_string(root.join(source)).unwrap_or_default();
+    if let Some(dir) = source.strip_suffix("mod.rs") {
+        text.push_str(&std::fs::read_to_string(root.join(dir).join("ffi.rs")).unwrap_or_default());
+    }
+    ["struct", "enum", "type"].iter().any(|kind| {
+        let declaration = format!("pub {kind} {name}");
+        text.match_indices(&declaration).any(|(at, _)| {
+            !text[at + declaration.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        })
+    })
 }
 
 fn deliver(path: &Path, text: &str, check_only: bool, stale: &mut Vec<String>) {

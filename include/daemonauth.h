@@ -8,5 +8,6 @@
 #include "daemonauth/responder.h"
 #include "daemonauth/gss.h"
 #include "daemonauth/distcc.h"
+#include "daemonauth/cvs_auth.h"
 
 #endif /* DAEMONAUTH_H */

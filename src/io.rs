@@ -48,6 +48,25 @@ impl Channel {
         self.timeout
     }
 
+    /// The descriptor read from.
+    pub fn read_fd(&self) -> RawFd {
+        self.read_fd
+    }
+
+    /// Reads what is available (at most `buf.len()` bytes, waiting until the deadline for
+    /// the first); 0 means end of stream.
+    pub fn read_some(&self, buf: &mut [u8], deadline: Deadline) -> Result<usize> {
+        loop {
+            self.wait(self.read_fd, libc::POLLIN, deadline)?;
+            // SAFETY: `buf` is a valid, writable region of exactly `buf.len()` bytes.
+            let n = unsafe { libc::read(self.read_fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            retry_or_fail("read")?;
+        }
+    }
+
     /// Fills `buf` completely, or fails with `PeerClosed` (end of stream), `Timeout` or `Io`.
     pub fn read_exact(&self, buf: &mut [u8], deadline: Deadline) -> Result<()> {
         let mut done = 0;
@@ -113,6 +132,28 @@ impl Channel {
             if ready < 0 {
                 retry_or_fail("poll")?;
             }
+        }
+    }
+}
+
+/// Waits until at least one of `fds` is readable (or at end of stream or in error), for at
+/// most `timeout`; says which are. A negative descriptor is ignored.
+pub fn wait_readable<const N: usize>(fds: [RawFd; N], timeout: Duration) -> Result<[bool; N]> {
+    let deadline = Instant::now() + timeout;
+    let mut pollfds = fds.map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(timeout_error(timeout));
+        }
+        let millis = left.as_millis().clamp(1, libc::c_int::MAX as u128) as libc::c_int;
+        // SAFETY: `pollfds` holds N valid pollfd entries for the duration of the call.
+        let ready = unsafe { libc::poll(pollfds.as_mut_ptr(), N as libc::nfds_t, millis) };
+        if ready > 0 {
+            return Ok(pollfds.map(|p| p.revents != 0));
+        }
+        if ready < 0 {
+            retry_or_fail("poll")?;
         }
     }
 }

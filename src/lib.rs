@@ -9,6 +9,7 @@
 // its contract in its documentation, which is what callers from C read.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod cvs;
 pub mod distcc;
 pub mod error;
 pub mod ffi;

@@ -52,7 +52,7 @@ pub struct daemonauth_gss_name(Name);
 /// GSS-API credentials. Free with `daemonauth_gss_cred_free`.
 pub struct daemonauth_gss_cred(Cred);
 /// An established or imported security context. Free with `daemonauth_gss_ctx_free`.
-pub struct daemonauth_gss_ctx(SecurityContext);
+pub struct daemonauth_gss_ctx(pub(crate) SecurityContext);
 /// Settings for context establishment and token I/O. Free with `daemonauth_gss_options_free`.
 pub struct daemonauth_gss_options(Options);
 

@@ -234,6 +234,18 @@ impl SecurityContext {
 
 /// Establishes a context as the initiator towards `target`, over `channel`.
 pub fn initiate(channel: &Channel, options: &Options, cred: Option<&Cred>, target: &Name) -> Result<SecurityContext> {
+    initiate_reading(channel, options, cred, target, |channel| options.read_context_token(channel))
+}
+
+/// [`initiate`] with the acceptor's tokens read by `read_token`, for protocols whose peers
+/// may answer something other than a token (CVS gserver servers send a text error).
+pub fn initiate_reading(
+    channel: &Channel,
+    options: &Options,
+    cred: Option<&Cred>,
+    target: &Name,
+    mut read_token: impl FnMut(&Channel) -> Result<Vec<u8>>,
+) -> Result<SecurityContext> {
     let mut context = sys::Context::new();
     let mut input: Option<Vec<u8>> = None;
     for _ in 0..MAX_ROUNDS {
@@ -243,7 +255,7 @@ pub fn initiate(channel: &Channel, options: &Options, cred: Option<&Cred>, targe
         if step.complete {
             return finish(context, options.required_flags);
         }
-        input = Some(options.read_context_token(channel)?);
+        input = Some(read_token(channel)?);
     }
     Err(too_many_rounds())
 }

@@ -321,6 +321,14 @@ impl Name {
         String::from_utf8(text.as_slice().to_vec())
             .map_err(|_| Error::new(ErrorCode::Gss, "a local name is not valid UTF-8"))
     }
+
+    /// Whether this (authenticated) name may log in as the local `user` under the
+    /// mechanism's rules (krb5: `.k5login`, or the principal mapping to `user`).
+    pub fn user_ok(&self, user: &str) -> bool {
+        let Ok(user) = CString::new(user) else { return false };
+        // SAFETY: a live name and a NUL-terminated user name.
+        unsafe { gss::gss_userok(self.0, user.as_ptr()) != 0 }
+    }
 }
 
 impl Drop for Name {

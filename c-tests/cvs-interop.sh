@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Debian's real cvs client through cvs-pserverd (libdaemonauth + Debian's `cvs server`):
+# login, checkout, commit, logout, refusals, and :gserver: with Kerberos (plain, -x, -a).
+# Runs as root (it creates the unprivileged system user daemonauth-cvs if absent); the
+# gserver cases run inside the throwaway realm (scripts/realm exec). Only 127.0.0.1.
+#
+#   cvs-interop.sh CASE CVS_PSERVERD CVS_TOOL
+set -uo pipefail
+case_name=$1 pserverd=$2 tool=$3
+work=$(mktemp -d)
+chmod 755 "$work"
+server_pid=
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL ($case_name): $*"; echo "--- client output"; cat "$work/client.out" 2>/dev/null
+         echo "--- server output"; cat "$work/server.out" 2>/dev/null; exit 1; }
+[ "$(id -u)" = 0 ] || fail "must run as root (switches to a system user)"
+sysuser=daemonauth-cvs
+getent passwd "$sysuser" >/dev/null || useradd -M -r -d /nonexistent -s /usr/sbin/nologin "$sysuser" \
+  || fail "cannot create $sysuser"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The repository: alice (password "secret") works as daemonauth-cvs, rooty maps to root.
+repo=$work/repo
+cvs -d "$repo" init || fail "cvs init"
+hash=$(python3 -c 'import crypt; print(crypt.crypt("secret", "$6$daemonau$"))' 2>/dev/null \
+       || openssl passwd -6 -salt daemonau secret)
+printf 'alice:%s:%s\nrooty:%s:root\n' "$hash" "$sysuser" "$hash" >"$repo/CVSROOT/passwd"
+echo "SystemAuth=no" >>"$repo/CVSROOT/config"
+chown -R "$sysuser" "$repo"
+
+port=$(free_port)
+start_server() {
+  DAEMONAUTH_LOG_LEVEL=debug "$pserverd" -port "$port" -root "$repo" -fail-delay-ms 100 -timeout-ms 10000 "$@" >"$work/server.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/server.out" 2>/dev/null && return 0; sleep 0.05; done
+  fail "no server started"
+}
+# A server for gserver: alice@REALM maps to the system user through an auth_to_local rule in
+# the server's copy of the realm's krb5.conf.
+start_gserver() {
+  sed "s|^\( *kdc = .*\)$|\1\n        auth_to_local = RULE:[1:\$1@\$0](^alice@DAEMONAUTH[.]TEST\$)s/.*/$sysuser/\n        auth_to_local = DEFAULT|" \
+    "$KRB5_CONFIG" >"$work/krb5.conf"
+  KRB5_CONFIG=$work/krb5.conf start_server -keytab "$DAEMONAUTH_TEST_KEYTAB"
+}
+export CVS_PASSFILE=$work/cvspass HOME=$work
+# cvs_client ARGS...: the real cvs client with a 60 s guard; output in client.out; sets $rc.
+cvs_client() { timeout 60 cvs -f "$@" >"$work/client.out" 2>&1; rc=$?; [ "$rc" -ne 124 ] || fail "cvs hung"; }
+expect() { grep -qF -- "$1" "$work/client.out" || fail "client output lacks: $1"; }
+pserver=":pserver:alice@localhost:$port$repo"
+
+# raw_session FORMAT ARGS...: sends printf FORMAT ARGS to the server, the answer in client.out.
+raw_session() {
+  # shellcheck disable=SC2059
+  printf "$@" | timeout 20 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
+sys.stdout.write(s.makefile("rb").read().decode())' "$port" >"$work/client.out" 2>&1
+}
+# in_dir DIR ARGS...: cvs_client in DIR (not in a subshell, so $rc and fail work).
+in_dir() { local dir=$1; shift; pushd "$dir" >/dev/null || fail "no $dir"; cvs_client "$@"; popd >/dev/null || exit 1; }
+
+# Imports a project, checks it out into $work/wc, commits a change; fails on any error.
+checkout_and_commit() {
+  local root=$1; shift
+  mkdir -p "$work/import" && echo "one" >"$work/import/file.txt"
+  in_dir "$work/import" "$@" -d "$root" import -m initial proj vendor start; [ "$rc" -eq 0 ] || fail "import failed"
+  in_dir "$work" "$@" -d "$root" checkout -d wc proj; [ "$rc" -eq 0 ] || fail "checkout failed"
+  [ "$(cat "$work/wc/file.txt")" = "one" ] || fail "checked-out file differs"
+  echo "two" >>"$work/wc/file.txt"
+  in_dir "$work/wc" "$@" commit -m change file.txt; [ "$rc" -eq 0 ] || fail "commit failed"
+  grep -q "^head	1.2;" "$repo/proj/file.txt,v" || fail "the commit did not reach the repository"
+  [ "$(stat -c %U "$repo/proj/file.txt,v")" = "$sysuser" ] || fail "the commit did not run as $sysuser"
+  rm -rf "$work/wc" "$work/import"
+}
+
+case "$case_name" in
+  login-checkout-commit-logout)
+    start_server
+    cvs_client -d ":pserver:alice:secret@localhost:$port$repo" login
+    [ "$rc" -eq 0 ] || fail "login failed"
+    grep -qxF "/1 :pserver:alice@localhost:$port$repo Ay=0=a%0bZ" "$CVS_PASSFILE" 2>/dev/null \
+      || grep -q "^/1 :pserver:alice@localhost:$port$repo A" "$CVS_PASSFILE" || fail "no pass file entry"
+    [ "$(stat -c %a "$CVS_PASSFILE")" = 600 ] || fail "pass file mode"
+    checkout_and_commit "$pserver"
+    cvs_client -d "$pserver" logout; [ "$rc" -eq 0 ] || fail "logout failed"
+    ! grep -q "alice@localhost" "$CVS_PASSFILE" || fail "logout left the entry" ;;
+  inetd)
+    # One connection on standard input and output, as inetd hands it over.
+    python3 -c '
+import socket, subprocess, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+print("starting...", flush=True)
+c, _ = s.accept()
+subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd" -inetd -root "$repo" >"$work/server.out" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 200); do grep -q "starting" "$work/server.out" 2>/dev/null && break; sleep 0.05; done
+    cvs_client -d ":pserver:alice:secret@localhost:$port$repo" login; [ "$rc" -eq 0 ] || fail "login through inetd mode failed" ;;
+  wrong-password)
+    start_server
+    cvs_client -d ":pserver:alice:wrong@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "a wrong password was accepted"; expect "authorization failed"
+    [ ! -s "$CVS_PASSFILE" ] || ! grep -q alice "$CVS_PASSFILE" || fail "a refused login was stored" ;;
+  unknown-repository)
+    start_server
+    cvs_client -d ":pserver:alice:secret@localhost:$port/elsewhere" login
+    [ "$rc" -ne 0 ] || fail "an unknown repository was accepted"; expect "/elsewhere: no such repository" ;;
+  unknown-user)
+    start_server
+    cvs_client -d ":pserver:carol:secret@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "an unknown user was accepted"; expect "no such user carol in CVSROOT/passwd" ;;
+  root-refused)
+    start_server
+    cvs_client -d ":pserver:rooty:secret@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "a root-mapped user was accepted"; expect "root not allowed" ;;
+  other-root-refused)
+    # Authenticated for $repo, then asking for another repository in the CVS protocol.
+    mkdir -p "$work/other" && cvs -d "$work/other" init && chown -R "$sysuser" "$work/other"
+    start_server
+    raw_session 'BEGIN AUTH REQUEST\n%s\nalice\nAZdh d,\nEND AUTH REQUEST\nRoot %s\n' "$repo" "$work/other"
+    expect "I LOVE YOU"; expect "not allowed"
+    # A command before any Root (cvs init sends none) is refused too.
+    raw_session 'BEGIN AUTH REQUEST\n%s\nalice\nAZdh d,\nEND AUTH REQUEST\nArgument %s\ninit\n' "$repo" "$work/new"
+    expect "I LOVE YOU"; expect "Argument before Root"
+    [ ! -e "$work/new" ] || fail "a repository was created" ;;
+  passfile-shared)
+    # Real cvs login writes the pass file; the library reads it. The library writes an entry;
+    # the real cvs client logs in with it (no password anywhere else) and checks out.
+    start_server
+    cvs_client -d ":pserver:alice:secret@LOCALHOST:$port$repo" login; [ "$rc" -eq 0 ] || fail "login failed"
+    [ "$("$tool" lookup "$CVS_PASSFILE" "$pserver")" = "AZdh d," ] || fail "the library did not read cvs's entry"
+    cvs_client -d "$pserver" logout; [ "$rc" -eq 0 ] || fail "logout failed"
+    "$tool" store "$CVS_PASSFILE" ":pserver:alice@LocalHost:$port$repo/" secret || fail "the library could not store"
+    grep -qxF "/1 $pserver AZdh d," "$CVS_PASSFILE" || fail "the stored line is not cvs's format"
+    in_dir "$work" -d "$pserver" checkout -d wc CVSROOT; [ "$rc" -eq 0 ] || fail "cvs did not use the library's entry"
+    cvs_client -d "$pserver" logout; [ "$rc" -eq 0 ] || fail "cvs could not remove the library's entry"
+    ! grep -q alice "$CVS_PASSFILE" || fail "the entry is still there" ;;
+  system-password-crypt|system-password-pam)
+    # A user missing from CVSROOT/passwd, with SystemAuth on: the system password decides,
+    # through crypt(3) on the shadow entry or through PAM (service cvs: Debian's "other").
+    sed -i '/^SystemAuth=no$/d' "$repo/CVSROOT/config"
+    echo "$sysuser:Sys-Secret-1" | chpasswd || fail "chpasswd"
+    trap 'usermod -p "!" "$sysuser"; cleanup' EXIT
+    start_server -system-passwords "${case_name#system-password-}"
+    cvs_client -d ":pserver:$sysuser:Sys-Secret-1@localhost:$port$repo" login
+    [ "$rc" -eq 0 ] || fail "the system password was refused"
+    cvs_client -d ":pserver:$sysuser:wrong@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "a wrong system password was accepted"; expect "authorization failed"
+    cvs_client -d ":pserver:nosuchuser:x@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "an unknown system user was accepted" ;;
+  library-client)
+    start_server
+    "$tool" pserver "$port" "$pserver" verify secret >"$work/client.out" 2>&1 || fail "verification failed"
+    "$tool" pserver "$port" "$pserver" auth secret >"$work/client.out" 2>&1 || fail "auth failed"
+    ! "$tool" pserver "$port" "$pserver" verify wrong >"$work/client.out" 2>&1 || fail "a wrong password passed"
+    expect "rejected access to $repo for user alice"
+    ! "$tool" pserver "$port" ":pserver:carol@localhost:$port$repo" verify x >"$work/client.out" 2>&1 || fail "carol passed"
+    expect "server says: no such user carol in CVSROOT/passwd"
+    ! "$tool" pserver "$port" ":pserver:alice@localhost:$port/nowhere" verify x >"$work/client.out" 2>&1 || fail "/nowhere passed"
+    expect "server says: /nowhere: no such repository" ;;
+  library-gserver-x|library-gserver-a)
+    # Debian's cvs -x/-a client hangs on its own packet reading (docs/cvs.md); the library's
+    # client checks the relay's packet protection both ways instead.
+    start_gserver
+    mode=encrypt; [ "$case_name" = library-gserver-a ] && mode=authenticate
+    "$tool" gserver "$port" ":gserver:localhost:$port$repo" "$mode" "$repo" >"$work/client.out" 2>&1 \
+      || fail "gserver $mode failed"
+    expect "wrapped reply: ok"
+    grep -qF "$( [ $mode = encrypt ] && echo encryption || echo integrity) protection on" "$work/server.out" \
+      || fail "the server did not turn on protection" ;;
+  library-gserver-password)
+    # No ticket in the cache: the library gets one with alice's password from a responder file.
+    start_gserver
+    printf 'password=%s\n' "$DAEMONAUTH_TEST_PASSWORD" >"$work/answers" && chmod 600 "$work/answers"
+    KRB5CCNAME=FILE:$work/empty-ccache CVS_TOOL_ANSWERS=$work/answers \
+      "$tool" gserver "$port" ":gserver:alice@localhost:$port$repo" encrypt "$repo" >"$work/client.out" 2>&1 \
+      || fail "gserver with a password from the responder failed"
+    expect "wrapped reply: ok"
+    KRB5CCNAME=FILE:$work/empty-ccache "$tool" gserver "$port" ":gserver:alice@localhost:$port$repo" encrypt "$repo" \
+      >"$work/client.out" 2>&1 && fail "gserver without a ticket or a responder succeeded"
+    true ;;
+  gserver|gserver-x|gserver-a)
+    start_gserver
+    flag=; case "$case_name" in gserver-x) flag=-x ;; gserver-a) flag=-a ;; esac
+    checkout_and_commit ":gserver:localhost:$port$repo" $flag ;;
+  *) fail "unknown case" ;;
+esac
+echo "ok ($case_name)"

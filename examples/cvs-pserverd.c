@@ -1,0 +1,237 @@
+/* cvs-pserverd: a CVS pserver/gserver front end that needs no patched cvs.
+ *
+ *   cvs-pserverd [-inetd | -port PORT [-listen ADDR] [-once]]
+ *                [-root DIR]... [-root-regexp ERE]... [-system-passwords pam|crypt|off]
+ *                [-pam-service NAME] [-allow-empty-password] [-keytab KEYTAB]
+ *                [-fail-delay-ms MS] [-timeout-ms MS] [-cvs PATH] [-syslog]
+ *
+ * For each connection it authenticates the client with libdaemonauth (pserver, `cvs login`
+ * verification, or gserver), switches to the system user, answers I LOVE YOU and runs
+ * `cvs -f server` as that user, staying in the middle: it checks the client's Root request
+ * and, when the client asks for Gssapi-encrypt or Gssapi-authenticate (cvs -x / -a over
+ * :gserver:), wraps and unwraps the stream. With -inetd it serves one connection on standard
+ * input and output and logs to syslog; otherwise it listens (default 127.0.0.1) and forks per
+ * connection, logging to standard error unless -syslog is given. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <daemonauth.h>
+
+static const char *cvs_path = "/usr/bin/cvs";
+
+static void usage(void) {
+    fprintf(stderr,
+            "Usage: cvs-pserverd [-inetd | -port PORT [-listen ADDR] [-once]]\n"
+            "       [-root DIR]... [-root-regexp ERE]... [-system-passwords pam|crypt|off]\n"
+            "       [-pam-service NAME] [-allow-empty-password] [-keytab KEYTAB]\n"
+            "       [-fail-delay-ms MS] [-timeout-ms MS] [-cvs PATH] [-syslog]\n");
+    exit(2);
+}
+
+static void syslog_sink(void *userdata, daemonauth_log_level level, const char *message) {
+    (void)userdata;
+    syslog(level <= DAEMONAUTH_LOG_LEVEL_ERROR ? LOG_ERR
+           : level == DAEMONAUTH_LOG_LEVEL_WARN ? LOG_WARNING
+                                                : LOG_INFO,
+           "%s", message);
+}
+
+/* Whether messages go to syslog: with -syslog, and always with -inetd, where standard error
+ * may be the client's socket. */
+static int use_syslog;
+
+static void report(const char *what) {
+    if (use_syslog)
+        syslog(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
+    else
+        fprintf(stderr, "cvs-pserverd: %s: %s\n", what, daemonauth_last_error());
+}
+
+static void set(cvs_auth_server_config *config, const char *key, const char *value) {
+    if (cvs_auth_server_config_set(config, key, value) != DAEMONAUTH_RESULT_OK) {
+        report(key);
+        exit(2);
+    }
+}
+
+/* Runs `cvs -f server` as the current (already switched) user and relays to it. */
+static int run_cvs(const cvs_auth_server_config *config, const cvs_auth_session *session, int fd) {
+    int to_cvs[2], from_cvs[2];
+    if (pipe(to_cvs) != 0 || pipe(from_cvs) != 0) {
+        perror("cvs-pserverd: pipe");
+        return 1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("cvs-pserverd: fork");
+        return 1;
+    }
+    if (pid == 0) {
+        dup2(to_cvs[0], 0);
+        dup2(from_cvs[1], 1);
+        dup2(from_cvs[1], 2);
+        close(to_cvs[0]);
+        close(to_cvs[1]);
+        close(from_cvs[0]);
+        close(from_cvs[1]);
+        if (fd > 2)
+            close(fd);
+        execl(cvs_path, "cvs", "-f", "server", (char *)NULL);
+        perror("cvs-pserverd: exec cvs");
+        _exit(127);
+    }
+    close(to_cvs[0]);
+    close(from_cvs[1]);
+    /* The library takes to_cvs[1] and from_cvs[0] and closes them. */
+    int status = 0;
+    if (cvs_auth_session_relay(config, session, fd, fd, to_cvs[1], from_cvs[0], 0) != DAEMONAUTH_RESULT_OK)
+        report("relay");
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* Serves one client on fd (read and write): the whole life of a connection. */
+static int serve(const cvs_auth_server_config *config, int fd) {
+    cvs_auth_session *session = NULL;
+    if (cvs_auth_server_authenticate(config, fd, fd, &session) != DAEMONAUTH_RESULT_OK) {
+        report("refused");
+        return 1;
+    }
+    int status = 0;
+    int kind = cvs_auth_session_kind(session);
+    if (kind != 2 && cvs_auth_session_switch_user(session) != DAEMONAUTH_RESULT_OK) {
+        report("switching user");
+        cvs_auth_session_refuse(session, fd, "cannot switch to the system user");
+        status = 1;
+    } else if (cvs_auth_session_accept(session, fd) != DAEMONAUTH_RESULT_OK) {
+        report("answering");
+        status = 1;
+    } else if (kind != 2) {
+        status = run_cvs(config, session, fd);
+    }
+    cvs_auth_session_free(session);
+    return status;
+}
+
+static int listen_on(const char *address, int port) {
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((unsigned short)port);
+    if (inet_pton(AF_INET, address, &sin.sin_addr) != 1) {
+        fprintf(stderr, "cvs-pserverd: bad address %s\n", address);
+        return -1;
+    }
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int on = 1;
+    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 || listen(s, 16) != 0) {
+        perror("cvs-pserverd: listening");
+        return -1;
+    }
+    return s;
+}
+
+int main(int argc, char **argv) {
+    int inetd = 0, once = 0, port = 0;
+    const char *address = "127.0.0.1";
+    cvs_auth_server_config *config = NULL;
+    if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK) {
+        report("config");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "-inetd") == 0) {
+            inetd = 1;
+            continue;
+        } else if (strcmp(arg, "-once") == 0) {
+            once = 1;
+            continue;
+        } else if (strcmp(arg, "-allow-empty-password") == 0) {
+            set(config, "allow_empty_password", "yes");
+            continue;
+        } else if (strcmp(arg, "-syslog") == 0) {
+            use_syslog = 1;
+            continue;
+        }
+        if (!value)
+            usage();
+        i++;
+        if (strcmp(arg, "-port") == 0)
+            port = atoi(value);
+        else if (strcmp(arg, "-listen") == 0)
+            address = value;
+        else if (strcmp(arg, "-root") == 0)
+            set(config, "allow_root", value);
+        else if (strcmp(arg, "-root-regexp") == 0)
+            set(config, "allow_root_regexp", value);
+        else if (strcmp(arg, "-system-passwords") == 0)
+            set(config, "system_passwords", value);
+        else if (strcmp(arg, "-pam-service") == 0)
+            set(config, "pam_service", value);
+        else if (strcmp(arg, "-keytab") == 0)
+            set(config, "keytab", value);
+        else if (strcmp(arg, "-fail-delay-ms") == 0)
+            set(config, "fail_delay_ms", value);
+        else if (strcmp(arg, "-timeout-ms") == 0)
+            set(config, "timeout_ms", value);
+        else if (strcmp(arg, "-cvs") == 0)
+            cvs_path = value;
+        else
+            usage();
+    }
+    if (inetd == (port > 0))
+        usage();
+    if (inetd || use_syslog) {
+        use_syslog = 1;
+        openlog("cvs-pserverd", LOG_PID, LOG_DAEMON);
+        daemonauth_set_log_callback(syslog_sink, NULL);
+    }
+    if (inetd)
+        return serve(config, 0);
+
+    int listener = listen_on(address, port);
+    if (listener < 0)
+        return 1;
+    if (!once) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_IGN;
+        sa.sa_flags = SA_NOCLDWAIT;
+        sigaction(SIGCHLD, &sa, NULL);
+    }
+    fprintf(stderr, "starting...\n");
+    for (;;) {
+        int fd = accept(listener, NULL, NULL);
+        if (fd < 0)
+            continue;
+        pid_t pid = fork();
+        if (pid == 0) {
+            /* Children must see their own children exit (cvs server waits for its). */
+            signal(SIGCHLD, SIG_DFL);
+            close(listener);
+            _exit(serve(config, fd));
+        }
+        close(fd);
+        if (once) {
+            int status = 0;
+            if (pid > 0)
+                waitpid(pid, &status, 0);
+            cvs_auth_server_config_free(config);
+            return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        }
+    }
+}

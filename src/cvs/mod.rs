@@ -1,0 +1,22 @@
+//! CVS pserver and gserver authentication, client and server (cvs 1.12.13 compatible).
+//!
+//! - [`scramble`]: the `A` password scrambling;
+//! - [`root`] and [`passfile`]: CVSROOT strings and `~/.cvspass`;
+//! - [`request`]: the request and reply lines on the wire;
+//! - [`client`]: authenticating to a server;
+//! - [`server`], with [`passwd`], [`pam`] and [`sys`]: checking a client's request;
+//! - [`gss_stream`]: the `Gssapi-encrypt` / `Gssapi-authenticate` stream protection.
+//!
+//! The C API (`cvs_auth_*`) is in [`ffi`].
+
+pub mod client;
+pub mod ffi;
+pub mod gss_stream;
+pub mod pam;
+pub mod passfile;
+pub mod passwd;
+pub mod request;
+pub mod root;
+pub mod scramble;
+pub mod server;
+pub mod sys;

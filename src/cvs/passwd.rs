@@ -1,0 +1,129 @@
+//! A repository's `CVSROOT/passwd` (lines `user:crypt-hash[:system-user]`) and the
+//! `SystemAuth` setting of its `CVSROOT/config`, read as cvs 1.12.13 reads them.
+
+use std::path::Path;
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::sys;
+use crate::error::{Error, ErrorCode, Result};
+
+/// The entry of one CVS user.
+pub struct PasswdEntry {
+    pub user: String,
+    pub hash: Zeroizing<String>,
+    /// The system user the CVS user works as (the CVS user's own name when not given).
+    pub system_user: String,
+}
+
+fn read_optional(path: &Path) -> Result<Option<Zeroizing<String>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()))),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(Error::io(format!("reading {}", path.display()), &err)),
+    }
+}
+
+/// The first entry for `user` in `REPOSITORY/CVSROOT/passwd` (no file: no entry).
+pub fn find_entry(repository: &Path, user: &str) -> Result<Option<PasswdEntry>> {
+    let Some(text) = read_optional(&repository.join("CVSROOT/passwd"))? else { return Ok(None) };
+    Ok(text.lines().find_map(|line| {
+        let rest = line.strip_prefix(user)?.strip_prefix(':')?;
+        let (hash, system_user) = match rest.split_once(':') {
+            Some((hash, system)) => (hash, system),
+            None => (rest, ""),
+        };
+        let system_user = if system_user.is_empty() { user } else { system_user };
+        Some(PasswdEntry { user: user.to_owned(), hash: Zeroizing::new(hash.to_owned()), system_user: system_user.to_owned() })
+    }))
+}
+
+/// `SystemAuth` from `REPOSITORY/CVSROOT/config`: true (cvs's default) unless set to `no`.
+pub fn system_auth(repository: &Path) -> Result<bool> {
+    let Some(text) = read_optional(&repository.join("CVSROOT/config"))? else { return Ok(true) };
+    let mut value = true;
+    for line in text.lines().map(str::trim).filter(|line| !line.starts_with('#')) {
+        if let Some((key, setting)) = line.split_once('=').filter(|(key, _)| key.trim() == "SystemAuth") {
+            value = match setting.trim() {
+                "yes" | "on" | "true" | "1" => true,
+                "no" | "off" | "false" | "0" => false,
+                other => {
+                    return Err(Error::new(ErrorCode::Config, format!("CVSROOT/config: {} has the unrecognized value {other:?}", key.trim())));
+                }
+            };
+        }
+    }
+    Ok(value)
+}
+
+/// What checking a password against a stored hash found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashCheck {
+    Match,
+    Mismatch,
+    /// The hash is empty (cvs accepts any password) and empty hashes are not allowed.
+    EmptyRefused,
+    /// The hash is disabled (begins with a space, `*` or `!`) or not one crypt(3) knows.
+    Disabled,
+}
+
+/// Checks `password` against a crypt(3) `hash` in constant time.
+pub fn check_hash(password: &[u8], hash: &str, allow_empty: bool) -> Result<HashCheck> {
+    if hash.is_empty() {
+        return Ok(if allow_empty { HashCheck::Match } else { HashCheck::EmptyRefused });
+    }
+    if hash.starts_with([' ', '\t', '*', '!']) {
+        return Ok(HashCheck::Disabled);
+    }
+    Ok(match sys::crypt(password, hash)? {
+        None => HashCheck::Disabled,
+        Some(computed) if bool::from(computed.as_bytes().ct_eq(hash.as_bytes())) => HashCheck::Match,
+        Some(_) => HashCheck::Mismatch,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(name: &str, passwd: &str, config: Option<&str>) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("daemonauth-passwd-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(dir.join("CVSROOT")).unwrap();
+        std::fs::write(dir.join("CVSROOT/passwd"), passwd).unwrap();
+        if let Some(config) = config {
+            std::fs::write(dir.join("CVSROOT/config"), config).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn entries_are_found_by_exact_name() {
+        let dir = repo("entries", "alice2:x\nalice:HASH:cvsuser\nbob:HASH2\nalice:second\n", None);
+        let alice = find_entry(&dir, "alice").unwrap().unwrap();
+        assert_eq!((alice.hash.as_str(), alice.system_user.as_str()), ("HASH", "cvsuser"));
+        assert_eq!(find_entry(&dir, "bob").unwrap().unwrap().system_user, "bob");
+        assert!(find_entry(&dir, "ali").unwrap().is_none());
+        assert!(system_auth(&dir).unwrap());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn system_auth_is_read_from_config() {
+        let dir = repo("config", "", Some("# comment\nSystemAuth=no\n"));
+        assert!(!system_auth(&dir).unwrap());
+        std::fs::write(dir.join("CVSROOT/config"), "SystemAuth=maybe\n").unwrap();
+        assert_eq!(system_auth(&dir).unwrap_err().code(), ErrorCode::Config);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn hashes_are_checked() {
+        let hash = sys::crypt(b"secret", "$6$abcdefgh$").unwrap().unwrap();
+        assert_eq!(check_hash(b"secret", &hash, false).unwrap(), HashCheck::Match);
+        assert_eq!(check_hash(b"wrong", &hash, false).unwrap(), HashCheck::Mismatch);
+        assert_eq!(check_hash(b"secret", &format!(" {}", &*hash), false).unwrap(), HashCheck::Disabled);
+        assert_eq!(check_hash(b"anything", "", false).unwrap(), HashCheck::EmptyRefused);
+        assert_eq!(check_hash(b"anything", "", true).unwrap(), HashCheck::Match);
+    }
+}

@@ -1,0 +1,239 @@
+//! The only raw system calls of the CVS module: the user and shadow databases, crypt(3)
+//! (libxcrypt: every glibc hash format), the switch to a system user, and POSIX extended
+//! regular expressions (as Debian's `--allow-root-regexp` uses).
+
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, ErrorCode, Result};
+
+#[link(name = "crypt")]
+unsafe extern "C" {
+    fn crypt_rn(phrase: *const c_char, setting: *const c_char, data: *mut c_void, size: c_int) -> *mut c_char;
+}
+
+/// libxcrypt's `sizeof(struct crypt_data)`.
+const CRYPT_DATA_SIZE: usize = 32768;
+
+fn c_string(text: &str, what: &str) -> Result<CString> {
+    CString::new(text).map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("{what} contains a NUL byte")))
+}
+
+/// An entry of the user database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Passwd {
+    pub name: String,
+    pub uid: libc::uid_t,
+    pub gid: libc::gid_t,
+    pub home: String,
+    /// The password field (`x` when the hash is in the shadow file).
+    pub hash: Zeroizing<String>,
+}
+
+/// Reads a NUL-terminated string the C library returned.
+///
+/// # Safety
+/// `ptr` is NULL or a NUL-terminated string valid for the duration of the call.
+unsafe fn text(ptr: *const c_char) -> String {
+    if ptr.is_null() {
+        String::new()
+    } else {
+        // SAFETY: non-NULL and NUL-terminated per the contract.
+        unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
+    }
+}
+
+/// Calls a reentrant `get*_r` lookup with a growing buffer. `call(buf, len, result)` returns
+/// the function's error number and sets `result` to non-NULL when found.
+fn lookup_r<T>(mut call: impl FnMut(*mut c_char, usize, *mut *mut T) -> c_int) -> Result<Option<(*mut T, Vec<u8>)>> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let mut result: *mut T = std::ptr::null_mut();
+        let err = call(buf.as_mut_ptr().cast(), buf.len(), &mut result);
+        match err {
+            0 if result.is_null() => return Ok(None),
+            0 => return Ok(Some((result, buf))),
+            libc::ERANGE if buf.len() < 1 << 20 => buf.resize(buf.len() * 4, 0),
+            libc::ENOENT | libc::ESRCH | libc::EBADF | libc::EPERM => return Ok(None),
+            err => {
+                return Err(Error::io("looking up a user", &std::io::Error::from_raw_os_error(err)));
+            }
+        }
+    }
+}
+
+fn passwd_from(entry: &libc::passwd) -> Passwd {
+    // SAFETY: the fields point into the lookup's buffer, alive for this call.
+    unsafe {
+        Passwd {
+            name: text(entry.pw_name),
+            uid: entry.pw_uid,
+            gid: entry.pw_gid,
+            home: text(entry.pw_dir),
+            hash: Zeroizing::new(text(entry.pw_passwd)),
+        }
+    }
+}
+
+/// The user database entry for `name`, if there is one.
+pub fn user_by_name(name: &str) -> Result<Option<Passwd>> {
+    let name = c_string(name, "a user name")?;
+    // SAFETY: an all-zero passwd is a valid out-value for getpwnam_r.
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let found = lookup_r(|buf, len, result| {
+        // SAFETY: valid name, entry, buffer of `len` bytes and result pointer.
+        unsafe { libc::getpwnam_r(name.as_ptr(), &mut entry, buf, len, result) }
+    })?;
+    Ok(found.map(|(ptr, buf)| {
+        // SAFETY: getpwnam_r set `ptr` to `entry`, whose strings live in `buf`, alive here.
+        let passwd = passwd_from(unsafe { &*ptr });
+        drop(Zeroizing::new(buf));
+        passwd
+    }))
+}
+
+/// The login name of the calling process's real user.
+pub fn current_user() -> Result<String> {
+    // SAFETY: an all-zero passwd is a valid out-value for getpwuid_r.
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let found = lookup_r(|buf, len, result| {
+        // SAFETY: valid entry, buffer of `len` bytes and result pointer.
+        unsafe { libc::getpwuid_r(uid, &mut entry, buf, len, result) }
+    })?;
+    // SAFETY: as in user_by_name.
+    found
+        .map(|(ptr, _buf)| passwd_from(unsafe { &*ptr }).name)
+        .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("user id {uid} has no user name")))
+}
+
+/// The shadow password hash of `name`, if the shadow database has the user.
+pub fn shadow_hash(name: &str) -> Result<Option<Zeroizing<String>>> {
+    let name = c_string(name, "a user name")?;
+    // SAFETY: an all-zero spwd is a valid out-value for getspnam_r.
+    let mut entry: libc::spwd = unsafe { std::mem::zeroed() };
+    let found = lookup_r(|buf, len, result| {
+        // SAFETY: valid name, entry, buffer of `len` bytes and result pointer.
+        unsafe { libc::getspnam_r(name.as_ptr(), &mut entry, buf, len, result) }
+    })?;
+    Ok(found.map(|(ptr, buf)| {
+        // SAFETY: getspnam_r set `ptr` to `entry`, whose strings live in `buf`, alive here.
+        let hash = Zeroizing::new(unsafe { text((*ptr).sp_pwdp) });
+        drop(Zeroizing::new(buf));
+        hash
+    }))
+}
+
+/// crypt(3) of `password` with the setting (salt and method) of `hash`; None when the
+/// setting is not a hash crypt understands (a disabled `*` or `!` entry, for example).
+pub fn crypt(password: &[u8], hash: &str) -> Result<Option<Zeroizing<String>>> {
+    if password.contains(&0) {
+        return Err(Error::new(ErrorCode::InvalidArgument, "a password contains a NUL byte"));
+    }
+    let mut phrase = Zeroizing::new(Vec::with_capacity(password.len() + 1));
+    phrase.extend_from_slice(password);
+    phrase.push(0);
+    let setting = c_string(hash, "a password hash")?;
+    let mut data = Zeroizing::new(vec![0u8; CRYPT_DATA_SIZE]);
+    // SAFETY: valid strings and a work area of the size passed.
+    let out = unsafe { crypt_rn(phrase.as_ptr().cast(), setting.as_ptr(), data.as_mut_ptr().cast(), CRYPT_DATA_SIZE as c_int) };
+    if out.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: crypt_rn returned a NUL-terminated string inside `data`, alive here.
+    let result = Zeroizing::new(unsafe { text(out) });
+    Ok((!result.starts_with('*')).then_some(result))
+}
+
+/// Becomes `user`: supplementary groups, group and user ids (real, effective and saved).
+/// Fails if any step fails or root privileges could be regained.
+pub fn switch_to(user: &Passwd) -> Result<()> {
+    let name = c_string(&user.name, "a user name")?;
+    let os = |what: &str| Error::new(ErrorCode::AccessDenied, format!("{what} for {}: {}", user.name, std::io::Error::last_os_error()));
+    // SAFETY: plain system calls with valid arguments.
+    unsafe {
+        if libc::initgroups(name.as_ptr(), user.gid) != 0 {
+            return Err(os("initgroups"));
+        }
+        if libc::setgid(user.gid) != 0 {
+            return Err(os("setgid"));
+        }
+        if libc::setuid(user.uid) != 0 {
+            return Err(os("setuid"));
+        }
+        if user.uid != 0 && (libc::setuid(0) == 0 || libc::geteuid() == 0) {
+            return Err(Error::new(ErrorCode::Internal, "root privileges could be regained after setuid"));
+        }
+    }
+    Ok(())
+}
+
+/// A compiled POSIX extended regular expression, matched against whole strings.
+pub struct Regex(Box<libc::regex_t>);
+
+// SAFETY: a compiled regex_t is only read by regexec, which is thread-safe.
+unsafe impl Send for Regex {}
+// SAFETY: as above.
+unsafe impl Sync for Regex {}
+
+impl Regex {
+    /// Compiles `pattern` (POSIX ERE, as `--allow-root-regexp`).
+    pub fn new(pattern: &str) -> Result<Regex> {
+        let c_pattern = c_string(pattern, "a regular expression")?;
+        // SAFETY: an all-zero regex_t is valid storage for regcomp.
+        let mut regex: Box<libc::regex_t> = Box::new(unsafe { std::mem::zeroed() });
+        // SAFETY: valid storage and pattern.
+        let err = unsafe { libc::regcomp(&mut *regex, c_pattern.as_ptr(), libc::REG_EXTENDED | libc::REG_NOSUB) };
+        if err != 0 {
+            return Err(Error::new(ErrorCode::Config, format!("invalid regular expression {pattern:?} (regcomp error {err})")));
+        }
+        Ok(Regex(regex))
+    }
+
+    /// Whether `text` matches (as regexec: anchors are the pattern's business).
+    pub fn is_match(&self, text: &str) -> bool {
+        let Ok(text) = CString::new(text) else { return false };
+        // SAFETY: a compiled regex and a NUL-terminated string; no match array (REG_NOSUB).
+        unsafe { libc::regexec(&*self.0, text.as_ptr(), 0, std::ptr::null_mut(), 0) == 0 }
+    }
+}
+
+impl Drop for Regex {
+    fn drop(&mut self) {
+        // SAFETY: compiled by regcomp and freed once.
+        unsafe { libc::regfree(&mut *self.0) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crypt_checks_every_format() {
+        for setting in ["$y$j9T$abcdefghijklmnopqrstu.", "$6$saltsalt$", "$5$saltsalt$", "$1$saltsalt$", "ab"] {
+            let hash = crypt(b"secret", setting).unwrap().expect(setting);
+            assert_eq!(crypt(b"secret", &hash).unwrap().as_deref(), Some(&*hash), "{setting}");
+            assert_ne!(crypt(b"Secret", &hash).unwrap().as_deref(), Some(&*hash), "{setting}");
+        }
+        assert_eq!(crypt(b"secret", "*").unwrap(), None);
+        assert_eq!(crypt(b"secret", "!").unwrap(), None);
+    }
+
+    #[test]
+    fn users_are_found() {
+        assert_eq!(user_by_name("root").unwrap().unwrap().uid, 0);
+        assert_eq!(user_by_name("no-such-user-daemonauth").unwrap(), None);
+        assert!(!current_user().unwrap().is_empty());
+    }
+
+    #[test]
+    fn regular_expressions_are_extended() {
+        let regex = Regex::new("^/srv/cvs/[a-z]+$").unwrap();
+        assert!(regex.is_match("/srv/cvs/proj"));
+        assert!(!regex.is_match("/srv/cvs/proj/../x"));
+        assert_eq!(Regex::new("(").err().map(|e| e.code()), Some(ErrorCode::Config));
+    }
+}
