@@ -37,12 +37,7 @@ const HEADERS: &[Header] = &[
         enums: &["DistccExit", "DistccListMode"],
         includes: &["core"],
     },
-    Header {
-        name: "cvs_auth",
-        sources: &["src/cvs/ffi.rs"],
-        enums: &[],
-        includes: &["core", "responder", "gss"],
-    },
+    Header { name: "cvs_auth", sources: &["src/cvs/ffi.rs"], enums: &[], includes: &["core", "responder", "gss"] },
 ];
 
 /// Types declared in one header and used by others, which must not declare them again.
@@ -88,8 +83,8 @@ const UMBRELLA_TAIL: &str = "\n#endif /* DAEMONAUTH_H */\n";
 
 fn generate(root: &Path, header: &Header) -> String {
     let name = header.name;
-    let mut config = cbindgen::Config::from_file(root.join("cbindgen.toml"))
-        .expect("cbindgen.toml is readable and valid");
+    let mut config =
+        cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml is readable and valid");
     config.include_guard = Some(format!("DAEMONAUTH_{}_H", name.to_uppercase()));
     config.export.include.extend(header.enums.iter().map(|e| (*e).to_owned()));
     config.includes.extend(header.includes.iter().map(|h| format!("daemonauth/{h}.h")));
@@ -120,9 +115,8 @@ fn declares(root: &Path, source: &str, name: &str) -> bool {
     }
     ["struct", "enum", "type"].iter().any(|kind| {
         let declaration = format!("pub {kind} {name}");
-        text.match_indices(&declaration).any(|(at, _)| {
-            !text[at + declaration.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
-        })
+        text.match_indices(&declaration)
+            .any(|(at, _)| !text[at + declaration.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_'))
     })
 }
 

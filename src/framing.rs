@@ -54,9 +54,8 @@ impl Framing {
         if flags != 0 && self != Framing::GssSample {
             return Err(Error::new(ErrorCode::InvalidArgument, format!("{self:?} framing has no flags")));
         }
-        let too_long = || {
-            Error::new(ErrorCode::TooLarge, format!("a {}-byte token does not fit {self:?} framing", body.len()))
-        };
+        let too_long =
+            || Error::new(ErrorCode::TooLarge, format!("a {}-byte token does not fit {self:?} framing", body.len()));
         let mut out = Vec::with_capacity(body.len() + 12);
         match self {
             Framing::DistccTlen => {
@@ -197,13 +196,19 @@ mod tests {
         assert_eq!(read_bytes(Framing::DistccTlen, b"DIST00000001x", 100).unwrap_err().code(), ErrorCode::Protocol);
         assert_eq!(read_bytes(Framing::DistccTlen, b"TLEN0000000gx", 100).unwrap_err().code(), ErrorCode::Protocol);
         assert_eq!(read_bytes(Framing::DistccTlen, b"TLEN00000000", 100).unwrap_err().code(), ErrorCode::Protocol);
-        assert_eq!(read_bytes(Framing::DistccTlen, b"TLEN80000000", usize::MAX).unwrap_err().code(), ErrorCode::Protocol);
+        assert_eq!(
+            read_bytes(Framing::DistccTlen, b"TLEN80000000", usize::MAX).unwrap_err().code(),
+            ErrorCode::Protocol
+        );
     }
 
     #[test]
     fn oversized_announcements_are_refused_before_allocation() {
         assert_eq!(read_bytes(Framing::U32Be, b"\xff\xff\xff\xff", 1 << 20).unwrap_err().code(), ErrorCode::TooLarge);
-        assert_eq!(read_bytes(Framing::GssSample, b"\x02\xff\xff\xff\xff", 1 << 20).unwrap_err().code(), ErrorCode::TooLarge);
+        assert_eq!(
+            read_bytes(Framing::GssSample, b"\x02\xff\xff\xff\xff", 1 << 20).unwrap_err().code(),
+            ErrorCode::TooLarge
+        );
         assert_eq!(read_bytes(Framing::DistccTlen, b"TLEN7fffffff", 1 << 20).unwrap_err().code(), ErrorCode::TooLarge);
     }
 

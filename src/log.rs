@@ -73,8 +73,7 @@ impl LogLevel {
 
 /// A host-supplied log function: receives the caller's `userdata`, the level and a
 /// NUL-terminated UTF-8 message that is valid only during the call.
-pub type LogCallback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, level: LogLevel, message: *const c_char)>;
+pub type LogCallback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: LogLevel, message: *const c_char)>;
 
 type LogFunction = unsafe extern "C" fn(*mut c_void, LogLevel, *const c_char);
 
@@ -173,11 +172,10 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
 
 /// The message as a C string, with any interior NUL shown as `\0`.
 fn c_message(message: String) -> CString {
-    CString::new(message)
-        .unwrap_or_else(|err| {
-            let text = String::from_utf8_lossy(&err.into_vec()).replace('\0', "\\0");
-            CString::new(text).expect("interior NULs were replaced")
-        })
+    CString::new(message).unwrap_or_else(|err| {
+        let text = String::from_utf8_lossy(&err.into_vec()).replace('\0', "\\0");
+        CString::new(text).expect("interior NULs were replaced")
+    })
 }
 
 /// Logs at error level.

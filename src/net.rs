@@ -23,8 +23,13 @@ pub fn peer_host_name(fd: RawFd) -> Result<String> {
     // service name is asked for (NULL, 0).
     let status = unsafe {
         libc::getnameinfo(
-            (&raw const addr).cast(), addr_len, host.as_mut_ptr(), host.len() as libc::socklen_t,
-            std::ptr::null_mut(), 0, libc::NI_NAMEREQD,
+            (&raw const addr).cast(),
+            addr_len,
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
         )
     };
     if status != 0 {

@@ -53,7 +53,12 @@ fn real_pserver(repo: &Path) -> (UnixStream, std::process::Child) {
     (ours, child)
 }
 
-fn client_auth(stream: &UnixStream, root: &str, kind: RequestKind, password: &str) -> (daemonauth::Result<()>, Vec<String>) {
+fn client_auth(
+    stream: &UnixStream,
+    root: &str,
+    kind: RequestKind,
+    password: &str,
+) -> (daemonauth::Result<()>, Vec<String>) {
     let root = CvsRoot::parse(root).unwrap();
     let channel = Channel::new(stream.as_raw_fd(), stream.as_raw_fd(), Duration::from_secs(20)).unwrap();
     let mut messages = Vec::new();
@@ -61,7 +66,12 @@ fn client_auth(stream: &UnixStream, root: &str, kind: RequestKind, password: &st
     (result, messages)
 }
 
-fn against_real_cvs(repo: &Path, root: &str, kind: RequestKind, password: &str) -> (daemonauth::Result<()>, Vec<String>) {
+fn against_real_cvs(
+    repo: &Path,
+    root: &str,
+    kind: RequestKind,
+    password: &str,
+) -> (daemonauth::Result<()>, Vec<String>) {
     let (stream, mut child) = real_pserver(repo);
     let outcome = client_auth(&stream, root, kind, password);
     drop(stream);
@@ -114,7 +124,10 @@ fn options(repo: &Path) -> ServerOptions {
 
 /// Runs our server on a thread against what `client` does with its end of a socket pair;
 /// returns the server's result and everything it answered.
-fn our_server(options: ServerOptions, client: impl FnOnce(&mut UnixStream)) -> (daemonauth::Result<server::Session>, String) {
+fn our_server(
+    options: ServerOptions,
+    client: impl FnOnce(&mut UnixStream),
+) -> (daemonauth::Result<server::Session>, String) {
     let (mut ours, theirs) = UnixStream::pair().unwrap();
     let handle = std::thread::spawn(move || {
         let channel = options.channel(theirs.as_raw_fd(), theirs.as_raw_fd()).unwrap();
@@ -155,9 +168,15 @@ fn our_server_answers_as_cvs_does() {
     let (result, reply) = our_server(options(&repo), send(request("AUTH", &repo, "alice", "wrong")));
     assert_eq!((result.err().unwrap().code(), reply.as_str()), (ErrorCode::AuthFailed, "I HATE YOU\n"));
     let (result, reply) = our_server(options(&repo), send(request("AUTH", &repo, "carol", "x")));
-    assert_eq!((result.err().unwrap().code(), reply.as_str()), (ErrorCode::AuthFailed, "error 0 no such user carol in CVSROOT/passwd\n"));
+    assert_eq!(
+        (result.err().unwrap().code(), reply.as_str()),
+        (ErrorCode::AuthFailed, "error 0 no such user carol in CVSROOT/passwd\n")
+    );
     let (result, reply) = our_server(options(&repo), send(request("AUTH", &repo, "rooty", "secret")));
-    assert_eq!((result.err().unwrap().code(), reply.as_str()), (ErrorCode::AccessDenied, "error 0: root not allowed\n"));
+    assert_eq!(
+        (result.err().unwrap().code(), reply.as_str()),
+        (ErrorCode::AccessDenied, "error 0: root not allowed\n")
+    );
     let (result, reply) = our_server(options(&repo), send(request("AUTH", &repo, "empty", "anything")));
     assert_eq!((result.err().unwrap().code(), reply.as_str()), (ErrorCode::AuthFailed, "I HATE YOU\n"));
     let allow_empty = ServerOptions { allow_empty_password: true, ..options(&repo) };
@@ -166,7 +185,11 @@ fn our_server_answers_as_cvs_does() {
     let (result, reply) = our_server(options(&repo), send(request("AUTH", &elsewhere, "alice", "secret")));
     assert_eq!(result.err().unwrap().code(), ErrorCode::AccessDenied);
     assert_eq!(reply, format!("error 0 {}: no such repository\nI HATE YOU\n", elsewhere.display()));
-    let patterns = ServerOptions { roots: vec![], root_patterns: vec![sys::Regex::new("^/.*/cvs-ours-[0-9]+$").unwrap()], ..options(&repo) };
+    let patterns = ServerOptions {
+        roots: vec![],
+        root_patterns: vec![sys::Regex::new("^/.*/cvs-ours-[0-9]+$").unwrap()],
+        ..options(&repo)
+    };
     our_server(patterns, send(request("AUTH", &repo, "alice", "secret"))).0.unwrap();
 }
 

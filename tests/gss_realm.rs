@@ -16,7 +16,10 @@ fn target() -> Name {
 }
 
 /// Establishes a context with the given initiator and acceptor options; returns both results.
-fn establish(client: Options, server: Options) -> (daemonauth::Result<gss::SecurityContext>, daemonauth::Result<gss::SecurityContext>) {
+fn establish(
+    client: Options,
+    server: Options,
+) -> (daemonauth::Result<gss::SecurityContext>, daemonauth::Result<gss::SecurityContext>) {
     let (a, b) = UnixStream::pair().unwrap();
     let acceptor = thread::spawn(move || {
         let channel = server.channel(b.as_raw_fd(), b.as_raw_fd()).unwrap();
@@ -59,7 +62,8 @@ fn krb5_and_spnego_contexts_carry_messages() {
 #[test]
 fn missing_required_flags_are_refused_on_both_sides() {
     support::in_realm("missing_required_flags_are_refused_on_both_sides", || {
-        let client = Options { flags: flags::MUTUAL, required_flags: flags::MUTUAL | flags::SEQUENCE, ..Options::default() };
+        let client =
+            Options { flags: flags::MUTUAL, required_flags: flags::MUTUAL | flags::SEQUENCE, ..Options::default() };
         let server = Options::default();
         let (client_result, _) = establish(client, server);
         let err = client_result.err().expect("the client must refuse a context without SEQUENCE");

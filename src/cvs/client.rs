@@ -36,10 +36,15 @@ pub fn password_for(
         return Ok(Zeroizing::new(stored.as_bytes().to_vec()));
     }
     let responder = responder.ok_or_else(|| {
-        Error::new(ErrorCode::NotFound, format!("no password for {} in {} (use `cvs login`)", root.canonical(&user), path.display()))
+        Error::new(
+            ErrorCode::NotFound,
+            format!("no password for {} in {} (use `cvs login`)", root.canonical(&user), path.display()),
+        )
     })?;
-    let challenge = json::object(&[("service", "cvs"), ("user", &user), ("host", &root.host), ("repository", &root.directory)]);
-    let answers = responder.ask(&[Question::new(PASSWORD, challenge, format!("CVS password for {}", root.canonical(&user)))])?;
+    let challenge =
+        json::object(&[("service", "cvs"), ("user", &user), ("host", &root.host), ("repository", &root.directory)]);
+    let answers =
+        responder.ask(&[Question::new(PASSWORD, challenge, format!("CVS password for {}", root.canonical(&user)))])?;
     Ok(scramble::scramble(answers.get(PASSWORD).expect("ask() returns every required answer").as_bytes()))
 }
 
@@ -50,12 +55,21 @@ pub fn user_of(root: &CvsRoot) -> Result<String> {
 
 /// Sends a pserver request (`kind` Auth or Verification) for `root` with `scrambled`, and
 /// reads the answer. `messages` receives the server's `E` lines and `error` text.
-pub fn authenticate(channel: &Channel, root: &CvsRoot, kind: RequestKind, scrambled: &[u8], messages: &mut Vec<String>) -> Result<()> {
+pub fn authenticate(
+    channel: &Channel,
+    root: &CvsRoot,
+    kind: RequestKind,
+    scrambled: &[u8],
+    messages: &mut Vec<String>,
+) -> Result<()> {
     if kind == RequestKind::Gssapi {
         return Err(Error::new(ErrorCode::InvalidArgument, "use gserver_authenticate for GSS-API"));
     }
     if scrambled.contains(&b'\n') || scrambled.first() != Some(&b'A') {
-        return Err(Error::new(ErrorCode::InvalidArgument, "the scrambled password must be one line starting with `A`"));
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "the scrambled password must be one line starting with `A`",
+        ));
     }
     let user = user_of(root)?;
     let end = if kind == RequestKind::Auth { request::END_AUTH } else { request::END_VERIFICATION };
@@ -79,7 +93,10 @@ fn read_answer(channel: &Channel, root: &CvsRoot, user: &str, messages: &mut Vec
         if line == I_HATE_YOU {
             return Err(Error::new(
                 ErrorCode::AuthFailed,
-                format!("authorization failed: server {} rejected access to {} for user {user}", root.host, root.directory),
+                format!(
+                    "authorization failed: server {} rejected access to {} for user {user}",
+                    root.host, root.directory
+                ),
             ));
         }
         if let Some(text) = line.strip_prefix("E ") {
@@ -92,7 +109,10 @@ fn read_answer(channel: &Channel, root: &CvsRoot, user: &str, messages: &mut Vec
         } else {
             // cvs's server reports some failures as plain text (its stderr on the socket).
             messages.push(line.clone());
-            return Err(Error::new(ErrorCode::Protocol, format!("unrecognized auth response from {}: {line}", root.host)));
+            return Err(Error::new(
+                ErrorCode::Protocol,
+                format!("unrecognized auth response from {}: {line}", root.host),
+            ));
         }
     }
 }
@@ -110,7 +130,10 @@ fn read_gserver_token(channel: &Channel, root: &CvsRoot, messages: &mut Vec<Stri
         let rest = request::read_line(channel, deadline, MAX_LINE, "the server's error").unwrap_or_default();
         let text = String::from_utf8_lossy(&[&header[..], &rest[..]].concat()).into_owned();
         messages.push(text.clone());
-        return Err(Error::new(ErrorCode::AuthFailed, format!("server {} refused GSS-API authentication: {text}", root.host)));
+        return Err(Error::new(
+            ErrorCode::AuthFailed,
+            format!("server {} refused GSS-API authentication: {text}", root.host),
+        ));
     }
     let mut token = vec![0u8; len];
     channel.read_exact(&mut token, deadline).map_err(|err| err.context("reading the server's GSS-API token"))?;
@@ -119,7 +142,12 @@ fn read_gserver_token(channel: &Channel, root: &CvsRoot, messages: &mut Vec<Stri
 
 /// Authenticates with GSS-API (`:gserver:`) to the service `cvs@HOST`, with `cred` (None:
 /// the default ticket), and reads the answer; returns the context for stream protection.
-pub fn gserver_authenticate(channel: &Channel, root: &CvsRoot, cred: Option<&Cred>, messages: &mut Vec<String>) -> Result<SecurityContext> {
+pub fn gserver_authenticate(
+    channel: &Channel,
+    root: &CvsRoot,
+    cred: Option<&Cred>,
+    messages: &mut Vec<String>,
+) -> Result<SecurityContext> {
     request::send_line(channel, request::BEGIN_GSSAPI)?;
     let target = Name::import(&format!("cvs@{}", root.host), NameType::HostBasedService)?;
     let options = gss::Options {
@@ -129,7 +157,8 @@ pub fn gserver_authenticate(channel: &Channel, root: &CvsRoot, cred: Option<&Cre
         required_flags: flags::MUTUAL,
         ..gss::Options::default()
     };
-    let context = gss::initiate_reading(channel, &options, cred, &target, |channel| read_gserver_token(channel, root, messages))?;
+    let context =
+        gss::initiate_reading(channel, &options, cred, &target, |channel| read_gserver_token(channel, root, messages))?;
     read_answer(channel, root, &user_of(root).unwrap_or_default(), messages)?;
     Ok(context)
 }
@@ -159,9 +188,15 @@ mod tests {
         let with_password = CvsRoot::parse(":pserver:alice:inroot@h:/r").unwrap();
         let given = password_for(&with_password, Some(b"given"), Some(&path), Some(&responder)).unwrap();
         assert_eq!(&given[..], &scramble::scramble(b"given")[..]);
-        assert_eq!(&password_for(&with_password, None, Some(&path), None).unwrap()[..], &scramble::scramble(b"inroot")[..]);
+        assert_eq!(
+            &password_for(&with_password, None, Some(&path), None).unwrap()[..],
+            &scramble::scramble(b"inroot")[..]
+        );
         assert_eq!(password_for(&root, None, Some(&path), None).unwrap_err().code(), ErrorCode::NotFound);
-        assert_eq!(&password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..], &scramble::scramble(b"asked")[..]);
+        assert_eq!(
+            &password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..],
+            &scramble::scramble(b"asked")[..]
+        );
         passfile::store(&path, &root, "alice", "Astored").unwrap();
         assert_eq!(&password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..], b"Astored");
         std::fs::remove_dir_all(dir).unwrap();

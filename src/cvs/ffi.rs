@@ -18,7 +18,9 @@ use super::sys::Regex;
 use super::{client, gss_stream, passfile, scramble, server};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
-use crate::ffi::{arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut, handle_ref};
+use crate::ffi::{
+    arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut, handle_ref,
+};
 use crate::gss::{self, ffi::daemonauth_gss_ctx};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
 use crate::responder::ffi::ResponderHandle;
@@ -113,7 +115,11 @@ unsafe fn arg_passfile(passfile: *const c_char) -> Result<std::path::PathBuf> {
 /// (NULL: `$CVS_PASSFILE`, else `~/.cvspass`) and stores it in `*scrambled_out`.
 /// DAEMONAUTH_RESULT_NOT_FOUND when there is no entry.
 #[unsafe(no_mangle)]
-pub extern "C" fn cvs_auth_passfile_lookup(passfile: *const c_char, cvsroot: *const c_char, scrambled_out: *mut *mut c_char) -> ErrorCode {
+pub extern "C" fn cvs_auth_passfile_lookup(
+    passfile: *const c_char,
+    cvsroot: *const c_char,
+    scrambled_out: *mut *mut c_char,
+) -> ErrorCode {
     guard_result("cvs_auth_passfile_lookup", || {
         check_out(scrambled_out, "scrambled_out")?;
         // SAFETY: NULL or NUL-terminated strings.
@@ -129,10 +135,15 @@ pub extern "C" fn cvs_auth_passfile_lookup(passfile: *const c_char, cvsroot: *co
 /// file (NULL: the default), replacing any entry for the same root; the file is rewritten
 /// atomically with mode 0600, in the `/1 ` format of cvs 1.12.13.
 #[unsafe(no_mangle)]
-pub extern "C" fn cvs_auth_passfile_store(passfile: *const c_char, cvsroot: *const c_char, scrambled: *const c_char) -> ErrorCode {
+pub extern "C" fn cvs_auth_passfile_store(
+    passfile: *const c_char,
+    cvsroot: *const c_char,
+    scrambled: *const c_char,
+) -> ErrorCode {
     guard_result("cvs_auth_passfile_store", || {
         // SAFETY: NULL or NUL-terminated strings.
-        let (path, root, scrambled) = unsafe { (arg_passfile(passfile)?, arg_root(cvsroot)?, arg_str(scrambled, "scrambled")?) };
+        let (path, root, scrambled) =
+            unsafe { (arg_passfile(passfile)?, arg_root(cvsroot)?, arg_str(scrambled, "scrambled")?) };
         passfile::store(&path, &root, &client::user_of(&root)?, scrambled)
     })
 }
@@ -287,7 +298,9 @@ pub extern "C" fn cvs_auth_packet_open(
     len: usize,
     data_out: *mut *mut daemonauth_buffer,
 ) -> ErrorCode {
-    packet_op("cvs_auth_packet_open", ctx, wrapped, len, data_out, |ctx, wrapped| gss_stream::open(ctx, encrypt != 0, wrapped))
+    packet_op("cvs_auth_packet_open", ctx, wrapped, len, data_out, |ctx, wrapped| {
+        gss_stream::open(ctx, encrypt != 0, wrapped)
+    })
 }
 
 /// Creates a server policy with the defaults: no repository allowed, 30 s for the request,
@@ -317,10 +330,9 @@ fn parse_bool(key: &str, value: &str) -> Result<bool> {
 }
 
 fn parse_ms(key: &str, value: &str) -> Result<Duration> {
-    value
-        .parse::<u64>()
-        .map(Duration::from_millis)
-        .map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("{key}: {value:?} is not a number of milliseconds")))
+    value.parse::<u64>().map(Duration::from_millis).map_err(|_| {
+        Error::new(ErrorCode::InvalidArgument, format!("{key}: {value:?} is not a number of milliseconds"))
+    })
 }
 
 fn set_option(options: &mut ServerOptions, key: &str, value: &str) -> Result<()> {
@@ -330,11 +342,9 @@ fn set_option(options: &mut ServerOptions, key: &str, value: &str) -> Result<()>
         "timeout_ms" => options.timeout = parse_ms(key, value)?.max(Duration::from_millis(1)),
         "fail_delay_ms" => options.fail_delay = parse_ms(key, value)?,
         "max_line" => {
-            options.max_line = value
-                .parse::<usize>()
-                .ok()
-                .filter(|max| *max > 0)
-                .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, format!("max_line: {value:?} is not a positive number")))?;
+            options.max_line = value.parse::<usize>().ok().filter(|max| *max > 0).ok_or_else(|| {
+                Error::new(ErrorCode::InvalidArgument, format!("max_line: {value:?} is not a positive number"))
+            })?;
         }
         "allow_empty_password" => options.allow_empty_password = parse_bool(key, value)?,
         "system_passwords" => {
@@ -342,7 +352,12 @@ fn set_option(options: &mut ServerOptions, key: &str, value: &str) -> Result<()>
                 "pam" => SystemPasswords::Pam,
                 "crypt" => SystemPasswords::Crypt,
                 "off" => SystemPasswords::Off,
-                _ => return Err(Error::new(ErrorCode::InvalidArgument, format!("system_passwords: {value:?} is not pam, crypt or off"))),
+                _ => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidArgument,
+                        format!("system_passwords: {value:?} is not pam, crypt or off"),
+                    ));
+                }
             }
         }
         "pam_service" => options.pam_service = value.to_owned(),
@@ -359,10 +374,15 @@ fn set_option(options: &mut ServerOptions, key: &str, value: &str) -> Result<()>
 /// password in, as cvs does; default no), `system_passwords` (`pam`, `crypt` or `off`),
 /// `pam_service` (default `cvs`), `keytab` (for gserver).
 #[unsafe(no_mangle)]
-pub extern "C" fn cvs_auth_server_config_set(config: *mut cvs_auth_server_config, key: *const c_char, value: *const c_char) -> ErrorCode {
+pub extern "C" fn cvs_auth_server_config_set(
+    config: *mut cvs_auth_server_config,
+    key: *const c_char,
+    value: *const c_char,
+) -> ErrorCode {
     guard_result("cvs_auth_server_config_set", || {
         // SAFETY: NULL or a live policy, not used elsewhere during the call; NULL or strings.
-        let (config, key, value) = unsafe { (handle_mut(config, "config")?, arg_str(key, "key")?, arg_str(value, "value")?) };
+        let (config, key, value) =
+            unsafe { (handle_mut(config, "config")?, arg_str(key, "key")?, arg_str(value, "value")?) };
         set_option(&mut config.0, key, value)
     })
 }
@@ -398,7 +418,11 @@ pub extern "C" fn cvs_auth_server_authenticate(
 }
 
 /// Borrows a session handle.
-fn with_session(export: &str, session: *const cvs_auth_session, body: impl FnOnce(&cvs_auth_session) -> Result<()>) -> ErrorCode {
+fn with_session(
+    export: &str,
+    session: *const cvs_auth_session,
+    body: impl FnOnce(&cvs_auth_session) -> Result<()>,
+) -> ErrorCode {
     guard_result(export, || {
         // SAFETY: NULL or a live session from this library.
         body(unsafe { handle_ref(session, "session") }?)
@@ -416,12 +440,18 @@ pub extern "C" fn cvs_auth_session_switch_user(session: *const cvs_auth_session)
 /// Sends `I LOVE YOU` on `write_fd`.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_session_accept(session: *const cvs_auth_session, write_fd: c_int) -> ErrorCode {
-    with_session("cvs_auth_session_accept", session, |session| session.session.accept(&Channel::new(write_fd, write_fd, DEFAULT_TIMEOUT)?))
+    with_session("cvs_auth_session_accept", session, |session| {
+        session.session.accept(&Channel::new(write_fd, write_fd, DEFAULT_TIMEOUT)?)
+    })
 }
 
 /// Refuses after all (for example when the switch failed): sends `error 0 <text>`.
 #[unsafe(no_mangle)]
-pub extern "C" fn cvs_auth_session_refuse(session: *const cvs_auth_session, write_fd: c_int, text: *const c_char) -> ErrorCode {
+pub extern "C" fn cvs_auth_session_refuse(
+    session: *const cvs_auth_session,
+    write_fd: c_int,
+    text: *const c_char,
+) -> ErrorCode {
     with_session("cvs_auth_session_refuse", session, |session| {
         // SAFETY: NULL or a NUL-terminated string.
         let text = unsafe { arg_str(text, "text") }?;
@@ -441,7 +471,9 @@ pub extern "C" fn cvs_auth_session_cvs_user(session: *const cvs_auth_session) ->
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_session_system_user(session: *const cvs_auth_session) -> *const c_char {
     // SAFETY: NULL or a live session.
-    guard("cvs_auth_session_system_user", || unsafe { session.as_ref() }.map_or(std::ptr::null(), |s| s.system_user.as_ptr()))
+    guard("cvs_auth_session_system_user", || {
+        unsafe { session.as_ref() }.map_or(std::ptr::null(), |s| s.system_user.as_ptr())
+    })
 }
 
 /// The authenticated repository ("" for gserver, whose `Root` request names it later).
@@ -449,21 +481,27 @@ pub extern "C" fn cvs_auth_session_system_user(session: *const cvs_auth_session)
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_session_repository(session: *const cvs_auth_session) -> *const c_char {
     // SAFETY: NULL or a live session.
-    guard("cvs_auth_session_repository", || unsafe { session.as_ref() }.map_or(std::ptr::null(), |s| s.repository.as_ptr()))
+    guard("cvs_auth_session_repository", || {
+        unsafe { session.as_ref() }.map_or(std::ptr::null(), |s| s.repository.as_ptr())
+    })
 }
 
 /// The request the session came from: 1 AUTH, 2 VERIFICATION, 3 GSSAPI (gserver); 0 for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_session_kind(session: *const cvs_auth_session) -> c_int {
     // SAFETY: NULL or a live session.
-    crate::ffi::guard_or("cvs_auth_session_kind", 0, || unsafe { session.as_ref() }.map_or(0, |s| s.session.kind as c_int))
+    crate::ffi::guard_or("cvs_auth_session_kind", 0, || {
+        unsafe { session.as_ref() }.map_or(0, |s| s.session.kind as c_int)
+    })
 }
 
 /// How the client authenticated: 1 pserver (a password), 2 gserver (GSS-API); 0 for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_session_method(session: *const cvs_auth_session) -> c_int {
     // SAFETY: NULL or a live session.
-    crate::ffi::guard_or("cvs_auth_session_method", 0, || unsafe { session.as_ref() }.map_or(0, |s| s.session.method as c_int))
+    crate::ffi::guard_or("cvs_auth_session_method", 0, || {
+        unsafe { session.as_ref() }.map_or(0, |s| s.session.method as c_int)
+    })
 }
 
 /// Relays the CVS protocol between the client (`client_read`/`client_write`, left open) and a
@@ -484,7 +522,10 @@ pub extern "C" fn cvs_auth_session_relay(
 ) -> ErrorCode {
     guard_result("cvs_auth_session_relay", || {
         if server_in < 0 || server_out < 0 || server_in == server_out {
-            return Err(Error::new(ErrorCode::InvalidArgument, "server_in and server_out must be two open descriptors"));
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "server_in and server_out must be two open descriptors",
+            ));
         }
         // SAFETY: the caller hands over two distinct open descriptors, as documented.
         let (server_in, server_out) = unsafe { (OwnedFd::from_raw_fd(server_in), OwnedFd::from_raw_fd(server_out)) };

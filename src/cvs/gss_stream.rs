@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::server::{ServerOptions, Session};
 use super::root::Method;
+use super::server::{ServerOptions, Session};
 use crate::error::{Error, ErrorCode, Result};
 use crate::gss::SecurityContext;
 use crate::io::{Channel, wait_readable};
@@ -26,7 +26,8 @@ pub const MAX_PACKET_DATA: usize = 4096;
 /// The requests a client sends before it may ask for protection (cvs 1.12.13's
 /// `start_server`); they carry no file data, so a protection request cannot hide among them.
 /// Only these may come before `Root`.
-const HANDSHAKE: [&str; 7] = ["Root", "Valid-responses", "valid-requests", "UseUnchanged", "Global_option", "Set", "Case"];
+const HANDSHAKE: [&str; 7] =
+    ["Root", "Valid-responses", "valid-requests", "UseUnchanged", "Global_option", "Set", "Case"];
 
 /// The request line that turns on encryption.
 pub const GSSAPI_ENCRYPT: &str = "Gssapi-encrypt";
@@ -45,7 +46,8 @@ pub fn seal(context: &SecurityContext, encrypt: bool, data: &[u8]) -> Result<Vec
     if encrypt && !encrypted {
         return Err(Error::new(ErrorCode::Gss, "the mechanism did not encrypt the packet"));
     }
-    let len = u16::try_from(wrapped.len()).map_err(|_| Error::new(ErrorCode::TooLarge, "a wrapped packet exceeds 65535 bytes"))?;
+    let len = u16::try_from(wrapped.len())
+        .map_err(|_| Error::new(ErrorCode::TooLarge, "a wrapped packet exceeds 65535 bytes"))?;
     let mut packet = Vec::with_capacity(wrapped.len() + 2);
     packet.extend_from_slice(&len.to_be_bytes());
     packet.extend_from_slice(&wrapped);
@@ -64,7 +66,9 @@ pub fn open(context: &SecurityContext, encrypt: bool, wrapped: &[u8]) -> Result<
         Some(header) => usize::from(u16::from_be_bytes([header[0], header[1]])),
         None => return Err(Error::new(ErrorCode::Protocol, "a packet shorter than its length field")),
     };
-    let data = plain.get(2..2 + len).ok_or_else(|| Error::new(ErrorCode::Protocol, "a packet shorter than its announced length"))?;
+    let data = plain
+        .get(2..2 + len)
+        .ok_or_else(|| Error::new(ErrorCode::Protocol, "a packet shorter than its announced length"))?;
     Ok(Zeroizing::new(data.to_vec()))
 }
 
@@ -74,7 +78,9 @@ enum Mode {
     /// Still reading the handshake requests ([`HANDSHAKE`]).
     Handshake,
     Plain,
-    Wrapped { encrypt: bool },
+    Wrapped {
+        encrypt: bool,
+    },
 }
 
 struct Relay<'a> {
@@ -103,7 +109,8 @@ pub fn relay(
     idle: Duration,
 ) -> Result<()> {
     let client = Channel::new(client_read, client_write, idle)?;
-    let mut relay = Relay { session, options, mode: Mode::Handshake, root_seen: false, client, server_in: Some(server_in), idle };
+    let mut relay =
+        Relay { session, options, mode: Mode::Handshake, root_seen: false, client, server_in: Some(server_in), idle };
     relay.run(&server_out)
 }
 
@@ -154,7 +161,10 @@ impl Relay<'_> {
     }
 
     fn context(&self) -> Result<&SecurityContext> {
-        self.session.context.as_ref().ok_or_else(|| Error::new(ErrorCode::Protocol, "GSS-API protection needs a gserver session"))
+        self.session
+            .context
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::Protocol, "GSS-API protection needs a gserver session"))
     }
 
     /// Handles what the client sent so far; leaves an incomplete line or packet in `pending`.
@@ -203,7 +213,11 @@ impl Relay<'_> {
         } else if text == GSSAPI_ENCRYPT || text == GSSAPI_AUTHENTICATE {
             self.context()?;
             let encrypt = text == GSSAPI_ENCRYPT;
-            log_info!("cvs: {} protection on for {}", if encrypt { "encryption" } else { "integrity" }, self.session.cvs_user);
+            log_info!(
+                "cvs: {} protection on for {}",
+                if encrypt { "encryption" } else { "integrity" },
+                self.session.cvs_user
+            );
             self.mode = Mode::Wrapped { encrypt };
             return Ok(());
         } else if !HANDSHAKE.contains(&request) {
@@ -218,7 +232,10 @@ impl Relay<'_> {
             Method::Gserver => self.options.root_allowed(repository),
         };
         if self.root_seen || !allowed {
-            return Err(self.refuse(&format!("Root {repository} not allowed"), format!("asked for the repository {repository:?}")));
+            return Err(self.refuse(
+                &format!("Root {repository} not allowed"),
+                format!("asked for the repository {repository:?}"),
+            ));
         }
         self.root_seen = true;
         Ok(())

@@ -35,7 +35,12 @@ struct PamHandle {
 
 #[link(name = "pam")]
 unsafe extern "C" {
-    fn pam_start(service: *const c_char, user: *const c_char, conv: *const PamConv, handle: *mut *mut PamHandle) -> c_int;
+    fn pam_start(
+        service: *const c_char,
+        user: *const c_char,
+        conv: *const PamConv,
+        handle: *mut *mut PamHandle,
+    ) -> c_int;
     fn pam_authenticate(handle: *mut PamHandle, flags: c_int) -> c_int;
     fn pam_acct_mgmt(handle: *mut PamHandle, flags: c_int) -> c_int;
     fn pam_end(handle: *mut PamHandle, status: c_int) -> c_int;

@@ -71,7 +71,10 @@ pub fn lookup(path: &Path, root: &CvsRoot, default_user: &str) -> Result<Option<
 /// Stores `scrambled` (an `A...` string) for `root`, replacing any entry for the same root.
 pub fn store(path: &Path, root: &CvsRoot, default_user: &str, scrambled: &str) -> Result<()> {
     if !scrambled.starts_with('A') || scrambled.contains(['\n', '\r']) {
-        return Err(Error::new(ErrorCode::InvalidArgument, "a stored password must be a one-line `A` scrambled string"));
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "a stored password must be a one-line `A` scrambled string",
+        ));
     }
     let canonical = root.canonical(default_user);
     let mut text = rewrite_without(path, &canonical, default_user)?.0;
@@ -107,7 +110,8 @@ fn rewrite_without(path: &Path, canonical: &str, default_user: &str) -> Result<(
 /// Writes `text` to a temporary file next to `path` (mode 0600) and renames it over `path`.
 fn replace(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "the pass file path names no file"))?;
+    let name =
+        path.file_name().ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "the pass file path names no file"))?;
     let mut temp_name = name.to_owned();
     temp_name.push(format!(".tmp.{}", std::process::id()));
     let temp = dir.join(temp_name);
@@ -150,7 +154,10 @@ mod tests {
         assert_eq!(lookup(&path, &other, "x").unwrap().as_deref().map(String::as_str), Some("Aold"));
         store(&path, &root, "x", "Anew").unwrap();
         let text = fs::read_to_string(&path).unwrap();
-        assert_eq!(text, "/2 something else\n:pserver:bob@localhost:2402/repo Aold\n/1 :pserver:alice@localhost:2401/repo Anew\n");
+        assert_eq!(
+            text,
+            "/2 something else\n:pserver:bob@localhost:2402/repo Aold\n/1 :pserver:alice@localhost:2401/repo Anew\n"
+        );
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         assert!(remove(&path, &root, "x").unwrap());
         assert!(!remove(&path, &root, "x").unwrap());

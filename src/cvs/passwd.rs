@@ -35,7 +35,11 @@ pub fn find_entry(repository: &Path, user: &str) -> Result<Option<PasswdEntry>> 
             None => (rest, ""),
         };
         let system_user = if system_user.is_empty() { user } else { system_user };
-        Some(PasswdEntry { user: user.to_owned(), hash: Zeroizing::new(hash.to_owned()), system_user: system_user.to_owned() })
+        Some(PasswdEntry {
+            user: user.to_owned(),
+            hash: Zeroizing::new(hash.to_owned()),
+            system_user: system_user.to_owned(),
+        })
     }))
 }
 
@@ -49,7 +53,10 @@ pub fn system_auth(repository: &Path) -> Result<bool> {
                 "yes" | "on" | "true" | "1" => true,
                 "no" | "off" | "false" | "0" => false,
                 other => {
-                    return Err(Error::new(ErrorCode::Config, format!("CVSROOT/config: {} has the unrecognized value {other:?}", key.trim())));
+                    return Err(Error::new(
+                        ErrorCode::Config,
+                        format!("CVSROOT/config: {} has the unrecognized value {other:?}", key.trim()),
+                    ));
                 }
             };
         }

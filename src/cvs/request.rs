@@ -76,7 +76,12 @@ pub fn read_line(channel: &Channel, deadline: Deadline, max: usize, what: &str) 
         let byte = channel.read_byte(deadline).map_err(|err| err.context(format!("reading {what}")))?;
         match byte {
             b'\n' => break,
-            b'\r' => return Err(Error::new(ErrorCode::Protocol, format!("{what}: a carriage return (lines end in LF only)"))),
+            b'\r' => {
+                return Err(Error::new(
+                    ErrorCode::Protocol,
+                    format!("{what}: a carriage return (lines end in LF only)"),
+                ));
+            }
             0 => return Err(Error::new(ErrorCode::Protocol, format!("{what}: a NUL byte"))),
             _ if line.len() >= max => {
                 return Err(Error::new(ErrorCode::TooLarge, format!("{what}: the line is longer than {max} bytes")));
@@ -102,7 +107,12 @@ pub fn read_begin(channel: &Channel, deadline: Deadline, max: usize) -> Result<R
 }
 
 /// Reads the rest of a pserver request (`kind` is Auth or Verification).
-pub fn read_password_request(channel: &Channel, deadline: Deadline, max: usize, kind: RequestKind) -> Result<PasswordRequest> {
+pub fn read_password_request(
+    channel: &Channel,
+    deadline: Deadline,
+    max: usize,
+    kind: RequestKind,
+) -> Result<PasswordRequest> {
     let repository = text_line(channel, deadline, max, "the repository")?;
     let user = text_line(channel, deadline, max, "the user name")?;
     let scrambled = read_line(channel, deadline, max, "the password")?;
@@ -134,7 +144,10 @@ mod tests {
     fn parse(bytes: &[u8]) -> Result<PasswordRequest> {
         let (a, b) = UnixStream::pair().unwrap();
         let ch = Channel::new(b.as_raw_fd(), b.as_raw_fd(), Duration::from_millis(300)).unwrap();
-        Channel::new(a.as_raw_fd(), a.as_raw_fd(), Duration::from_secs(1)).unwrap().write_all(bytes, ch.deadline()).unwrap();
+        Channel::new(a.as_raw_fd(), a.as_raw_fd(), Duration::from_secs(1))
+            .unwrap()
+            .write_all(bytes, ch.deadline())
+            .unwrap();
         drop(a);
         let deadline = ch.deadline();
         let kind = read_begin(&ch, deadline, 64)?;
@@ -144,7 +157,10 @@ mod tests {
     #[test]
     fn a_good_request_parses() {
         let request = parse(b"BEGIN AUTH REQUEST\n/repo\nalice\nAZdh d,\nEND AUTH REQUEST\n").unwrap();
-        assert_eq!((request.kind, request.repository.as_str(), request.user.as_str()), (RequestKind::Auth, "/repo", "alice"));
+        assert_eq!(
+            (request.kind, request.repository.as_str(), request.user.as_str()),
+            (RequestKind::Auth, "/repo", "alice")
+        );
         assert_eq!(&request.scrambled[..], b"AZdh d,");
     }
 
@@ -156,7 +172,10 @@ mod tests {
             (b"BEGIN AUTH REQUEST\n/repo\nalice\nA\nEND VERIFICATION REQUEST\n", ErrorCode::Protocol),
             (b"HELLO\n", ErrorCode::Protocol),
             (b"BEGIN AUTH REQUEST\n/repo\n", ErrorCode::PeerClosed),
-            (b"BEGIN AUTH REQUEST\n/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", ErrorCode::TooLarge),
+            (
+                b"BEGIN AUTH REQUEST\n/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+                ErrorCode::TooLarge,
+            ),
             (b"BEGIN AUTH REQUEST\n/repo\na:b\nA\nEND AUTH REQUEST\n", ErrorCode::Protocol),
         ];
         for (bytes, code) in cases {

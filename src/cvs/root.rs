@@ -144,8 +144,15 @@ mod tests {
 
     #[test]
     fn malformed_roots_are_refused() {
-        for text in ["/local/path", ":ext:u@h:/r", ":pserver:u@h:r", ":pserver:u@:/r", ":pserver:u@h:99999/r",
-                     ":pserver:@h:/r", ":pserver:u@h:/r\n"] {
+        for text in [
+            "/local/path",
+            ":ext:u@h:/r",
+            ":pserver:u@h:r",
+            ":pserver:u@:/r",
+            ":pserver:u@h:99999/r",
+            ":pserver:@h:/r",
+            ":pserver:u@h:/r\n",
+        ] {
             assert_eq!(CvsRoot::parse(text).unwrap_err().code(), ErrorCode::InvalidArgument, "{text}");
         }
     }

@@ -190,13 +190,19 @@ fn serve(channel: &Channel, options: &ServerOptions) -> std::result::Result<Sess
     if !options.root_allowed(repository) {
         return Err(Refused {
             reply: vec![format!("error 0 {}: no such repository", one_line(repository)), I_HATE_YOU.to_owned()],
-            error: Error::new(ErrorCode::AccessDenied, format!("login refused for {user}: repository {repository:?} not allowed")),
+            error: Error::new(
+                ErrorCode::AccessDenied,
+                format!("login refused for {user}: repository {repository:?} not allowed"),
+            ),
             delay: false,
         });
     }
     let system_name = check_password(options, Path::new(repository), user, &password)?;
     let system_user = system_user(&system_name)?;
-    log_info!("cvs: {} accepted for {user} as {system_name} to {repository}", if kind == RequestKind::Auth { "login" } else { "verification" });
+    log_info!(
+        "cvs: {} accepted for {user} as {system_name} to {repository}",
+        if kind == RequestKind::Auth { "login" } else { "verification" }
+    );
     Ok(Session {
         method: Method::Pserver,
         kind,
@@ -208,7 +214,12 @@ fn serve(channel: &Channel, options: &ServerOptions) -> std::result::Result<Sess
 }
 
 /// The system user `user` works as, after the checks of cvs's `check_password`.
-fn check_password(options: &ServerOptions, repository: &Path, user: &str, password: &[u8]) -> std::result::Result<String, Refused> {
+fn check_password(
+    options: &ServerOptions,
+    repository: &Path,
+    user: &str,
+    password: &[u8],
+) -> std::result::Result<String, Refused> {
     let shown = repository.display().to_string();
     if let Some(entry) = passwd::find_entry(repository, user)? {
         return match passwd::check_hash(password, &entry.hash, options.allow_empty_password)? {
@@ -221,7 +232,10 @@ fn check_password(options: &ServerOptions, repository: &Path, user: &str, passwo
     if options.system_passwords == SystemPasswords::Off || !passwd::system_auth(repository)? {
         return Err(Refused {
             reply: vec![format!("error 0 no such user {user} in CVSROOT/passwd")],
-            error: Error::new(ErrorCode::AuthFailed, format!("login refused for {user} to {shown}: not in CVSROOT/passwd")),
+            error: Error::new(
+                ErrorCode::AuthFailed,
+                format!("login refused for {user} to {shown}: not in CVSROOT/passwd"),
+            ),
             delay: true,
         });
     }

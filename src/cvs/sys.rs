@@ -138,7 +138,9 @@ pub fn crypt(password: &[u8], hash: &str) -> Result<Option<Zeroizing<String>>> {
     let setting = c_string(hash, "a password hash")?;
     let mut data = Zeroizing::new(vec![0u8; CRYPT_DATA_SIZE]);
     // SAFETY: valid strings and a work area of the size passed.
-    let out = unsafe { crypt_rn(phrase.as_ptr().cast(), setting.as_ptr(), data.as_mut_ptr().cast(), CRYPT_DATA_SIZE as c_int) };
+    let out = unsafe {
+        crypt_rn(phrase.as_ptr().cast(), setting.as_ptr(), data.as_mut_ptr().cast(), CRYPT_DATA_SIZE as c_int)
+    };
     if out.is_null() {
         return Ok(None);
     }
@@ -151,7 +153,9 @@ pub fn crypt(password: &[u8], hash: &str) -> Result<Option<Zeroizing<String>>> {
 /// Fails if any step fails or root privileges could be regained.
 pub fn switch_to(user: &Passwd) -> Result<()> {
     let name = c_string(&user.name, "a user name")?;
-    let os = |what: &str| Error::new(ErrorCode::AccessDenied, format!("{what} for {}: {}", user.name, std::io::Error::last_os_error()));
+    let os = |what: &str| {
+        Error::new(ErrorCode::AccessDenied, format!("{what} for {}: {}", user.name, std::io::Error::last_os_error()))
+    };
     // SAFETY: plain system calls with valid arguments.
     unsafe {
         if libc::initgroups(name.as_ptr(), user.gid) != 0 {
@@ -187,7 +191,10 @@ impl Regex {
         // SAFETY: valid storage and pattern.
         let err = unsafe { libc::regcomp(&mut *regex, c_pattern.as_ptr(), libc::REG_EXTENDED | libc::REG_NOSUB) };
         if err != 0 {
-            return Err(Error::new(ErrorCode::Config, format!("invalid regular expression {pattern:?} (regcomp error {err})")));
+            return Err(Error::new(
+                ErrorCode::Config,
+                format!("invalid regular expression {pattern:?} (regcomp error {err})"),
+            ));
         }
         Ok(Regex(regex))
     }

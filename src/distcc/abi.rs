@@ -14,8 +14,8 @@
 //! them harmlessly). distcc's `creds`, `list` and `list_count` are not exported: only the
 //! auth files used them, and data symbols with such generic names would clash.
 
-use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ffi::OsStr;
+use std::ffi::{CStr, c_char, c_int, c_void};
 use std::os::fd::RawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
@@ -219,7 +219,8 @@ pub extern "C" fn dcc_gssapi_check_client(to_net_fd: c_int, from_net_fd: c_int) 
         clear_context(&distccd_ctx_handle);
         let list = list_in_force();
         let creds = CREDS.lock();
-        let accepted = server::check_client(from_net_fd, to_net_fd, creds.as_ref(), list.as_ref(), &Timeouts::from_env())?;
+        let accepted =
+            server::check_client(from_net_fd, to_net_fd, creds.as_ref(), list.as_ref(), &Timeouts::from_env())?;
         distccd_ctx_handle.store(accepted.context.into_raw(), Ordering::Release);
         Ok(())
     });
@@ -236,11 +237,16 @@ pub extern "C" fn dcc_gssapi_check_client(to_net_fd: c_int, from_net_fd: c_int) 
 /// `host` is NULL (an error) or points to a distcc 3.4 `struct dcc_hostdef` whose `auth_name`
 /// is NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn dcc_gssapi_perform_requested_security(host: *const DccHostdef, to_net_fd: c_int, from_net_fd: c_int) -> c_int {
+pub unsafe extern "C" fn dcc_gssapi_perform_requested_security(
+    host: *const DccHostdef,
+    to_net_fd: c_int,
+    from_net_fd: c_int,
+) -> c_int {
     run("dcc_gssapi_perform_requested_security", || {
         clear_context(&distcc_ctx_handle);
         // SAFETY: NULL or a valid hostdef per the contract.
-        let host = unsafe { host.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `host` is NULL"))?;
+        let host =
+            unsafe { host.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `host` is NULL"))?;
         if host.authenticate == 0 {
             log_info!("distcc: authenticating to a host without ,auth");
         }
@@ -252,7 +258,8 @@ pub unsafe extern "C" fn dcc_gssapi_perform_requested_security(host: *const DccH
             Some(name.to_str().map_err(|_| Error::new(ErrorCode::InvalidArgument, "auth_name is not UTF-8"))?)
         };
         let service = std::env::var(client::PRINCIPAL_ENV).ok();
-        let context = client::authenticate(from_net_fd, to_net_fd, auth_name, service.as_deref(), &Timeouts::from_env())?;
+        let context =
+            client::authenticate(from_net_fd, to_net_fd, auth_name, service.as_deref(), &Timeouts::from_env())?;
         distcc_ctx_handle.store(context.into_raw(), Ordering::Release);
         Ok(())
     })
@@ -275,10 +282,16 @@ pub extern "C" fn dcc_gssapi_status_to_log(status_code: OM_uint32, status_type: 
 /// # Safety
 /// Each argument is NULL or points to a buffer/name the caller owns and gives up.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn dcc_gssapi_cleanup(input_tok: *mut gss_buffer_desc, output_tok: *mut gss_buffer_desc, name: *mut gss_name_t) {
+pub unsafe extern "C" fn dcc_gssapi_cleanup(
+    input_tok: *mut gss_buffer_desc,
+    output_tok: *mut gss_buffer_desc,
+    name: *mut gss_name_t,
+) {
     guard("dcc_gssapi_cleanup", || {
         // SAFETY: forwarded contract.
-        let results = unsafe { [sys::release_raw_buffer(input_tok), sys::release_raw_buffer(output_tok), sys::release_raw_name(name)] };
+        let results = unsafe {
+            [sys::release_raw_buffer(input_tok), sys::release_raw_buffer(output_tok), sys::release_raw_name(name)]
+        };
         for err in results.into_iter().filter_map(Result::err) {
             log_warn!("dcc_gssapi_cleanup: {err}");
         }
@@ -323,7 +336,8 @@ fn token_channel(sd: RawFd) -> Result<Channel> {
 pub unsafe extern "C" fn send_token(sd: c_int, token: gss_buffer_t) -> c_int {
     run("send_token", || {
         // SAFETY: NULL or a valid descriptor per the contract.
-        let token = unsafe { token.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `token` is NULL"))?;
+        let token =
+            unsafe { token.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `token` is NULL"))?;
         // SAFETY: `value` holds `length` bytes per the contract.
         let body = unsafe { arg_bytes(token.value as *const u8, token.length, "token") }?;
         Framing::DistccTlen.write(&token_channel(sd)?, 0, body)
@@ -340,7 +354,8 @@ pub unsafe extern "C" fn send_token(sd: c_int, token: gss_buffer_t) -> c_int {
 pub unsafe extern "C" fn recv_token(sd: c_int, token: gss_buffer_t) -> c_int {
     run("recv_token", || {
         // SAFETY: NULL or a valid, writable descriptor per the contract.
-        let token = unsafe { token.as_mut() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `token` is NULL"))?;
+        let token =
+            unsafe { token.as_mut() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `token` is NULL"))?;
         let received = Framing::DistccTlen.read(&token_channel(sd)?, DEFAULT_MAX_TOKEN_LEN)?;
         let body = received.body;
         // SAFETY: malloc of a non-zero length (TLEN lengths are at least 1).

@@ -27,7 +27,13 @@ pub fn target_name(service: Option<&str>, host: &str) -> (String, NameType) {
 /// the name of `write_fd`'s peer. `service` is `DISTCC_PRINCIPAL`'s value. Returns the
 /// established context; fails with `Timeout` when the server does not answer the handshake
 /// (a server without `--auth`) and `AccessDenied` when it says `n`.
-pub fn authenticate(read_fd: RawFd, write_fd: RawFd, host: Option<&str>, service: Option<&str>, timeouts: &Timeouts) -> Result<SecurityContext> {
+pub fn authenticate(
+    read_fd: RawFd,
+    write_fd: RawFd,
+    host: Option<&str>,
+    service: Option<&str>,
+    timeouts: &Timeouts,
+) -> Result<SecurityContext> {
     let host = match host {
         Some(host) => host.to_owned(),
         None => net::peer_host_name(write_fd)?,
@@ -50,9 +56,8 @@ pub fn authenticate(read_fd: RawFd, write_fd: RawFd, host: Option<&str>, service
     log_info!("distcc: authenticated the server as {text}");
 
     let notify = Channel::new(read_fd, write_fd, timeouts.notify)?;
-    let notification = notify
-        .read_byte(notify.deadline())
-        .map_err(|err| err.context("receiving the server's access notification"))?;
+    let notification =
+        notify.read_byte(notify.deadline()).map_err(|err| err.context("receiving the server's access notification"))?;
     if notification != ACCESS {
         return Err(Error::new(
             ErrorCode::AccessDenied,
@@ -86,7 +91,9 @@ mod tests {
             std::thread::sleep(Duration::from_millis(300));
         });
         let fd = ours.as_raw_fd();
-        let err = authenticate(fd, fd, Some("localhost"), Some("distccd"), &timeouts).err().expect("no server to authenticate");
+        let err = authenticate(fd, fd, Some("localhost"), Some("distccd"), &timeouts)
+            .err()
+            .expect("no server to authenticate");
         peer.join().unwrap();
         err
     }

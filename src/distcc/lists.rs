@@ -44,8 +44,9 @@ impl List {
 
     /// Reads a list file; a file that cannot be read is an error (distccd refuses to start).
     pub fn load(path: &Path, mode: ListMode, realm_entries: bool) -> Result<List> {
-        let bytes = std::fs::read(path)
-            .map_err(|err| Error::new(ErrorCode::Config, format!("cannot read the list file {}: {err}", path.display())))?;
+        let bytes = std::fs::read(path).map_err(|err| {
+            Error::new(ErrorCode::Config, format!("cannot read the list file {}: {err}", path.display()))
+        })?;
         Ok(List::parse(&String::from_utf8_lossy(&bytes), mode, realm_entries))
     }
 

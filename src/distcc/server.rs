@@ -54,9 +54,16 @@ impl Server {
 /// offer MUTUAL, REPLAY and SEQUENCE; if not, the connection gets no notification, as with
 /// distccd), then tells it `y` or `n` according to `list`. A denied client is an
 /// `AccessDenied` error.
-pub fn check_client(read_fd: RawFd, write_fd: RawFd, cred: Option<&Cred>, list: Option<&List>, timeouts: &Timeouts) -> Result<Accepted> {
+pub fn check_client(
+    read_fd: RawFd,
+    write_fd: RawFd,
+    cred: Option<&Cred>,
+    list: Option<&List>,
+    timeouts: &Timeouts,
+) -> Result<Accepted> {
     let channel = Channel::new(read_fd, write_fd, timeouts.io)?;
-    let first = channel.read_byte(channel.deadline()).map_err(|err| err.context("waiting for the client's handshake"))?;
+    let first =
+        channel.read_byte(channel.deadline()).map_err(|err| err.context("waiting for the client's handshake"))?;
     if first != HANDSHAKE {
         return Err(Error::new(
             ErrorCode::AuthFailed,

@@ -36,8 +36,8 @@ pub(crate) unsafe fn give_buffer(
 /// `out` is NULL or valid for writing one pointer.
 pub(crate) unsafe fn give_string(out: *mut *mut c_char, text: String, name: &str) -> Result<()> {
     check_out(out, name)?;
-    let text = CString::new(text)
-        .map_err(|_| Error::new(ErrorCode::Internal, "a result string contains a NUL byte"))?;
+    let text =
+        CString::new(text).map_err(|_| Error::new(ErrorCode::Internal, "a result string contains a NUL byte"))?;
     // SAFETY: non-NULL and writable per the contract.
     unsafe { out.write(text.into_raw()) };
     Ok(())

@@ -55,9 +55,8 @@ pub extern "C" fn daemonauth_set_log_callback(callback: LogCallback, userdata: *
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_set_log_level(level: c_int) -> ErrorCode {
     guard_result("daemonauth_set_log_level", || {
-        let level = LogLevel::from_number(i64::from(level)).ok_or_else(|| {
-            Error::new(ErrorCode::InvalidArgument, format!("{level} is not a log level (1 to 5)"))
-        })?;
+        let level = LogLevel::from_number(i64::from(level))
+            .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, format!("{level} is not a log level (1 to 5)")))?;
         log::set_level(level);
         Ok(())
     })

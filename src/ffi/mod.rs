@@ -28,9 +28,7 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     }
     // SAFETY: non-NULL, and the caller guarantees NUL termination and lifetime.
     let text = unsafe { CStr::from_ptr(ptr) };
-    text.to_str().map_err(|_| {
-        Error::new(ErrorCode::InvalidArgument, format!("argument `{name}` is not valid UTF-8"))
-    })
+    text.to_str().map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("argument `{name}` is not valid UTF-8")))
 }
 
 /// Borrows an optional C string argument: NULL means "not given".

@@ -1,7 +1,7 @@
 //! Exports that exist only in builds with the `test-hooks` feature, so that the test suites
 //! can prove properties of the C boundary. They are left out of the generated headers.
 
-use super::{guard_result, arg_str};
+use super::{arg_str, guard_result};
 use crate::error::ErrorCode;
 use std::ffi::c_char;
 

@@ -9,11 +9,14 @@ use std::time::Duration;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
-use crate::ffi::{arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, give_value, guard, guard_result, handle_mut, handle_ref};
+use crate::ffi::{
+    arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, give_value, guard, guard_result, handle_mut,
+    handle_ref,
+};
 use crate::framing::Framing;
+use crate::gss::{self, Cred, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
 use crate::io::Channel;
 use crate::responder::ffi::ResponderHandle;
-use crate::gss::{self, Cred, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
 
 /// GSS_C_DELEG_FLAG: delegate the initiator's credentials to the acceptor.
 pub const DAEMONAUTH_GSS_FLAG_DELEG: u32 = 1;
@@ -118,7 +121,10 @@ pub extern "C" fn daemonauth_gss_name_import(
 
 /// Stores the printable form of `name` in `*text_out`; free it with `daemonauth_string_free`.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_name_display(name: *const daemonauth_gss_name, text_out: *mut *mut c_char) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_name_display(
+    name: *const daemonauth_gss_name,
+    text_out: *mut *mut c_char,
+) -> ErrorCode {
     guard_result("daemonauth_gss_name_display", || {
         // SAFETY: NULL or a live name from this library.
         let name = unsafe { handle_ref(name, "name") }?;
@@ -224,8 +230,9 @@ pub extern "C" fn daemonauth_gss_cred_acquire_initiator(
     guard_result("daemonauth_gss_cred_acquire_initiator", || {
         check_out(cred_out, "cred_out")?;
         // SAFETY: NULL or NUL-terminated strings; NULL or a live responder from this library.
-        let (user, mech, responder) =
-            unsafe { (arg_opt_str(user, "user")?, arg_opt_str(mech, "mech")?, responder.as_ref().map(|r| &r.responder)) };
+        let (user, mech, responder) = unsafe {
+            (arg_opt_str(user, "user")?, arg_opt_str(mech, "mech")?, responder.as_ref().map(|r| &r.responder))
+        };
         let cred = gss::acquire_initiator(user, gss::mech_from_text(mech)?.as_ref(), responder)?;
         // SAFETY: checked non-NULL above.
         unsafe { give_handle(cred_out, daemonauth_gss_cred(cred), "cred_out") }
@@ -257,7 +264,11 @@ pub extern "C" fn daemonauth_gss_options_free(options: *mut daemonauth_gss_optio
 }
 
 /// Runs `change` on the options behind a C pointer.
-fn with_options(export: &str, options: *mut daemonauth_gss_options, change: impl FnOnce(&mut Options) -> Result<()>) -> ErrorCode {
+fn with_options(
+    export: &str,
+    options: *mut daemonauth_gss_options,
+    change: impl FnOnce(&mut Options) -> Result<()>,
+) -> ErrorCode {
     guard_result(export, || {
         // SAFETY: NULL or live options from this library, not used elsewhere during the call.
         let options = unsafe { handle_mut(options, "options") }?;
@@ -267,7 +278,10 @@ fn with_options(export: &str, options: *mut daemonauth_gss_options, change: impl
 
 /// Sets the token framing (a `daemonauth_framing` value).
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_options_set_framing(options: *mut daemonauth_gss_options, framing: c_int) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_options_set_framing(
+    options: *mut daemonauth_gss_options,
+    framing: c_int,
+) -> ErrorCode {
     with_options("daemonauth_gss_options_set_framing", options, |options| {
         options.framing = Framing::from_number(i64::from(framing))
             .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, format!("{framing} is not a framing")))?;
@@ -277,7 +291,10 @@ pub extern "C" fn daemonauth_gss_options_set_framing(options: *mut daemonauth_gs
 
 /// Sets how long one token read or write may take, in milliseconds (at least 1).
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_options_set_timeout_ms(options: *mut daemonauth_gss_options, timeout_ms: u32) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_options_set_timeout_ms(
+    options: *mut daemonauth_gss_options,
+    timeout_ms: u32,
+) -> ErrorCode {
     with_options("daemonauth_gss_options_set_timeout_ms", options, |options| {
         if timeout_ms == 0 {
             return Err(Error::new(ErrorCode::InvalidArgument, "the timeout must be at least 1 ms"));
@@ -290,7 +307,10 @@ pub extern "C" fn daemonauth_gss_options_set_timeout_ms(options: *mut daemonauth
 /// Sets the largest token a peer may announce, in bytes (at least 1); longer announcements
 /// fail with DAEMONAUTH_RESULT_TOO_LARGE before anything is allocated for them.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_options_set_max_token_len(options: *mut daemonauth_gss_options, max_len: usize) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_options_set_max_token_len(
+    options: *mut daemonauth_gss_options,
+    max_len: usize,
+) -> ErrorCode {
     with_options("daemonauth_gss_options_set_max_token_len", options, |options| {
         if max_len == 0 {
             return Err(Error::new(ErrorCode::InvalidArgument, "the token limit must be at least 1 byte"));
@@ -314,7 +334,10 @@ pub extern "C" fn daemonauth_gss_options_set_flags(options: *mut daemonauth_gss_
 /// Sets the flags an established context must have, on either side; a context without
 /// them fails with DAEMONAUTH_RESULT_GSS.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_options_set_required_flags(options: *mut daemonauth_gss_options, flags: u32) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_options_set_required_flags(
+    options: *mut daemonauth_gss_options,
+    flags: u32,
+) -> ErrorCode {
     with_options("daemonauth_gss_options_set_required_flags", options, |options| {
         options.required_flags = flags;
         Ok(())
@@ -324,7 +347,10 @@ pub extern "C" fn daemonauth_gss_options_set_required_flags(options: *mut daemon
 /// Sets the initiator's mechanism: NULL or "default", "krb5", "spnego", or an OID in dotted
 /// (`1.2.840.113554.1.2.2`) or braced (`{ 1 2 840 113554 1 2 2 }`) form.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_options_set_mech(options: *mut daemonauth_gss_options, mech: *const c_char) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_options_set_mech(
+    options: *mut daemonauth_gss_options,
+    mech: *const c_char,
+) -> ErrorCode {
     with_options("daemonauth_gss_options_set_mech", options, |options| {
         // SAFETY: NULL or a NUL-terminated string.
         options.mech = gss::mech_from_text(unsafe { arg_opt_str(mech, "mech") }?)?;
@@ -335,7 +361,10 @@ pub extern "C" fn daemonauth_gss_options_set_mech(options: *mut daemonauth_gss_o
 /// Sets the flags byte put on context tokens with DAEMONAUTH_FRAMING_GSS_SAMPLE
 /// (DAEMONAUTH_SAMPLE_TOKEN_CONTEXT for MIT's samples, 0 for their v1 protocol).
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_options_set_context_token_flags(options: *mut daemonauth_gss_options, flags: u8) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_options_set_context_token_flags(
+    options: *mut daemonauth_gss_options,
+    flags: u8,
+) -> ErrorCode {
     with_options("daemonauth_gss_options_set_context_token_flags", options, |options| {
         options.context_token_flags = flags;
         Ok(())
@@ -474,7 +503,11 @@ pub extern "C" fn daemonauth_gss_ctx_free(ctx: *mut daemonauth_gss_ctx) {
 }
 
 /// Runs `read` on the context behind a C pointer.
-fn with_ctx(export: &str, ctx: *const daemonauth_gss_ctx, read: impl FnOnce(&SecurityContext) -> Result<()>) -> ErrorCode {
+fn with_ctx(
+    export: &str,
+    ctx: *const daemonauth_gss_ctx,
+    read: impl FnOnce(&SecurityContext) -> Result<()>,
+) -> ErrorCode {
     guard_result(export, || {
         // SAFETY: NULL or a live context from this library.
         let ctx = unsafe { handle_ref(ctx, "ctx") }?;
@@ -485,7 +518,10 @@ fn with_ctx(export: &str, ctx: *const daemonauth_gss_ctx, read: impl FnOnce(&Sec
 /// Stores the other side's name (the client's for an acceptor, the service's for an
 /// initiator) in `*name_out`; free it with `daemonauth_string_free`.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_ctx_peer_name(ctx: *const daemonauth_gss_ctx, name_out: *mut *mut c_char) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_ctx_peer_name(
+    ctx: *const daemonauth_gss_ctx,
+    name_out: *mut *mut c_char,
+) -> ErrorCode {
     with_ctx("daemonauth_gss_ctx_peer_name", ctx, |ctx| {
         // SAFETY: the caller passes NULL or a writable pointer.
         unsafe { give_string(name_out, ctx.peer_name()?, "name_out") }
@@ -516,7 +552,10 @@ pub extern "C" fn daemonauth_gss_ctx_source_name(
 /// Stores the acceptor's (service's) name in `*name_out`; free it with
 /// `daemonauth_string_free`.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_ctx_target_name(ctx: *const daemonauth_gss_ctx, name_out: *mut *mut c_char) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_ctx_target_name(
+    ctx: *const daemonauth_gss_ctx,
+    name_out: *mut *mut c_char,
+) -> ErrorCode {
     with_ctx("daemonauth_gss_ctx_target_name", ctx, |ctx| {
         // SAFETY: the caller passes NULL or a writable pointer.
         unsafe { give_string(name_out, ctx.target_name()?, "name_out") }
@@ -525,7 +564,10 @@ pub extern "C" fn daemonauth_gss_ctx_target_name(ctx: *const daemonauth_gss_ctx,
 
 /// Stores whether this side initiated the context in `*initiator_out`.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_ctx_is_initiator(ctx: *const daemonauth_gss_ctx, initiator_out: *mut bool) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_ctx_is_initiator(
+    ctx: *const daemonauth_gss_ctx,
+    initiator_out: *mut bool,
+) -> ErrorCode {
     with_ctx("daemonauth_gss_ctx_is_initiator", ctx, |ctx| {
         // SAFETY: the caller passes NULL or a writable pointer.
         unsafe { give_value(initiator_out, ctx.info()?.locally_initiated, "initiator_out") }
@@ -535,7 +577,10 @@ pub extern "C" fn daemonauth_gss_ctx_is_initiator(ctx: *const daemonauth_gss_ctx
 /// Stores the local user the initiator's name maps to (krb5 aname-to-localname rules) in
 /// `*user_out`; free it with `daemonauth_string_free`. DAEMONAUTH_RESULT_GSS if none.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_ctx_local_user(ctx: *const daemonauth_gss_ctx, user_out: *mut *mut c_char) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_ctx_local_user(
+    ctx: *const daemonauth_gss_ctx,
+    user_out: *mut *mut c_char,
+) -> ErrorCode {
     with_ctx("daemonauth_gss_ctx_local_user", ctx, |ctx| {
         let info = ctx.info()?;
         let user = info.source.local_name(info.mech.as_ref())?;
@@ -670,7 +715,10 @@ pub extern "C" fn daemonauth_gss_verify_mic(
 /// which imports it with `daemonauth_gss_ctx_import`). The token holds session keys: keep
 /// it private. Afterwards this context can no longer be used, but must still be freed.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_ctx_export(ctx: *mut daemonauth_gss_ctx, token_out: *mut *mut daemonauth_buffer) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_ctx_export(
+    ctx: *mut daemonauth_gss_ctx,
+    token_out: *mut *mut daemonauth_buffer,
+) -> ErrorCode {
     guard_result("daemonauth_gss_ctx_export", || {
         check_out(token_out, "token_out")?;
         // SAFETY: NULL or a live context from this library, not used elsewhere meanwhile.
@@ -683,7 +731,11 @@ pub extern "C" fn daemonauth_gss_ctx_export(ctx: *mut daemonauth_gss_ctx, token_
 
 /// Imports a context exported by `daemonauth_gss_ctx_export` (in this or another process).
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_gss_ctx_import(token: *const u8, len: usize, ctx_out: *mut *mut daemonauth_gss_ctx) -> ErrorCode {
+pub extern "C" fn daemonauth_gss_ctx_import(
+    token: *const u8,
+    len: usize,
+    ctx_out: *mut *mut daemonauth_gss_ctx,
+) -> ErrorCode {
     guard_result("daemonauth_gss_ctx_import", || {
         check_out(ctx_out, "ctx_out")?;
         // SAFETY: NULL (with len 0) or `len` readable bytes.

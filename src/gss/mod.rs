@@ -268,7 +268,12 @@ pub fn accept(channel: &Channel, options: &Options, cred: Option<&Cred>) -> Resu
 /// Establishes a context as the acceptor when the application has already read the
 /// initiator's first token (`first`), as a server must that tells protocol versions apart by
 /// their first token.
-pub fn accept_after(channel: &Channel, options: &Options, cred: Option<&Cred>, first: Option<Vec<u8>>) -> Result<SecurityContext> {
+pub fn accept_after(
+    channel: &Channel,
+    options: &Options,
+    cred: Option<&Cred>,
+    first: Option<Vec<u8>>,
+) -> Result<SecurityContext> {
     let mut context = sys::Context::new();
     let mut first = first;
     for _ in 0..MAX_ROUNDS {
@@ -295,11 +300,7 @@ fn finish(context: sys::Context, required: u32) -> Result<SecurityContext> {
     if missing != 0 {
         return Err(Error::new(
             ErrorCode::Gss,
-            format!(
-                "the context lacks required flags {} (granted: {})",
-                flags::names(missing),
-                flags::names(granted)
-            ),
+            format!("the context lacks required flags {} (granted: {})", flags::names(missing), flags::names(granted)),
         ));
     }
     Ok(context)
@@ -335,7 +336,9 @@ pub fn acquire_initiator(user: Option<&str>, mech: Option<&Oid>, responder: Opti
 pub fn mech_from_text(text: Option<&str>) -> Result<Option<Oid>> {
     match text.map(str::trim) {
         None | Some("") | Some("default") => Ok(None),
-        Some(name) if name.eq_ignore_ascii_case("krb5") || name.eq_ignore_ascii_case("kerberos_v5") => Ok(Some(oids::krb5())),
+        Some(name) if name.eq_ignore_ascii_case("krb5") || name.eq_ignore_ascii_case("kerberos_v5") => {
+            Ok(Some(oids::krb5()))
+        }
         Some(name) if name.eq_ignore_ascii_case("spnego") => Ok(Some(oids::spnego())),
         Some(oid) => Oid::parse(oid).map(Some),
     }

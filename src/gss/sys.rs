@@ -388,10 +388,8 @@ impl Cred {
         let mut set = mechs.as_mut().map(MechSet::set);
         let set_ptr = set.as_mut().map_or(ptr::null_mut(), |set| set as gss::gss_OID_set);
         let name_ptr = name.map_or(ptr::null_mut(), |name| name.0);
-        let owned = store
-            .iter()
-            .map(|(key, value)| Ok((cstring(key)?, cstring(value)?)))
-            .collect::<Result<Vec<_>>>()?;
+        let owned =
+            store.iter().map(|(key, value)| Ok((cstring(key)?, cstring(value)?))).collect::<Result<Vec<_>>>()?;
         let mut elements: Vec<gss::gss_key_value_element_desc> = owned
             .iter()
             .map(|(key, value)| gss::gss_key_value_element_desc { key: key.as_ptr(), value: value.as_ptr() })
@@ -404,13 +402,26 @@ impl Cred {
         let major = unsafe {
             if store.is_empty() {
                 gss::gss_acquire_cred(
-                    &mut minor, name_ptr, gss::_GSS_C_INDEFINITE, set_ptr, usage.raw(), &mut raw,
-                    ptr::null_mut(), ptr::null_mut(),
+                    &mut minor,
+                    name_ptr,
+                    gss::_GSS_C_INDEFINITE,
+                    set_ptr,
+                    usage.raw(),
+                    &mut raw,
+                    ptr::null_mut(),
+                    ptr::null_mut(),
                 )
             } else {
                 gss::gss_acquire_cred_from(
-                    &mut minor, name_ptr, gss::_GSS_C_INDEFINITE, set_ptr, usage.raw(), &store_set, &mut raw,
-                    ptr::null_mut(), ptr::null_mut(),
+                    &mut minor,
+                    name_ptr,
+                    gss::_GSS_C_INDEFINITE,
+                    set_ptr,
+                    usage.raw(),
+                    &store_set,
+                    &mut raw,
+                    ptr::null_mut(),
+                    ptr::null_mut(),
                 )
             }
         };
@@ -429,8 +440,15 @@ impl Cred {
         // SAFETY: live name, password buffer and mechanism set; `raw` receives a credential.
         let major = unsafe {
             gss::gss_acquire_cred_with_password(
-                &mut minor, name.0, &mut secret, gss::_GSS_C_INDEFINITE, set_ptr, Usage::Initiate.raw(),
-                &mut raw, ptr::null_mut(), ptr::null_mut(),
+                &mut minor,
+                name.0,
+                &mut secret,
+                gss::_GSS_C_INDEFINITE,
+                set_ptr,
+                Usage::Initiate.raw(),
+                &mut raw,
+                ptr::null_mut(),
+                ptr::null_mut(),
             )
         };
         check(major, minor, "acquiring credentials with a password")?;
@@ -485,7 +503,14 @@ impl Context {
     }
 
     /// One initiator step: `input` is the peer's last token (None at the start).
-    pub fn init_step(&mut self, cred: Option<&Cred>, target: &Name, mech: Option<&Oid>, flags: u32, input_token: Option<&[u8]>) -> Result<Step> {
+    pub fn init_step(
+        &mut self,
+        cred: Option<&Cred>,
+        target: &Name,
+        mech: Option<&Oid>,
+        flags: u32,
+        input_token: Option<&[u8]>,
+    ) -> Result<Step> {
         let mut mech_desc = mech.map(Oid::desc);
         let mech_ptr = mech_desc.as_mut().map_or(ptr::null_mut(), |desc| desc as gss::gss_OID);
         let mut input_buf = input(input_token.unwrap_or(&[]));
@@ -497,12 +522,27 @@ impl Context {
         // `self.0` is updated in place by the library.
         let major = unsafe {
             gss::gss_init_sec_context(
-                &mut minor, cred.map_or(ptr::null_mut(), |c| c.0), &mut self.0, target.0, mech_ptr, flags, 0,
-                ptr::null_mut(), input_ptr, ptr::null_mut(), &mut output.0, &mut ret_flags, ptr::null_mut(),
+                &mut minor,
+                cred.map_or(ptr::null_mut(), |c| c.0),
+                &mut self.0,
+                target.0,
+                mech_ptr,
+                flags,
+                0,
+                ptr::null_mut(),
+                input_ptr,
+                ptr::null_mut(),
+                &mut output.0,
+                &mut ret_flags,
+                ptr::null_mut(),
             )
         };
         check(major, minor, "gss_init_sec_context")?;
-        Ok(Step { output: output.as_slice().to_vec(), complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0, flags: ret_flags })
+        Ok(Step {
+            output: output.as_slice().to_vec(),
+            complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0,
+            flags: ret_flags,
+        })
     }
 
     /// One acceptor step with the peer's token.
@@ -514,11 +554,24 @@ impl Context {
         // SAFETY: as for init_step; delegated credentials are not requested (NULL).
         let major = unsafe {
             gss::gss_accept_sec_context(
-                &mut minor, &mut self.0, cred.map_or(ptr::null_mut(), |c| c.0), &mut input_buf, ptr::null_mut(),
-                ptr::null_mut(), ptr::null_mut(), &mut output.0, &mut ret_flags, ptr::null_mut(), ptr::null_mut(),
+                &mut minor,
+                &mut self.0,
+                cred.map_or(ptr::null_mut(), |c| c.0),
+                &mut input_buf,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                &mut output.0,
+                &mut ret_flags,
+                ptr::null_mut(),
+                ptr::null_mut(),
             )
         };
-        let step = Step { output: output.as_slice().to_vec(), complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0, flags: ret_flags };
+        let step = Step {
+            output: output.as_slice().to_vec(),
+            complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0,
+            flags: ret_flags,
+        };
         check(major, minor, "gss_accept_sec_context")?;
         Ok(step)
     }
@@ -630,7 +683,15 @@ impl Context {
         // SAFETY: live context; the names returned are ours to release (wrapped at once).
         let major = unsafe {
             gss::gss_inquire_context(
-                &mut minor, self.0, &mut source, &mut target, &mut lifetime, &mut mech, &mut flags, &mut local, &mut open,
+                &mut minor,
+                self.0,
+                &mut source,
+                &mut target,
+                &mut lifetime,
+                &mut mech,
+                &mut flags,
+                &mut local,
+                &mut open,
             )
         };
         let source = Name(source);

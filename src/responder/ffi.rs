@@ -40,8 +40,7 @@ pub struct ResponderContext {
 /// ends the flow with DAEMONAUTH_RESULT_UNANSWERED. Returning non-zero aborts the flow at once
 /// with DAEMONAUTH_RESULT_UNANSWERED (the user declined). It may be called from any thread
 /// that runs a flow with this responder.
-pub type ResponderCallback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, rctx: *mut ResponderContext) -> c_int>;
+pub type ResponderCallback = Option<unsafe extern "C" fn(userdata: *mut c_void, rctx: *mut ResponderContext) -> c_int>;
 
 type CallbackFunction = unsafe extern "C" fn(*mut c_void, *mut ResponderContext) -> c_int;
 
@@ -63,7 +62,10 @@ impl Respond for Callback {
         // context outlives the call.
         let status = unsafe { (self.function)(self.userdata, &mut context) };
         if status != 0 {
-            return Err(Error::new(ErrorCode::Unanswered, format!("the responder callback aborted (returned {status})")));
+            return Err(Error::new(
+                ErrorCode::Unanswered,
+                format!("the responder callback aborted (returned {status})"),
+            ));
         }
         answers.merge(context.answers.into_inner());
         Ok(())
@@ -72,9 +74,8 @@ impl Respond for Callback {
 
 impl ResponderContext {
     fn new(questions: &[Question]) -> Result<ResponderContext> {
-        let c_text = |text: &str| {
-            CString::new(text).map_err(|_| Error::new(ErrorCode::Internal, "a question contains a NUL"))
-        };
+        let c_text =
+            |text: &str| CString::new(text).map_err(|_| Error::new(ErrorCode::Internal, "a question contains a NUL"));
         let names = questions.iter().map(|q| c_text(&q.name)).collect::<Result<Vec<_>>>()?;
         let challenges = questions.iter().map(|q| c_text(&q.challenge)).collect::<Result<Vec<_>>>()?;
         let list = names.iter().map(|name| name.as_ptr()).chain([std::ptr::null()]).collect();
@@ -82,9 +83,10 @@ impl ResponderContext {
     }
 
     fn index(&self, question: &str) -> Result<usize> {
-        self.names.iter().position(|name| name.as_bytes() == question.as_bytes()).ok_or_else(|| {
-            Error::new(ErrorCode::NotFound, format!("`{question}` is not one of this step's questions"))
-        })
+        self.names
+            .iter()
+            .position(|name| name.as_bytes() == question.as_bytes())
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("`{question}` is not one of this step's questions")))
     }
 }
 
@@ -123,8 +125,9 @@ pub extern "C" fn daemonauth_responder_set_answer(
 ) -> ErrorCode {
     guard_result("daemonauth_responder_set_answer", || {
         // SAFETY: the caller passes the context it was given and two NUL-terminated strings.
-        let (context, question, answer) =
-            unsafe { (handle_ref(rctx.cast_const(), "rctx")?, arg_str(question, "question")?, arg_str(answer, "answer")?) };
+        let (context, question, answer) = unsafe {
+            (handle_ref(rctx.cast_const(), "rctx")?, arg_str(question, "question")?, arg_str(answer, "answer")?)
+        };
         context.index(question)?;
         context.answers.borrow_mut().set(question, Zeroizing::new(answer.to_owned()));
         Ok(())

@@ -59,9 +59,7 @@ pub(super) fn load(file: File, what: &str) -> Result<Answers> {
     // Room for the whole file up front, so that reading never leaves a partial copy behind.
     let mut text = Zeroizing::new(String::with_capacity(MAX_FILE + 1));
     file.take(MAX_FILE as u64 + 1).read_to_string(&mut text).map_err(|err| match err.kind() {
-        std::io::ErrorKind::InvalidData => {
-            Error::new(ErrorCode::Config, format!("{what} is not valid UTF-8"))
-        }
+        std::io::ErrorKind::InvalidData => Error::new(ErrorCode::Config, format!("{what} is not valid UTF-8")),
         _ => Error::io(format!("reading {what}"), &err),
     })?;
     if text.len() > MAX_FILE {

@@ -18,9 +18,7 @@ pub fn push_string(out: &mut String, text: &str) {
             '\t' => out.push_str("\\t"),
             '\u{08}' => out.push_str("\\b"),
             '\u{0c}' => out.push_str("\\f"),
-            ch if ch.is_control() => {
-                write!(out, "\\u{:04x}", u32::from(ch)).expect("writing to a String cannot fail")
-            }
+            ch if ch.is_control() => write!(out, "\\u{:04x}", u32::from(ch)).expect("writing to a String cannot fail"),
             ch => out.push(ch),
         }
     }

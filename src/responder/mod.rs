@@ -206,8 +206,7 @@ struct Chain(Vec<Responder>);
 impl Respond for Chain {
     fn respond(&self, questions: &[Question], answers: &mut Answers) -> Result<()> {
         for responder in &self.0 {
-            let open: Vec<Question> =
-                questions.iter().filter(|q| !answers.contains(&q.name)).cloned().collect();
+            let open: Vec<Question> = questions.iter().filter(|q| !answers.contains(&q.name)).cloned().collect();
             if open.is_empty() {
                 break;
             }

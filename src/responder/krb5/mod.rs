@@ -51,9 +51,7 @@ pub fn get_init_creds(principal: Option<&str>, ccache: Option<&str>, responder: 
     let data = ptr::from_mut(&mut bridge).cast::<c_void>();
     // SAFETY: live handles; `data` points at `bridge`, which outlives every use krb5 makes of
     // it (only during krb5_get_init_creds_password below, on this thread).
-    let code = unsafe {
-        sys::krb5_get_init_creds_opt_set_responder(context.raw, options.raw, Some(respond), data)
-    };
+    let code = unsafe { sys::krb5_get_init_creds_opt_set_responder(context.raw, options.raw, Some(respond), data) };
     context.check(code, "installing the responder")?;
     // SAFETY: Creds is integers and nullable pointers, for which all-zero is the empty value.
     let mut creds: sys::Creds = unsafe { std::mem::zeroed() };
@@ -160,9 +158,7 @@ impl Bridge<'_> {
             let value = secret_c_string(value, name)?;
             // SAFETY: valid responder context; both strings are NUL-terminated; krb5 copies
             // the answer.
-            let code = unsafe {
-                sys::krb5_responder_set_answer(context, rctx, c_name.as_ptr(), value.as_ptr().cast())
-            };
+            let code = unsafe { sys::krb5_responder_set_answer(context, rctx, c_name.as_ptr(), value.as_ptr().cast()) };
             self.context.check(code, format_args!("giving krb5 the answer to `{name}`"))?;
         }
         Ok(())
@@ -304,7 +300,10 @@ impl Context {
         // SAFETY: `raw` is a valid out-pointer.
         let code = unsafe { sys::krb5_init_context(&mut raw) };
         if code != 0 {
-            return Err(Error::new(ErrorCode::Krb5, format!("cannot initialise krb5 (error {code}): check KRB5_CONFIG")));
+            return Err(Error::new(
+                ErrorCode::Krb5,
+                format!("cannot initialise krb5 (error {code}): check KRB5_CONFIG"),
+            ));
         }
         Ok(Context { raw })
     }
@@ -395,8 +394,7 @@ impl Drop for Context {
 
 /// A string argument for krb5, refusing interior NULs.
 fn c_arg(text: &str, name: &str) -> Result<CString> {
-    CString::new(text)
-        .map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("the {name} name contains a NUL")))
+    CString::new(text).map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("the {name} name contains a NUL")))
 }
 
 #[cfg(test)]

@@ -115,7 +115,11 @@ unsafe extern "C" {
     pub fn krb5_free_error_message(context: *mut Context, message: *const c_char);
     pub fn krb5_get_default_realm(context: *mut Context, realm: *mut *mut c_char) -> krb5_error_code;
     pub fn krb5_free_default_realm(context: *mut Context, realm: *mut c_char);
-    pub fn krb5_parse_name(context: *mut Context, name: *const c_char, principal: *mut *mut Principal) -> krb5_error_code;
+    pub fn krb5_parse_name(
+        context: *mut Context,
+        name: *const c_char,
+        principal: *mut *mut Principal,
+    ) -> krb5_error_code;
     pub fn krb5_free_principal(context: *mut Context, principal: *mut Principal);
     pub fn krb5_cc_default(context: *mut Context, ccache: *mut *mut Ccache) -> krb5_error_code;
     pub fn krb5_cc_resolve(context: *mut Context, name: *const c_char, ccache: *mut *mut Ccache) -> krb5_error_code;
