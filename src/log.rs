@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use parking_lot::RwLock;
 
+use crate::ffi::Userdata;
+
 /// Severity of a log message; a message is delivered when its level is at most the
 /// configured level.
 #[repr(C)]
@@ -83,14 +85,8 @@ pub(crate) enum Sink {
     Stderr,
     Syslog,
     Off,
-    Callback { callback: LogFunction, userdata: *mut c_void },
+    Callback { callback: LogFunction, userdata: Userdata },
 }
-
-// SAFETY: the userdata pointer is only handed back to the host's callback, which the host
-// registered knowing it may be called from any thread that uses the library.
-unsafe impl Send for Sink {}
-// SAFETY: as above; the library itself never dereferences the pointer.
-unsafe impl Sync for Sink {}
 
 static LEVEL: AtomicU8 = AtomicU8::new(LogLevel::Warn as u8);
 static SINK: RwLock<Sink> = RwLock::new(Sink::Stderr);
@@ -165,7 +161,7 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
             let text = c_message(message);
             // SAFETY: the host registered this function and userdata for exactly this call
             // signature; the message is NUL-terminated and outlives the call.
-            unsafe { callback(userdata, level, text.as_ptr()) };
+            unsafe { callback(userdata.get(), level, text.as_ptr()) };
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use super::{guard, guard_or, guard_result, with_last_error};
+use super::{Userdata, guard, guard_or, guard_result, with_last_error};
 use crate::error::{Error, ErrorCode};
 use crate::log::{self, LogCallback, LogLevel, Sink};
 
@@ -44,7 +44,7 @@ pub extern "C" fn daemonauth_version() -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_set_log_callback(callback: LogCallback, userdata: *mut c_void) {
     guard("daemonauth_set_log_callback", || match callback {
-        Some(callback) => log::set_sink(Sink::Callback { callback, userdata }),
+        Some(callback) => log::set_sink(Sink::Callback { callback, userdata: Userdata::new(userdata) }),
         None => log::restore_default_sink(),
     })
 }

@@ -9,10 +9,12 @@ mod handle;
 mod last_error;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
+mod userdata;
 
 pub(crate) use guard::{guard, guard_or, guard_result, guard_value};
 pub(crate) use handle::{check_out, free_handle, give_handle, give_value, handle_mut, handle_ref};
 pub(crate) use last_error::{record_error, with_last_error};
+pub use userdata::Userdata;
 
 use std::ffi::{CStr, c_char};
 

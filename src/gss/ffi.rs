@@ -10,8 +10,8 @@ use std::time::Duration;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
 use crate::ffi::{
-    arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, give_value, guard, guard_result, handle_mut,
-    handle_ref,
+    Userdata, arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, give_value, guard, guard_result,
+    handle_mut, handle_ref,
 };
 use crate::framing::Framing;
 use crate::gss::{self, Cred, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
@@ -377,20 +377,6 @@ pub extern "C" fn daemonauth_gss_options_set_context_token_flags(
 pub type TokenObserverCallback =
     Option<unsafe extern "C" fn(userdata: *mut c_void, event: TokenEvent, token: *const u8, len: usize)>;
 
-/// Carries the host's userdata pointer into the observer closure.
-struct ObserverUserdata(*mut c_void);
-// SAFETY: the pointer is only handed back to the host's own callback, which the host
-// registered knowing the options may be used from any thread.
-unsafe impl Send for ObserverUserdata {}
-// SAFETY: as above; the library never dereferences it.
-unsafe impl Sync for ObserverUserdata {}
-
-impl ObserverUserdata {
-    fn get(&self) -> *mut c_void {
-        self.0
-    }
-}
-
 /// Calls `callback(userdata, event, token, len)` for every context token sent or received
 /// and every finished step during `daemonauth_gss_initiate` / `daemonauth_gss_accept*` with
 /// these options. NULL `callback` removes the observer.
@@ -402,7 +388,7 @@ pub extern "C" fn daemonauth_gss_options_set_token_observer(
 ) -> ErrorCode {
     with_options("daemonauth_gss_options_set_token_observer", options, |options| {
         options.observer = callback.map(|callback| {
-            let userdata = ObserverUserdata(userdata);
+            let userdata = Userdata::new(userdata);
             let observer: gss::TokenObserver = Arc::new(move |event, token: &[u8]| {
                 let data = if token.is_empty() { std::ptr::null() } else { token.as_ptr() };
                 // SAFETY: the host registered this callback for this signature; the token

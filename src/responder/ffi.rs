@@ -15,7 +15,9 @@ use zeroize::Zeroizing;
 
 use super::{Answers, Question, Respond, Responder};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ffi::{arg_opt_str, arg_str, free_handle, give_handle, guard, guard_result, guard_value, handle_ref};
+use crate::ffi::{
+    Userdata, arg_opt_str, arg_str, free_handle, give_handle, guard, guard_result, guard_value, handle_ref,
+};
 
 /// A responder: answers the questions of authentication flows. Made by one of the
 /// `daemonauth_responder_new_*` functions, released with daemonauth_responder_free().
@@ -46,21 +48,15 @@ type CallbackFunction = unsafe extern "C" fn(*mut c_void, *mut ResponderContext)
 
 struct Callback {
     function: CallbackFunction,
-    userdata: *mut c_void,
+    userdata: Userdata,
 }
-
-// SAFETY: userdata is only handed back to the caller's function, which the caller registered
-// knowing that flows may run on any thread (documented on daemonauth_responder_new_callback).
-unsafe impl Send for Callback {}
-// SAFETY: as above; the library never dereferences userdata.
-unsafe impl Sync for Callback {}
 
 impl Respond for Callback {
     fn respond(&self, questions: &[Question], answers: &mut Answers) -> Result<()> {
         let mut context = ResponderContext::new(questions)?;
         // SAFETY: the caller registered this function and userdata for this signature; the
         // context outlives the call.
-        let status = unsafe { (self.function)(self.userdata, &mut context) };
+        let status = unsafe { (self.function)(self.userdata.get(), &mut context) };
         if status != 0 {
             return Err(Error::new(
                 ErrorCode::Unanswered,
@@ -152,7 +148,7 @@ pub extern "C" fn daemonauth_responder_new_callback(
 ) -> ErrorCode {
     guard_result("daemonauth_responder_new_callback", || {
         let function = callback.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `callback` is NULL"))?;
-        deliver(out, Responder::new(Callback { function, userdata }))
+        deliver(out, Responder::new(Callback { function, userdata: Userdata::new(userdata) }))
     })
 }
 
