@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::c_enum::c_enum;
+
 /// The outcome of a daemonauth call.
 ///
 /// The numbers are part of the ABI: a code keeps its number forever and a retired number is
@@ -55,38 +57,35 @@ pub enum ErrorCode {
     OutOfMemory = 20,
 }
 
+c_enum!(
+    ErrorCode,
+    "daemonauth result code",
+    [
+        Ok,
+        NullArgument,
+        InvalidArgument,
+        Internal,
+        Io,
+        Timeout,
+        PeerClosed,
+        Protocol,
+        TooLarge,
+        Gss,
+        AccessDenied,
+        AuthFailed,
+        Unanswered,
+        BufferTooSmall,
+        NotFound,
+        Config,
+        InsecureFile,
+        NoTerminal,
+        Krb5,
+        Unsupported,
+        OutOfMemory,
+    ]
+);
+
 impl ErrorCode {
-    /// Every code, in numeric order.
-    /// cbindgen:ignore
-    pub const ALL: [ErrorCode; 21] = [
-        ErrorCode::Ok,
-        ErrorCode::NullArgument,
-        ErrorCode::InvalidArgument,
-        ErrorCode::Internal,
-        ErrorCode::Io,
-        ErrorCode::Timeout,
-        ErrorCode::PeerClosed,
-        ErrorCode::Protocol,
-        ErrorCode::TooLarge,
-        ErrorCode::Gss,
-        ErrorCode::AccessDenied,
-        ErrorCode::AuthFailed,
-        ErrorCode::Unanswered,
-        ErrorCode::BufferTooSmall,
-        ErrorCode::NotFound,
-        ErrorCode::Config,
-        ErrorCode::InsecureFile,
-        ErrorCode::NoTerminal,
-        ErrorCode::Krb5,
-        ErrorCode::Unsupported,
-        ErrorCode::OutOfMemory,
-    ];
-
-    /// The code with this number, if there is one.
-    pub fn from_number(number: i64) -> Option<ErrorCode> {
-        ErrorCode::ALL.into_iter().find(|code| *code as i64 == number)
-    }
-
     /// A short, fixed description of the code (what `daemonauth_strerror()` returns).
     pub fn description(self) -> &'static str {
         self.c_description().to_str().expect("descriptions are ASCII")
@@ -170,10 +169,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::c_enum::CEnum;
 
     #[test]
     fn numbers_are_dense_and_stable() {
-        for (index, code) in ErrorCode::ALL.into_iter().enumerate() {
+        for (index, code) in ErrorCode::ALL.iter().copied().enumerate() {
             assert_eq!(code as usize, index, "{code:?} moved");
             assert_eq!(ErrorCode::from_number(index as i64), Some(code));
         }
@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn descriptions_are_distinct() {
         let mut seen = std::collections::HashSet::new();
-        for code in ErrorCode::ALL {
+        for &code in ErrorCode::ALL {
             assert!(seen.insert(code.description()), "{code:?} repeats a description");
         }
     }
