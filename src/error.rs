@@ -55,6 +55,23 @@ pub enum ErrorCode {
     Unsupported = 19,
     /// Memory for a peer's message could not be allocated.
     OutOfMemory = 20,
+    /// No credentials to use: no ticket cache (run kinit), or no credentials for the name.
+    NoCredentials = 21,
+    /// The credentials (ticket) or the context have expired.
+    CredentialsExpired = 22,
+    /// The KDC does not know the principal (often a wrong service or host name).
+    UnknownPrincipal = 23,
+    /// The service's key is missing from its keytab or does not match the KDC's (wrong key
+    /// version, wrong principal, unreadable keytab entry).
+    KeyMismatch = 24,
+    /// The peers' clocks differ by more than Kerberos allows.
+    ClockSkew = 25,
+    /// The requested GSS-API mechanism is not available.
+    MechUnavailable = 26,
+    /// No KDC could be reached for the realm (or the realm is unknown).
+    KdcUnreachable = 27,
+    /// A message or authenticator was replayed or arrived out of sequence.
+    Replay = 28,
 }
 
 c_enum!(
@@ -82,6 +99,14 @@ c_enum!(
         Krb5,
         Unsupported,
         OutOfMemory,
+        NoCredentials,
+        CredentialsExpired,
+        UnknownPrincipal,
+        KeyMismatch,
+        ClockSkew,
+        MechUnavailable,
+        KdcUnreachable,
+        Replay,
     ]
 );
 
@@ -115,6 +140,14 @@ impl ErrorCode {
             ErrorCode::Krb5 => c"Kerberos failure",
             ErrorCode::Unsupported => c"not supported",
             ErrorCode::OutOfMemory => c"out of memory",
+            ErrorCode::NoCredentials => c"no credentials (no ticket cache or keytab entry)",
+            ErrorCode::CredentialsExpired => c"credentials expired",
+            ErrorCode::UnknownPrincipal => c"principal unknown to the KDC",
+            ErrorCode::KeyMismatch => c"service key missing or mismatched (keytab)",
+            ErrorCode::ClockSkew => c"clock skew too great",
+            ErrorCode::MechUnavailable => c"GSS-API mechanism unavailable",
+            ErrorCode::KdcUnreachable => c"cannot reach a KDC for the realm",
+            ErrorCode::Replay => c"replayed or out-of-sequence message",
         }
     }
 }

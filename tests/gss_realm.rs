@@ -47,7 +47,7 @@ fn krb5_and_spnego_contexts_carry_messages() {
             assert!(encrypted);
             assert_eq!(server.unwrap(&token).unwrap(), (b"secret".to_vec(), true));
             // A replayed token is refused.
-            assert_eq!(server.unwrap(&token).unwrap_err().code(), ErrorCode::Gss);
+            assert_eq!(server.unwrap(&token).unwrap_err().code(), ErrorCode::Replay);
             let mic = server.get_mic(b"data").unwrap();
             client.verify_mic(b"data", &mic).unwrap();
             assert_eq!(client.verify_mic(b"date", &mic).unwrap_err().code(), ErrorCode::Gss);
@@ -86,7 +86,39 @@ fn unknown_service_fails_with_readable_text() {
         let channel = options.channel(a.as_raw_fd(), a.as_raw_fd()).unwrap();
         let name = Name::import("nosuch@localhost", NameType::HostBasedService).unwrap();
         let err = gss::initiate(&channel, &options, None, &name).err().unwrap();
-        assert_eq!(err.code(), ErrorCode::Gss);
+        assert_eq!(err.code(), ErrorCode::UnknownPrincipal);
         assert!(err.message().contains("not found in Kerberos database"), "{err}");
+    });
+}
+
+#[test]
+fn no_ticket_cache_is_no_credentials() {
+    support::in_realm("no_ticket_cache_is_no_credentials", || {
+        let dir = std::env::var("DAEMONAUTH_TEST_DIR").unwrap();
+        let store = [("ccache", format!("FILE:{dir}/no-such-ccache"))];
+        let store: Vec<(&str, &str)> = store.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        let err = gss::Cred::acquire(None, gss::Usage::Initiate, None, &store).err().unwrap();
+        assert_eq!(err.code(), ErrorCode::NoCredentials, "{err}");
+    });
+}
+
+#[test]
+fn a_stale_keytab_is_a_key_mismatch_on_both_sides() {
+    support::in_realm("a_stale_keytab_is_a_key_mismatch_on_both_sides", || {
+        // New keys in the KDC; the service's keytab keeps the old ones.
+        let realm = std::env::var("DAEMONAUTH_TEST_REALM").unwrap();
+        let status = std::process::Command::new("kadmin.local")
+            .args(["-r", &realm, "-q", "cpw -randkey host/localhost"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (client, server) = establish(Options::default(), Options::default());
+        let server_err = server.err().expect("the acceptor has no key for the new ticket");
+        assert_eq!(server_err.code(), ErrorCode::KeyMismatch, "{server_err}");
+        // The acceptor sent its KRB-ERROR: the initiator names the same cause instead of
+        // "the peer closed the connection".
+        let client_err = client.err().expect("the initiator hears the refusal");
+        assert_eq!(client_err.code(), ErrorCode::KeyMismatch, "{client_err}");
     });
 }

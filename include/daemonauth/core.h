@@ -127,6 +127,39 @@ typedef enum {
      * Memory for a peer's message could not be allocated.
      */
     DAEMONAUTH_RESULT_OUT_OF_MEMORY = 20,
+    /**
+     * No credentials to use: no ticket cache (run kinit), or no credentials for the name.
+     */
+    DAEMONAUTH_RESULT_NO_CREDENTIALS = 21,
+    /**
+     * The credentials (ticket) or the context have expired.
+     */
+    DAEMONAUTH_RESULT_CREDENTIALS_EXPIRED = 22,
+    /**
+     * The KDC does not know the principal (often a wrong service or host name).
+     */
+    DAEMONAUTH_RESULT_UNKNOWN_PRINCIPAL = 23,
+    /**
+     * The service's key is missing from its keytab or does not match the KDC's (wrong key
+     * version, wrong principal, unreadable keytab entry).
+     */
+    DAEMONAUTH_RESULT_KEY_MISMATCH = 24,
+    /**
+     * The peers' clocks differ by more than Kerberos allows.
+     */
+    DAEMONAUTH_RESULT_CLOCK_SKEW = 25,
+    /**
+     * The requested GSS-API mechanism is not available.
+     */
+    DAEMONAUTH_RESULT_MECH_UNAVAILABLE = 26,
+    /**
+     * No KDC could be reached for the realm (or the realm is unknown).
+     */
+    DAEMONAUTH_RESULT_KDC_UNREACHABLE = 27,
+    /**
+     * A message or authenticator was replayed or arrived out of sequence.
+     */
+    DAEMONAUTH_RESULT_REPLAY = 28,
 } daemonauth_result;
 
 /**

@@ -6,6 +6,7 @@
 //! refuses use after export.
 
 pub mod ffi;
+mod status;
 pub mod sys;
 
 use std::time::Duration;
@@ -122,6 +123,17 @@ impl Options {
         if let Some(observer) = &self.observer {
             observer(event, token);
         }
+    }
+
+    /// Sends the acceptor's error token, if GSS made one, so that the initiator can report
+    /// the acceptor's reason; returns the acceptor's error (a failure to send is only logged).
+    fn send_error_token(&self, channel: &Channel, refused: sys::RefusedStep) -> Error {
+        if !refused.token.is_empty()
+            && let Err(err) = self.send_context_token(channel, &refused.token)
+        {
+            log_debug!("gss: the error token did not reach the initiator: {err}");
+        }
+        refused.error
     }
 
     fn send_context_token(&self, channel: &Channel, token: &[u8]) -> Result<()> {
@@ -281,7 +293,7 @@ pub fn accept_after(
             Some(token) => token,
             None => options.read_context_token(channel)?,
         };
-        let step = context.accept_step(cred, &input)?;
+        let step = context.accept_step(cred, &input).map_err(|refused| options.send_error_token(channel, refused))?;
         options.send_context_token(channel, &step.output)?;
         options.observe_step(step.complete);
         if step.complete {

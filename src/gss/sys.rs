@@ -159,7 +159,7 @@ fn check(major: u32, minor: u32, what: &str) -> Result<()> {
     if major & 0xffff_0000 == 0 {
         return Ok(());
     }
-    Err(Error::new(ErrorCode::Gss, format!("{what} failed: {}", status_text(major, minor))))
+    Err(Error::new(super::status::classify(major, minor), format!("{what} failed: {}", status_text(major, minor))))
 }
 
 /// Fails when a per-message call reports a replayed, stale, out-of-order or missing
@@ -173,7 +173,7 @@ fn check_sequence(major: u32, what: &str) -> Result<()> {
         (gss::_GSS_S_GAP_TOKEN, "a message after a missing one"),
     ];
     match problems.iter().find(|(bit, _)| major & bit != 0) {
-        Some((_, problem)) => Err(Error::new(ErrorCode::Gss, format!("{what} refused {problem}"))),
+        Some((_, problem)) => Err(Error::new(ErrorCode::Replay, format!("{what} refused {problem}"))),
         None => Ok(()),
     }
 }
@@ -489,6 +489,13 @@ pub struct ContextInfo {
     pub open: bool,
 }
 
+/// A failed acceptor step: why, and the token the initiator should receive so that it can
+/// report the acceptor's reason (empty when the mechanism made none).
+pub struct RefusedStep {
+    pub error: Error,
+    pub token: Vec<u8>,
+}
+
 /// A GSS-API security context; deleted on drop.
 pub struct Context(gss::gss_ctx_id_t);
 
@@ -545,8 +552,9 @@ impl Context {
         })
     }
 
-    /// One acceptor step with the peer's token.
-    pub fn accept_step(&mut self, cred: Option<&Cred>, input_token: &[u8]) -> Result<Step> {
+    /// One acceptor step with the peer's token. A failure carries the error token the
+    /// mechanism produced for the initiator (a Kerberos KRB-ERROR), if any.
+    pub fn accept_step(&mut self, cred: Option<&Cred>, input_token: &[u8]) -> std::result::Result<Step, RefusedStep> {
         let mut input_buf = input(input_token);
         let mut output = Buffer::empty();
         let mut ret_flags = 0;
@@ -572,8 +580,10 @@ impl Context {
             complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0,
             flags: ret_flags,
         };
-        check(major, minor, "gss_accept_sec_context")?;
-        Ok(step)
+        match check(major, minor, "gss_accept_sec_context") {
+            Ok(()) => Ok(step),
+            Err(error) => Err(RefusedStep { error, token: step.output }),
+        }
     }
 
     /// Protects `message`; asks for confidentiality when `encrypt`. Returns the token and
