@@ -48,6 +48,11 @@ fn krb5_and_spnego_contexts_carry_messages() {
             assert_eq!(server.unwrap(&token).unwrap(), (b"secret".to_vec(), true));
             // A replayed token is refused.
             assert_eq!(server.unwrap(&token).unwrap_err().code(), ErrorCode::Replay);
+            // With the default flags (SEQUENCE requested and required), a message that skips
+            // one is refused too.
+            let (_skipped, _) = client.wrap(true, b"one").unwrap();
+            let (second, _) = client.wrap(true, b"two").unwrap();
+            assert_eq!(server.unwrap(&second).unwrap_err().code(), ErrorCode::Replay);
             let mic = server.get_mic(b"data").unwrap();
             client.verify_mic(b"data", &mic).unwrap();
             assert_eq!(client.verify_mic(b"date", &mic).unwrap_err().code(), ErrorCode::Gss);

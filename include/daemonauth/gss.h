@@ -45,6 +45,21 @@
 #define DAEMONAUTH_GSS_FLAG_ANON 64
 
 /**
+ * GSS_C_PROT_READY_FLAG: messages can be protected before establishment completes.
+ */
+#define DAEMONAUTH_GSS_FLAG_PROT_READY 128
+
+/**
+ * GSS_C_TRANS_FLAG: the context can be exported (`daemonauth_gss_ctx_export`).
+ */
+#define DAEMONAUTH_GSS_FLAG_TRANS 256
+
+/**
+ * GSS_C_DELEG_POLICY_FLAG: delegate only where the KDC's policy allows it.
+ */
+#define DAEMONAUTH_GSS_FLAG_DELEG_POLICY 32768
+
+/**
  * gss-sample token flags (for `daemonauth_token_send` and `daemonauth_token_recv`).
  */
 #define DAEMONAUTH_SAMPLE_TOKEN_NOOP 1
@@ -246,7 +261,9 @@ void daemonauth_gss_cred_free(daemonauth_gss_cred *cred);
 
 /**
  * Creates options with the defaults: 4-byte big-endian framing, 30 s per token, tokens of
- * at most 256 KiB, flags MUTUAL|REPLAY requested and required, the default mechanism.
+ * at most 256 KiB, the default mechanism, flags MUTUAL|REPLAY|SEQUENCE|CONF|INTEG requested
+ * and MUTUAL|REPLAY|SEQUENCE required (so that replayed and out-of-sequence messages are
+ * refused).
  */
 daemonauth_result daemonauth_gss_options_new(daemonauth_gss_options **options_out);
 

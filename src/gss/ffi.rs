@@ -33,6 +33,12 @@ pub const DAEMONAUTH_GSS_FLAG_CONF: u32 = 16;
 pub const DAEMONAUTH_GSS_FLAG_INTEG: u32 = 32;
 /// GSS_C_ANON_FLAG: the initiator stays anonymous.
 pub const DAEMONAUTH_GSS_FLAG_ANON: u32 = 64;
+/// GSS_C_PROT_READY_FLAG: messages can be protected before establishment completes.
+pub const DAEMONAUTH_GSS_FLAG_PROT_READY: u32 = 128;
+/// GSS_C_TRANS_FLAG: the context can be exported (`daemonauth_gss_ctx_export`).
+pub const DAEMONAUTH_GSS_FLAG_TRANS: u32 = 256;
+/// GSS_C_DELEG_POLICY_FLAG: delegate only where the KDC's policy allows it.
+pub const DAEMONAUTH_GSS_FLAG_DELEG_POLICY: u32 = 32768;
 
 /// gss-sample token flags (for `daemonauth_token_send` and `daemonauth_token_recv`).
 pub const DAEMONAUTH_SAMPLE_TOKEN_NOOP: u8 = 0x01;
@@ -248,7 +254,9 @@ pub extern "C" fn daemonauth_gss_cred_free(cred: *mut daemonauth_gss_cred) {
 }
 
 /// Creates options with the defaults: 4-byte big-endian framing, 30 s per token, tokens of
-/// at most 256 KiB, flags MUTUAL|REPLAY requested and required, the default mechanism.
+/// at most 256 KiB, the default mechanism, flags MUTUAL|REPLAY|SEQUENCE|CONF|INTEG requested
+/// and MUTUAL|REPLAY|SEQUENCE required (so that replayed and out-of-sequence messages are
+/// refused).
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_gss_options_new(options_out: *mut *mut daemonauth_gss_options) -> ErrorCode {
     guard_result("daemonauth_gss_options_new", || {

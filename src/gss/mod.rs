@@ -28,10 +28,13 @@ pub mod flags {
     pub const CONF: u32 = 16;
     pub const INTEG: u32 = 32;
     pub const ANON: u32 = 64;
+    pub const PROT_READY: u32 = 128;
+    pub const TRANS: u32 = 256;
+    pub const DELEG_POLICY: u32 = 32768;
 
     /// The names of the flags set in `bits`, e.g. "MUTUAL|REPLAY".
     pub fn names(bits: u32) -> String {
-        const NAMES: [(u32, &str); 7] = [
+        const NAMES: [(u32, &str); 10] = [
             (DELEG, "DELEG"),
             (MUTUAL, "MUTUAL"),
             (REPLAY, "REPLAY"),
@@ -39,6 +42,9 @@ pub mod flags {
             (CONF, "CONF"),
             (INTEG, "INTEG"),
             (ANON, "ANON"),
+            (PROT_READY, "PROT_READY"),
+            (TRANS, "TRANS"),
+            (DELEG_POLICY, "DELEG_POLICY"),
         ];
         let set: Vec<&str> = NAMES.iter().filter(|(bit, _)| bits & bit != 0).map(|(_, name)| *name).collect();
         if set.is_empty() { "none".to_owned() } else { set.join("|") }
@@ -72,6 +78,16 @@ pub enum TokenEvent {
 /// public protocol messages.
 pub type TokenObserver = std::sync::Arc<dyn Fn(TokenEvent, &[u8]) + Send + Sync>;
 
+/// The flags an initiator requests unless told otherwise: mutual authentication, replay and
+/// sequence detection (so that replayed and out-of-sequence messages are refused), integrity
+/// and confidentiality.
+/// cbindgen:ignore
+pub const DEFAULT_FLAGS: u32 = flags::MUTUAL | flags::REPLAY | flags::SEQUENCE | flags::CONF | flags::INTEG;
+
+/// The flags a context must have unless told otherwise, on both sides.
+/// cbindgen:ignore
+pub const DEFAULT_REQUIRED_FLAGS: u32 = flags::MUTUAL | flags::REPLAY | flags::SEQUENCE;
+
 /// How a context is established.
 #[derive(Clone)]
 pub struct Options {
@@ -99,8 +115,8 @@ impl Default for Options {
             framing: Framing::U32Be,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             timeout: DEFAULT_TIMEOUT,
-            flags: flags::MUTUAL | flags::REPLAY,
-            required_flags: flags::MUTUAL | flags::REPLAY,
+            flags: DEFAULT_FLAGS,
+            required_flags: DEFAULT_REQUIRED_FLAGS,
             mech: None,
             context_token_flags: 0,
             observer: None,
