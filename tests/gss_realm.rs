@@ -127,3 +127,25 @@ fn a_stale_keytab_is_a_key_mismatch_on_both_sides() {
         assert_eq!(client_err.code(), ErrorCode::KeyMismatch, "{client_err}");
     });
 }
+
+#[test]
+fn a_password_gets_a_ticket_of_its_own() {
+    support::in_realm("a_password_gets_a_ticket_of_its_own", || {
+        let user = std::env::var("DAEMONAUTH_TEST_USER").unwrap();
+        let password = std::env::var("DAEMONAUTH_TEST_PASSWORD").unwrap();
+        let wrong = gss::acquire_with_password(&user, "not-the-password".to_owned().into(), None).err().unwrap();
+        assert_eq!(wrong.code(), ErrorCode::AuthFailed, "{wrong}");
+
+        let cred = gss::acquire_with_password(&user, password.into(), None).unwrap();
+        let (a, b) = UnixStream::pair().unwrap();
+        let acceptor = thread::spawn(move || {
+            let options = Options::default();
+            let channel = options.channel(b.as_raw_fd(), b.as_raw_fd()).unwrap();
+            gss::accept(&channel, &options, None).map(|context| context.peer_name().unwrap())
+        });
+        let options = Options::default();
+        let channel = options.channel(a.as_raw_fd(), a.as_raw_fd()).unwrap();
+        gss::initiate(&channel, &options, Some(&cred), &target()).unwrap();
+        assert_eq!(acceptor.join().unwrap().unwrap(), format!("{user}@DAEMONAUTH.TEST"));
+    });
+}

@@ -242,7 +242,10 @@ void daemonauth_gss_name_free(daemonauth_gss_name *name);
 daemonauth_result daemonauth_gss_cred_acquire(const daemonauth_gss_name *name, int usage, const char *mech, const char *keytab, const char *ccache, daemonauth_gss_cred **cred_out);
 
 /**
- * Acquires initiator credentials for `name` by getting a Kerberos ticket with `password`.
+ * Acquires initiator credentials for `name` by getting a new Kerberos ticket with `password`
+ * (the tickets already cached are not used); the ticket lives in a memory cache that is
+ * removed when the credentials are freed. The same path as
+ * `daemonauth_gss_cred_acquire_initiator` with a responder that knows only the password.
  */
 daemonauth_result daemonauth_gss_cred_acquire_with_password(const daemonauth_gss_name *name, const char *password, const char *mech, daemonauth_gss_cred **cred_out);
 

@@ -7,6 +7,8 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
+use zeroize::Zeroizing;
+
 use crate::c_enum::CEnum;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
@@ -204,7 +206,10 @@ pub extern "C" fn daemonauth_gss_cred_acquire(
     })
 }
 
-/// Acquires initiator credentials for `name` by getting a Kerberos ticket with `password`.
+/// Acquires initiator credentials for `name` by getting a new Kerberos ticket with `password`
+/// (the tickets already cached are not used); the ticket lives in a memory cache that is
+/// removed when the credentials are freed. The same path as
+/// `daemonauth_gss_cred_acquire_initiator` with a responder that knows only the password.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_gss_cred_acquire_with_password(
     name: *const daemonauth_gss_name,
@@ -217,7 +222,12 @@ pub extern "C" fn daemonauth_gss_cred_acquire_with_password(
         // SAFETY: NULL or a live name; NULL or NUL-terminated strings.
         let (name, password, mech) =
             unsafe { (handle_ref(name, "name")?, arg_str(password, "password")?, arg_opt_str(mech, "mech")?) };
-        let cred = Cred::acquire_with_password(&name.0, password.as_bytes(), gss::mech_from_text(mech)?.as_ref())?;
+        let (user, _) = name.0.display()?;
+        let cred = gss::acquire_with_password(
+            &user,
+            Zeroizing::new(password.to_owned()),
+            gss::mech_from_text(mech)?.as_ref(),
+        )?;
         // SAFETY: checked non-NULL above.
         unsafe { give_handle(cred_out, daemonauth_gss_cred(cred), "cred_out") }
     })

@@ -14,7 +14,10 @@ use std::time::Duration;
 use crate::error::{Error, ErrorCode, Result};
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing, Token};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
-use crate::responder::{PASSWORD, Question, Responder, USERNAME, json};
+use zeroize::Zeroizing;
+
+use crate::responder::krb5::{self, MemoryCache};
+use crate::responder::{Answers, PASSWORD, Question, Responder};
 use crate::{log_debug, log_info};
 pub use sys::{Cred, Name, NameType, Oid, Usage, oids};
 
@@ -339,25 +342,36 @@ fn too_many_rounds() -> Error {
 }
 
 /// Initiator credentials for `user` (None: the default principal): the tickets already in
-/// the credential cache if there are any; otherwise, when a responder is given, a ticket
-/// obtained with a password asked from it (and the user name too when `user` is None).
+/// the credential cache if there are any; otherwise, when a responder is given, a new ticket
+/// obtained through Kerberos's responder ([`krb5::get_init_creds`]: password, OTP or PKINIT
+/// questions, and the user name when `user` is None), kept in a memory cache of its own.
 pub fn acquire_initiator(user: Option<&str>, mech: Option<&Oid>, responder: Option<&Responder>) -> Result<Cred> {
     let name = user.map(|user| Name::import(user, NameType::UserName)).transpose()?;
     let existing = Cred::acquire(name.as_ref(), Usage::Initiate, mech, &[]);
     let (Err(no_ticket), Some(responder)) = (&existing, responder) else {
         return existing;
     };
-    log_debug!("gss: no usable ticket ({no_ticket}); asking the responder for a password");
-    let challenge = json::object(&[("service", "gss"), ("user", user.unwrap_or(""))]);
-    let mut questions = Vec::new();
-    if user.is_none() {
-        questions.push(Question::new(USERNAME, &*challenge, "Kerberos user name"));
-    }
-    questions.push(Question::new(PASSWORD, challenge, format!("Kerberos password for {}", user.unwrap_or("the user"))));
-    let answers = responder.ask(&questions)?;
-    let user = user.or(answers.get(USERNAME)).expect("ask() returns every required answer");
-    let password = answers.get(PASSWORD).expect("ask() returns every required answer");
-    Cred::acquire_with_password(&Name::import(user, NameType::UserName)?, password.as_bytes(), mech)
+    log_debug!("gss: no usable ticket ({no_ticket}); asking the responder");
+    acquire_new_ticket(user, mech, responder)
+}
+
+/// Initiator credentials for `user` from a new ticket obtained with `password` (never the
+/// tickets already cached): [`acquire_initiator`]'s path with a responder that knows only the
+/// password.
+pub fn acquire_with_password(user: &str, password: Zeroizing<String>, mech: Option<&Oid>) -> Result<Cred> {
+    let responder = Responder::new(move |questions: &[Question], answers: &mut Answers| {
+        if questions.iter().any(|question| question.name == PASSWORD) {
+            answers.set(PASSWORD, password.clone());
+        }
+        Ok(())
+    });
+    acquire_new_ticket(Some(user), mech, &responder)
+}
+
+fn acquire_new_ticket(user: Option<&str>, mech: Option<&Oid>, responder: &Responder) -> Result<Cred> {
+    let cache = MemoryCache::new();
+    krb5::get_init_creds(user, Some(cache.name()), responder)?;
+    Cred::acquire_from_memory_cache(mech, cache)
 }
 
 /// Resolves a mechanism given by name (`krb5`, `spnego`) or OID; None or "" is the default.

@@ -11,6 +11,7 @@ use std::ptr;
 use libgssapi_sys as gss;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::responder::krb5::MemoryCache;
 
 /// A GSS-API object identifier, held as its DER contents octets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -372,8 +373,9 @@ impl MechSet {
     }
 }
 
-/// GSS-API credentials.
-pub struct Cred(gss::gss_cred_id_t);
+/// GSS-API credentials, with the memory credential cache they were acquired from when the
+/// library obtained their ticket itself (destroyed after the credentials are released).
+pub struct Cred(gss::gss_cred_id_t, Option<MemoryCache>);
 
 // SAFETY: MIT's credential handles are usable from any thread (the library locks internally).
 unsafe impl Send for Cred {}
@@ -426,33 +428,14 @@ impl Cred {
             }
         };
         check(major, minor, "acquiring credentials")?;
-        Ok(Cred(raw))
+        Ok(Cred(raw, None))
     }
 
-    /// Acquires initiator credentials for `name` by obtaining a ticket with `password`.
-    pub fn acquire_with_password(name: &Name, password: &[u8], mech: Option<&Oid>) -> Result<Cred> {
-        let mut mechs = mech.map(MechSet::new);
-        let mut set = mechs.as_mut().map(MechSet::set);
-        let set_ptr = set.as_mut().map_or(ptr::null_mut(), |set| set as gss::gss_OID_set);
-        let mut secret = input(password);
-        let mut raw: gss::gss_cred_id_t = ptr::null_mut();
-        let mut minor = 0;
-        // SAFETY: live name, password buffer and mechanism set; `raw` receives a credential.
-        let major = unsafe {
-            gss::gss_acquire_cred_with_password(
-                &mut minor,
-                name.0,
-                &mut secret,
-                gss::_GSS_C_INDEFINITE,
-                set_ptr,
-                Usage::Initiate.raw(),
-                &mut raw,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        check(major, minor, "acquiring credentials with a password")?;
-        Ok(Cred(raw))
+    /// Initiator credentials from the tickets in `cache`, which they keep alive.
+    pub fn acquire_from_memory_cache(mech: Option<&Oid>, cache: MemoryCache) -> Result<Cred> {
+        let mut cred = Cred::acquire(None, Usage::Initiate, mech, &[("ccache", cache.name())])?;
+        cred.1 = Some(cache);
+        Ok(cred)
     }
 }
 
