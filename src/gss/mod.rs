@@ -369,7 +369,7 @@ pub fn acquire_with_password(user: &str, password: Zeroizing<String>, mech: Opti
 }
 
 fn acquire_new_ticket(user: Option<&str>, mech: Option<&Oid>, responder: &Responder) -> Result<Cred> {
-    let cache = MemoryCache::new();
+    let cache = MemoryCache::unique();
     krb5::get_init_creds(user, Some(cache.name()), responder)?;
     Cred::acquire_from_memory_cache(mech, cache)
 }

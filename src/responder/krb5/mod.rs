@@ -297,7 +297,7 @@ pub struct MemoryCache {
 
 impl MemoryCache {
     /// A new, empty cache name, unique in this process.
-    pub fn new() -> MemoryCache {
+    pub fn unique() -> MemoryCache {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let number = NEXT.fetch_add(1, Ordering::Relaxed);
         MemoryCache { name: format!("MEMORY:daemonauth-{}-{number}", std::process::id()) }
