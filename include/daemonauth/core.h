@@ -169,6 +169,20 @@ typedef enum {
 typedef struct daemonauth_buffer daemonauth_buffer;
 
 /**
+ * An established or imported GSS-API security context. One thread at a time: wrap, unwrap
+ * and MIC calls change its sequence state (different contexts may be used on different
+ * threads at once). Free with `daemonauth_gss_ctx_free`.
+ */
+typedef struct daemonauth_gss_ctx daemonauth_gss_ctx;
+
+/**
+ * A responder: answers the questions of authentication flows. Made by one of the
+ * `daemonauth_responder_new_*` functions, released with `daemonauth_responder_free`.
+ * Shared: any number of threads may run flows with it at once.
+ */
+typedef struct daemonauth_responder daemonauth_responder;
+
+/**
  * A host-supplied log function: receives the caller's `userdata`, the level and a
  * NUL-terminated UTF-8 message that is valid only during the call.
  */
