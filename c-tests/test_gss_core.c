@@ -313,7 +313,7 @@ static void refusals(void) {
                                             DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &name),
                  DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_cred_acquire(name, DAEMONAUTH_GSS_USAGE_ACCEPT, NULL, NULL, NULL, &cred),
-                 DAEMONAUTH_RESULT_GSS);
+                 DAEMONAUTH_RESULT_NO_CREDENTIALS);
     CHECK(cred == NULL);
     CHECK_RESULT(daemonauth_gss_initiate(NULL, NULL, name, -1, -1, &ctx),
                  DAEMONAUTH_RESULT_INVALID_ARGUMENT);

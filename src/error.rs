@@ -55,14 +55,15 @@ pub enum ErrorCode {
     Unsupported = 19,
     /// Memory for a peer's message could not be allocated.
     OutOfMemory = 20,
-    /// No credentials to use: no ticket cache (run kinit), or no credentials for the name.
+    /// No credentials to use: no ticket cache (run kinit), or no key for the name in the
+    /// keytab.
     NoCredentials = 21,
     /// The credentials (ticket) or the context have expired.
     CredentialsExpired = 22,
     /// The KDC does not know the principal (often a wrong service or host name).
     UnknownPrincipal = 23,
-    /// The service's key is missing from its keytab or does not match the KDC's (wrong key
-    /// version, wrong principal, unreadable keytab entry).
+    /// A ticket arrived that the service's keytab cannot decrypt (a stale key version, a
+    /// principal missing from the keytab, a wrong key).
     KeyMismatch = 24,
     /// The peers' clocks differ by more than Kerberos allows.
     ClockSkew = 25,
@@ -140,10 +141,10 @@ impl ErrorCode {
             ErrorCode::Krb5 => c"Kerberos failure",
             ErrorCode::Unsupported => c"not supported",
             ErrorCode::OutOfMemory => c"out of memory",
-            ErrorCode::NoCredentials => c"no credentials (no ticket cache or keytab entry)",
+            ErrorCode::NoCredentials => c"no credentials (no ticket cache, or no key for the name in the keytab)",
             ErrorCode::CredentialsExpired => c"credentials expired",
-            ErrorCode::UnknownPrincipal => c"principal unknown to the KDC",
-            ErrorCode::KeyMismatch => c"service key missing or mismatched (keytab)",
+            ErrorCode::UnknownPrincipal => c"no such principal in the KDC's database",
+            ErrorCode::KeyMismatch => c"the service's key does not match the ticket (keytab)",
             ErrorCode::ClockSkew => c"clock skew too great",
             ErrorCode::MechUnavailable => c"GSS-API mechanism unavailable",
             ErrorCode::KdcUnreachable => c"cannot reach a KDC for the realm",

@@ -128,7 +128,8 @@ typedef enum {
      */
     DAEMONAUTH_RESULT_OUT_OF_MEMORY = 20,
     /**
-     * No credentials to use: no ticket cache (run kinit), or no credentials for the name.
+     * No credentials to use: no ticket cache (run kinit), or no key for the name in the
+     * keytab.
      */
     DAEMONAUTH_RESULT_NO_CREDENTIALS = 21,
     /**
@@ -140,8 +141,8 @@ typedef enum {
      */
     DAEMONAUTH_RESULT_UNKNOWN_PRINCIPAL = 23,
     /**
-     * The service's key is missing from its keytab or does not match the KDC's (wrong key
-     * version, wrong principal, unreadable keytab entry).
+     * A ticket arrived that the service's keytab cannot decrypt (a stale key version, a
+     * principal missing from the keytab, a wrong key).
      */
     DAEMONAUTH_RESULT_KEY_MISMATCH = 24,
     /**

@@ -46,6 +46,10 @@ pub fn classify(major: u32, minor: u32) -> ErrorCode {
         // mechanism's minor code (krb5 says "bad integrity"), it says nothing about keys.
         return ErrorCode::Gss;
     }
+    if routine_error == NO_CRED {
+        // Acquiring credentials found nothing to use (no cache; no key for the name).
+        return ErrorCode::NoCredentials;
+    }
     match minor {
         krb5::FCC_NOFILE | krb5::CC_NOTFOUND => return ErrorCode::NoCredentials,
         krb5::AP_ERR_TKT_EXPIRED => return ErrorCode::CredentialsExpired,
@@ -80,6 +84,7 @@ mod tests {
         assert_eq!(classify(FAILURE, krb5::FCC_NOFILE), ErrorCode::NoCredentials);
         assert_eq!(classify(FAILURE, krb5::KDC_ERR_S_PRINCIPAL_UNKNOWN), ErrorCode::UnknownPrincipal);
         assert_eq!(classify(FAILURE, krb5::KT_NOTFOUND), ErrorCode::KeyMismatch);
+        assert_eq!(classify(NO_CRED, krb5::KT_NOTFOUND), ErrorCode::NoCredentials);
         assert_eq!(classify(FAILURE, krb5::AP_ERR_SKEW), ErrorCode::ClockSkew);
         assert_eq!(classify(FAILURE, krb5::KDC_UNREACH), ErrorCode::KdcUnreachable);
         assert_eq!(classify(FAILURE, krb5::AP_ERR_TKT_EXPIRED), ErrorCode::CredentialsExpired);
