@@ -178,7 +178,9 @@ pub fn authenticate(channel: &Channel, options: &ServerOptions) -> Result<Sessio
 }
 
 fn serve(channel: &Channel, options: &ServerOptions) -> std::result::Result<Session, Refused> {
-    // One deadline for the whole request: a client trickling bytes gets no more time.
+    // One deadline for the whole request, GSS-API tokens included: a client trickling bytes
+    // or tokens gets no more time.
+    let channel = &channel.bounded(options.timeout);
     let deadline = channel.deadline();
     let kind = request::read_begin(channel, deadline, options.max_line)?;
     if kind == RequestKind::Gssapi {
