@@ -151,7 +151,7 @@ impl Channel {
         loop {
             let left = deadline.at.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(deadline.error());
+                return Err(deadline.error(events == libc::POLLOUT));
             }
             let millis = left.as_millis().clamp(1, libc::c_int::MAX as u128) as libc::c_int;
             let mut pollfd = libc::pollfd { fd, events, revents: 0 };
@@ -194,11 +194,17 @@ pub fn wait_readable<const N: usize>(fds: [RawFd; N], timeout: Duration) -> Resu
 }
 
 impl Deadline {
-    fn error(&self) -> Error {
+    /// The timeout error of a read, or of a write (`writing`) the peer did not take.
+    fn error(&self, writing: bool) -> Error {
         if self.whole_exchange {
             Error::new(
                 ErrorCode::Timeout,
                 format!("the exchange did not finish within its limit of {} ms", self.limit.as_millis()),
+            )
+        } else if writing {
+            Error::new(
+                ErrorCode::Timeout,
+                format!("the peer did not take what was written within {} ms", self.limit.as_millis()),
             )
         } else {
             timeout_error(self.limit)
@@ -327,6 +333,7 @@ mod tests {
         let started = Instant::now();
         let err = ch.write_all(&vec![b'x'; len], ch.deadline()).unwrap_err();
         assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+        assert!(err.message().contains("did not take what was written"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     }
 
