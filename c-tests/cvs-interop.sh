@@ -41,7 +41,7 @@ start_server() {
 start_gserver() {
   sed "s|^\( *kdc = .*\)$|\1\n        auth_to_local = RULE:[1:\$1@\$0](^alice@DAEMONAUTH[.]TEST\$)s/.*/$sysuser/\n        auth_to_local = DEFAULT|" \
     "$KRB5_CONFIG" >"$work/krb5.conf"
-  KRB5_CONFIG=$work/krb5.conf start_server -keytab "$DAEMONAUTH_TEST_KEYTAB"
+  KRB5_CONFIG=$work/krb5.conf start_server -keytab "$DAEMONAUTH_TEST_KEYTAB" "$@"
 }
 export CVS_PASSFILE=$work/cvspass HOME=$work
 # cvs_client ARGS...: the real cvs client with a 60 s guard; output in client.out; sets $rc.
@@ -250,6 +250,35 @@ time.sleep(60)' "$port" "$repo" >"$work/client.out" 2>&1 &
     KRB5CCNAME=FILE:$work/empty-ccache "$tool" gserver "$port" ":gserver:alice@localhost:$port$repo" encrypt "$repo" \
       >"$work/client.out" 2>&1 && fail "gserver without a ticket or a responder succeeded"
     true ;;
+  gserver-trickle)
+    # -timeout-ms 3000 covers the whole request: the first line just before it ends, then a
+    # GSS-API token a byte every 200 ms. Each token once had the full 3 s of its own (cut at
+    # about 5.5 s); now the connection ends at 3 s.
+    start_gserver -timeout-ms 3000
+    timeout 30 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+started = time.monotonic()
+time.sleep(2.5)
+s.sendall(b"BEGIN GSSAPI REQUEST\n\x01\x00")
+s.settimeout(0.2)
+reply = b""
+for _ in range(100):
+    try:
+        s.send(b"\x60")
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    except socket.timeout:
+        continue
+    except OSError:
+        break
+print("ended after %.1f s: %r" % (time.monotonic() - started, reply))
+sys.exit(0 if time.monotonic() - started < 4.5 else 1)' "$port" >"$work/client.out" 2>&1 \
+      || fail "the trickling gserver client was not cut at the request deadline"
+    grep -q "exchange did not finish within its limit of 3000 ms" "$work/server.out" \
+      || fail "the server did not report the request deadline" ;;
   gserver|gserver-x|gserver-a)
     start_gserver
     flag=; case "$case_name" in gserver-x) flag=-x ;; gserver-a) flag=-a ;; esac
