@@ -197,7 +197,7 @@ mod tests {
         };
         writer.write_all(b"password=s3cret\n").unwrap();
         let started = std::time::Instant::now();
-        let err = load(reader, "the pipe", Duration::from_millis(300)).err().expect("the writer never closed");
+        let Err(err) = load(reader, "the pipe", Duration::from_millis(300)) else { panic!("the writer never closed") };
         assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
         assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
         drop(writer);
