@@ -1,7 +1,9 @@
 /* Writes have deadlines and never raise SIGPIPE in the host (issue #9, item 3): with SIGPIPE
  * at its default disposition (which kills), a write to a pipe whose reader closed is an
  * error and the process lives on; a peer (socket or pipe) that stops reading makes a large
- * write end with a timeout instead of blocking forever. */
+ * write end with a timeout instead of blocking forever. The same for the library's own log
+ * lines on standard error. */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -33,6 +35,38 @@ static void stalled_reader_times_out(int fd) {
     daemonauth_gss_options_free(options);
 }
 
+/* Logs a line to standard error made a pipe whose reader closed (`reader_gone`) or that is
+ * full and never read: the call returns within a bounded time and the process lives on. */
+static void log_to_a_dead_stderr(int reader_gone) {
+    int fds[2], saved = dup(2), flags;
+    time_t started;
+    daemonauth_result result;
+    char fill[4096];
+    memset(fill, 'x', sizeof fill);
+    CHECK(saved >= 0 && pipe(fds) == 0);
+    if (reader_gone) {
+        CHECK(close(fds[0]) == 0);
+    } else {
+        flags = fcntl(fds[1], F_GETFL);
+        CHECK(fcntl(fds[1], F_SETFL, flags | O_NONBLOCK) == 0);
+        while (write(fds[1], fill, sizeof fill) > 0)
+            ;
+        CHECK(fcntl(fds[1], F_SETFL, flags) == 0);
+    }
+    CHECK(dup2(fds[1], 2) == 2);
+    daemonauth_set_log_level(DAEMONAUTH_LOG_LEVEL_DEBUG);
+    started = time(NULL);
+    alarm(30); /* before the fix a full stderr blocked forever, a closed one raised SIGPIPE */
+    /* A failed call is logged at debug level. */
+    result = daemonauth_token_send(NULL, -1, 0, (const uint8_t *)"x", 1);
+    alarm(0);
+    CHECK(dup2(saved, 2) == 2 && close(saved) == 0);
+    CHECK(result == DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK(time(NULL) - started < 10);
+    daemonauth_set_log_level(DAEMONAUTH_LOG_LEVEL_WARN);
+    CHECK(close(fds[1]) == 0 && (reader_gone || close(fds[0]) == 0));
+}
+
 int main(void) {
     int fds[2];
     sigset_t mask, pending;
@@ -62,6 +96,9 @@ int main(void) {
     CHECK(pipe(fds) == 0);
     stalled_reader_times_out(fds[1]);
     CHECK(close(fds[0]) == 0 && close(fds[1]) == 0);
+
+    log_to_a_dead_stderr(1);
+    log_to_a_dead_stderr(0);
 
     puts("writes are bounded and raise no SIGPIPE");
     return 0;
