@@ -16,6 +16,7 @@ pub mod ffi;
 pub mod framing;
 pub mod gss;
 pub mod io;
+pub mod limits;
 pub mod log;
 pub mod net;
 pub mod responder;
