@@ -17,12 +17,12 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::model::{HostAuth, Key, Method, detail, parse_flag};
+use super::model::{HostAuth, Key, Method, parse_flag};
 use super::pattern::{HostId, HostPattern, ServerKind, split_server};
 use super::rootrc::{RootRc, etc_dir};
 use super::source::{
     Diagnostic, Env, FileStamp, MAX_FILE_BYTES, MAX_INCLUDE_DEPTH, MAX_TOTAL_BYTES, expand_path, logical_lines,
-    read_capped, words,
+    read_rc, words,
 };
 
 /// A `proofserv` card: a data server whose host-auth information is passed to PROOF workers.
@@ -121,7 +121,7 @@ impl Authrc {
         let (file, skipped) = locate(env);
         let mut rc = Authrc::default();
         for path in skipped {
-            if env.var("ROOTAUTHRC").is_some_and(|v| PathBuf::from(v) == path) {
+            if env.var("ROOTAUTHRC").is_some_and(|v| v == path.as_os_str()) {
                 let message = "$ROOTAUTHRC names this file but it cannot be read; using the next file".into();
                 rc.diagnostics.push(Diagnostic { file: path.clone(), line: 0, message });
             }
@@ -154,16 +154,12 @@ impl Authrc {
         rootrc: &Arc<RootRc>,
     ) {
         let cap = MAX_FILE_BYTES.min(MAX_TOTAL_BYTES.saturating_sub(self.total_bytes));
-        let (data, stamp) = match read_capped(path, cap) {
-            Ok(ok) => ok,
-            Err(e) => {
-                self.stamps.push(FileStamp::of(path));
-                return self.diag(path, 0, e);
-            }
+        let data = match read_rc(path, cap, &mut self.stamps) {
+            Ok(data) => data,
+            Err(diagnostic) => return self.diagnostics.push(diagnostic),
         };
         self.total_bytes += data.len() as u64;
-        let id = stamp.id.map(|(dev, ino, ..)| (dev, ino));
-        self.stamps.push(stamp);
+        let id = self.stamps.last().and_then(|s| s.id).map(|(dev, ino, ..)| (dev, ino));
         chain.extend(id);
         self.parse_lines(path, &data, depth, chain, env, rootrc);
         if id.is_some() {
@@ -378,7 +374,8 @@ impl AuthrcCache {
 
 #[cfg(test)]
 mod tests {
-    use super::super::source::test_support::{MapEnv, temp_dir};
+    use super::super::model::detail;
+    use super::super::source::test_support::{MapEnv, home_and_etc, temp_dir};
     use super::*;
 
     fn parse(text: &str) -> Authrc {
@@ -540,11 +537,8 @@ default list usrpwd ssh uidgid
 
     #[test]
     fn file_choice_and_rereading() {
-        let dir = temp_dir("authrc-choice");
-        let etc = dir.join("etc");
-        std::fs::create_dir_all(&etc).unwrap();
+        let (dir, etc, env) = home_and_etc("authrc-choice");
         std::fs::write(etc.join("system.rootauthrc"), "default list 0\n").unwrap();
-        let env = MapEnv::default().with("HOME", dir.as_os_str()).with("ROOTETCDIR", etc.as_os_str());
         let mut cache = AuthrcCache::default();
         let (_, first) = cache.get(&env);
         assert_eq!(first.file(), Some(&*etc.join("system.rootauthrc")));

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::model::{Method, parse_flag};
 use super::pattern::ServerKind;
-use super::source::{Diagnostic, Env, FileStamp, MAX_FILE_BYTES, logical_lines, read_capped, words};
+use super::source::{Diagnostic, Env, FileStamp, MAX_FILE_BYTES, logical_lines, read_rc, words};
 
 /// The directory of the system files: `$ROOTETCDIR`, else `/etc/root` (as ROOT's daemons did).
 pub(crate) fn etc_dir(env: &dyn Env) -> PathBuf {
@@ -78,17 +78,10 @@ impl RootRc {
     pub(crate) fn load_files(files: &[PathBuf]) -> RootRc {
         let mut rc = RootRc::default();
         for path in files {
-            match read_capped(path, MAX_FILE_BYTES) {
-                Ok((data, stamp)) => {
-                    rc.stamps.push(stamp);
-                    rc.parse_into(path, &data);
-                }
-                Err(e) => {
-                    rc.stamps.push(FileStamp::of(path));
-                    if path.exists() {
-                        rc.diagnostics.push(Diagnostic { file: path.clone(), line: 0, message: e });
-                    }
-                }
+            match read_rc(path, MAX_FILE_BYTES, &mut rc.stamps) {
+                Ok(data) => rc.parse_into(path, &data),
+                Err(diagnostic) if path.exists() => rc.diagnostics.push(diagnostic),
+                Err(_) => {}
             }
         }
         rc
@@ -195,7 +188,7 @@ impl RootRc {
 
 #[cfg(test)]
 mod tests {
-    use super::super::source::test_support::{MapEnv, temp_dir};
+    use super::super::source::test_support::home_and_etc;
     use super::*;
 
     fn rc(text: &str) -> RootRc {
@@ -204,43 +197,49 @@ mod tests {
         rc
     }
 
+    const SEED_KEYS: &str = "# seed examples\n\
+        Rootd.Authentication:    4\nProofd.Authentication   ssh 0\n\
+        UsrPwd.Login: qwerty\nKrb5.Login:    qwerty@THIS.DOM.AIN\n\
+        Globus.Login:   cd:~/.globus cf:usercert.pem \\\n   kf:userkey.pem ad:certificates\n\
+        UsrPwd.LoginPrompt:   0\nKrb5.LoginPrompt:     1\nGlobus.LoginPrompt:   no\nSSH.LoginPrompt:      yes\n\
+        UsrPwd.ReUse:  yes\nSRP.ReUse:     1\nKrb5.ReUse:    0\nUsrPwd.Crypt   1\nSSH.Valid: 2:30\n\
+        Unix.*.Root.DynamicPath: .:/usr/lib\n";
+
     #[test]
-    fn defaults_without_any_rootrc_are_roots() {
-        let rc = RootRc::default();
-        let d = |m, u: &str| String::from_utf8(rc.default_details(m, false, u.as_bytes())).unwrap();
-        assert_eq!(d(Method::UsrPwd, "ganis"), "pt:no ru:1 cp:1 us:ganis");
-        assert_eq!(d(Method::Srp, "ganis"), "pt:no ru:0 us:ganis");
-        assert_eq!(d(Method::Krb5, "ganis"), "pt:no ru:0 us:ganis");
-        assert_eq!(d(Method::Globus, "ganis"), "pt:no ru:1 ");
-        assert_eq!(d(Method::Ssh, "*"), "pt:no ru:1 us:");
-        assert_eq!(d(Method::UidGid, "ganis"), "pt:no us:ganis");
-        assert_eq!(String::from_utf8(rc.default_details(Method::Ssh, true, b"u")).unwrap(), "pt:yes ru:1 us:u");
-        assert_eq!(rc.default_methods(Some(ServerKind::Rootd)), [Method::UsrPwd]);
-        assert_eq!(rc.validity(Method::Ssh), Duration::from_secs(86400));
-        assert!(rc.reuse(Method::UsrPwd) && !rc.reuse(Method::Krb5) && !rc.login_prompt(Method::Ssh));
+    fn default_details_as_root_builds_them() {
+        let (none, seed) = (RootRc::default(), rc(SEED_KEYS));
+        assert!(seed.diagnostics().is_empty(), "{:?}", seed.diagnostics());
+        let rows: [(&RootRc, Method, &str, &str); 11] = [
+            (&none, Method::UsrPwd, "ganis", "pt:no ru:1 cp:1 us:ganis"),
+            (&none, Method::Srp, "ganis", "pt:no ru:0 us:ganis"),
+            (&none, Method::Krb5, "ganis", "pt:no ru:0 us:ganis"),
+            (&none, Method::Globus, "ganis", "pt:no ru:1 "),
+            (&none, Method::Ssh, "*", "pt:no ru:1 us:"),
+            (&none, Method::UidGid, "ganis", "pt:no us:ganis"),
+            (&seed, Method::UsrPwd, "*", "pt:0 ru:yes cp:1 us:qwerty"),
+            (&seed, Method::UsrPwd, "ganis", "pt:0 ru:yes cp:1 us:ganis"),
+            (&seed, Method::Krb5, "", "pt:1 ru:0 us:qwerty@THIS.DOM.AIN"),
+            (&seed, Method::Globus, "x", "pt:no ru:1 cd:~/.globus cf:usercert.pem kf:userkey.pem ad:certificates"),
+            (&seed, Method::Ssh, "x", "pt:yes ru:1 us:x"),
+        ];
+        for (rc, method, user, expected) in rows {
+            let got = String::from_utf8(rc.default_details(method, false, user.as_bytes())).unwrap();
+            assert_eq!(got, expected, "{method:?} {user}");
+        }
+        assert_eq!(String::from_utf8(none.default_details(Method::Ssh, true, b"u")).unwrap(), "pt:yes ru:1 us:u");
     }
 
     #[test]
-    fn keys_from_the_seed_build_details() {
-        let rc = rc("# seed examples\n\
-            Rootd.Authentication:    4\nProofd.Authentication   ssh 0\n\
-            UsrPwd.Login: qwerty\nKrb5.Login:    qwerty@THIS.DOM.AIN\n\
-            Globus.Login:   cd:~/.globus cf:usercert.pem \\\n   kf:userkey.pem ad:certificates\n\
-            UsrPwd.LoginPrompt:   0\nKrb5.LoginPrompt:     1\nGlobus.LoginPrompt:   no\nSSH.LoginPrompt:      yes\n\
-            UsrPwd.ReUse:  yes\nSRP.ReUse:     1\nKrb5.ReUse:    0\nUsrPwd.Crypt   1\nSSH.Valid: 2:30\n\
-            Unix.*.Root.DynamicPath: .:/usr/lib\n");
-        assert!(rc.diagnostics().is_empty(), "{:?}", rc.diagnostics());
-        let d = |m, u: &str| String::from_utf8(rc.default_details(m, false, u.as_bytes())).unwrap();
-        assert_eq!(d(Method::UsrPwd, "*"), "pt:0 ru:yes cp:1 us:qwerty");
-        assert_eq!(d(Method::UsrPwd, "ganis"), "pt:0 ru:yes cp:1 us:ganis");
-        assert_eq!(d(Method::Krb5, ""), "pt:1 ru:0 us:qwerty@THIS.DOM.AIN");
-        assert_eq!(d(Method::Globus, "x"), "pt:no ru:1 cd:~/.globus cf:usercert.pem kf:userkey.pem ad:certificates");
-        assert_eq!(d(Method::Ssh, "x"), "pt:yes ru:1 us:x");
-        assert_eq!(rc.default_methods(Some(ServerKind::Rootd)), [Method::Ssh]);
-        assert_eq!(rc.default_methods(Some(ServerKind::Proofd)), [Method::Ssh, Method::UsrPwd]);
-        assert_eq!(rc.default_methods(Some(ServerKind::Sockd)), [Method::UsrPwd]);
-        assert_eq!(rc.validity(Method::Ssh), Duration::from_secs(9000));
-        assert!(rc.login_prompt(Method::Ssh) && rc.reuse(Method::Srp));
+    fn other_settings_and_their_defaults() {
+        let (none, seed) = (RootRc::default(), rc(SEED_KEYS));
+        assert_eq!(none.default_methods(Some(ServerKind::Rootd)), [Method::UsrPwd]);
+        assert_eq!(none.validity(Method::Ssh), Duration::from_secs(86400));
+        assert!(none.reuse(Method::UsrPwd) && !none.reuse(Method::Krb5) && !none.login_prompt(Method::Ssh));
+        assert_eq!(seed.default_methods(Some(ServerKind::Rootd)), [Method::Ssh]);
+        assert_eq!(seed.default_methods(Some(ServerKind::Proofd)), [Method::Ssh, Method::UsrPwd]);
+        assert_eq!(seed.default_methods(Some(ServerKind::Sockd)), [Method::UsrPwd]);
+        assert_eq!(seed.validity(Method::Ssh), Duration::from_secs(9000));
+        assert!(seed.login_prompt(Method::Ssh) && seed.reuse(Method::Srp));
     }
 
     #[test]
@@ -255,11 +254,9 @@ mod tests {
 
     #[test]
     fn home_file_overrides_system_file() {
-        let dir = temp_dir("rootrc");
-        std::fs::create_dir_all(dir.join("etc")).unwrap();
-        std::fs::write(dir.join("etc/system.rootrc"), "SSH.Login: sys\nSRP.Login: sys\n").unwrap();
+        let (dir, etc, env) = home_and_etc("rootrc");
+        std::fs::write(etc.join("system.rootrc"), "SSH.Login: sys\nSRP.Login: sys\n").unwrap();
         std::fs::write(dir.join(".rootrc"), "SSH.Login: home\n").unwrap();
-        let env = MapEnv::default().with("HOME", dir.as_os_str()).with("ROOTETCDIR", dir.join("etc").as_os_str());
         let rc = RootRc::load(&env);
         assert_eq!(rc.get("SSH.Login"), Some(&b"home"[..]));
         assert_eq!(rc.get("SRP.Login"), Some(&b"sys"[..]));

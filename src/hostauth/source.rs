@@ -74,10 +74,27 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<(Vec<u8>, FileStamp),
     Ok((data, FileStamp { path: path.to_path_buf(), id }))
 }
 
+/// Reads one rc file for a parser, recording its stamp whether or not the read succeeds; a failure
+/// is a diagnostic for the whole file.
+pub(crate) fn read_rc(path: &Path, cap: u64, stamps: &mut Vec<FileStamp>) -> Result<Vec<u8>, Diagnostic> {
+    match read_capped(path, cap) {
+        Ok((data, stamp)) => {
+            stamps.push(stamp);
+            Ok(data)
+        }
+        Err(message) => {
+            stamps.push(FileStamp::of(path));
+            Err(Diagnostic { file: path.to_path_buf(), line: 0, message })
+        }
+    }
+}
+
 /// The process environment as the rc readers see it, so tests can supply their own.
 pub(crate) trait Env {
     /// An environment variable.
     fn var(&self, name: &str) -> Option<OsString>;
+    /// Whether the process runs as root (effective uid 0).
+    fn superuser(&self) -> bool;
     /// The user's home directory (`$HOME`).
     fn home(&self) -> Option<PathBuf> {
         self.var("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
@@ -90,6 +107,11 @@ pub(crate) struct ProcessEnv;
 impl Env for ProcessEnv {
     fn var(&self, name: &str) -> Option<OsString> {
         std::env::var_os(name)
+    }
+
+    fn superuser(&self) -> bool {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() == 0 }
     }
 }
 
@@ -182,22 +204,44 @@ pub(crate) mod test_support {
 
     /// An environment made of a map.
     #[derive(Default)]
-    pub(crate) struct MapEnv(pub(crate) HashMap<String, OsString>);
+    pub(crate) struct MapEnv {
+        vars: HashMap<String, OsString>,
+        superuser: bool,
+    }
 
     impl MapEnv {
         pub(crate) fn with(mut self, name: &str, value: impl Into<OsString>) -> MapEnv {
-            self.0.insert(name.to_string(), value.into());
+            self.vars.insert(name.to_string(), value.into());
+            self
+        }
+
+        pub(crate) fn superuser(mut self) -> MapEnv {
+            self.superuser = true;
             self
         }
     }
 
     impl Env for MapEnv {
         fn var(&self, name: &str) -> Option<OsString> {
-            self.0.get(name).cloned()
+            self.vars.get(name).cloned()
+        }
+
+        fn superuser(&self) -> bool {
+            self.superuser
         }
     }
 
-    /// A fresh empty directory under the target directory's temp space.
+    /// A fresh directory standing for `$HOME`, with an `etc` directory in it, and an environment
+    /// whose `HOME` and `ROOTETCDIR` point to them.
+    pub(crate) fn home_and_etc(tag: &str) -> (std::path::PathBuf, std::path::PathBuf, MapEnv) {
+        let home = temp_dir(tag);
+        let etc = home.join("etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        let env = MapEnv::default().with("HOME", home.as_os_str()).with("ROOTETCDIR", etc.as_os_str());
+        (home, etc, env)
+    }
+
+    /// A fresh empty directory under the system's temp space.
     pub(crate) fn temp_dir(tag: &str) -> std::path::PathBuf {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
