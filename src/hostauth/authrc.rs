@@ -17,7 +17,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::model::{HostAuth, Key, Method, parse_flag};
+use super::model::{HostAuth, Key, Method, Registry, parse_flag};
 use super::pattern::{HostId, HostPattern, ServerKind, split_server};
 use super::rootrc::{RootRc, etc_dir};
 use super::source::{
@@ -180,11 +180,7 @@ impl Authrc {
             let ws = words(&text);
             let result = match ws[0] {
                 b"include" => self.include(path, &ws[1..], depth, chain, env, rootrc),
-                b"proofserv" => {
-                    ws[1..].iter().map(|w| parse_proofserv(w)).collect::<Result<Vec<_>, _>>().map(|mut v| {
-                        self.proofserv.append(&mut v);
-                    })
-                }
+                b"proofserv" => self.proofserv_line(&ws[1..]),
                 _ => self.host_line(&text, &ws, rootrc),
             };
             if let Err(message) = result {
@@ -216,6 +212,15 @@ impl Authrc {
             return Err(format!("included file {} cannot be read", target.display()));
         }
         self.read_file(&target, depth + 1, chain, env, rootrc);
+        Ok(())
+    }
+
+    fn proofserv_line(&mut self, cards: &[&[u8]]) -> Result<(), String> {
+        if cards.is_empty() {
+            return Err("'proofserv' needs at least one host".into());
+        }
+        let mut cards = cards.iter().map(|w| parse_proofserv(w)).collect::<Result<Vec<_>, _>>()?;
+        self.proofserv.append(&mut cards);
         Ok(())
     }
 
@@ -332,6 +337,22 @@ impl Authrc {
                 entry
             }
         }
+    }
+
+    /// ROOT's `TAuthenticate::ReadAuthRc(host, user)`: the entry these files give for the
+    /// connection ([`Authrc::resolve`]) merged into `registry` ([`Registry::merge`]); its key.
+    pub(crate) fn read_into(
+        &self,
+        registry: &Registry,
+        host: &HostId<'_>,
+        user: &[u8],
+        server: Option<ServerKind>,
+        rootrc: &Arc<RootRc>,
+    ) -> Key {
+        let entry = self.resolve(host, user, server, rootrc);
+        let key = entry.key().clone();
+        registry.merge(entry);
+        key
     }
 
     /// The entries the `proofserv` cards give (what ROOT sends to PROOF workers): each card's
@@ -461,6 +482,22 @@ default list usrpwd ssh uidgid
     }
 
     #[test]
+    fn read_into_the_registry_keeps_counters() {
+        let rootrc = Arc::new(RootRc::default());
+        let registry = Registry::default();
+        let host = HostId::name(b"lxplus7.cern.ch");
+        let key = parse(ROOT_EXAMPLES).read_into(&registry, &host, b"me", None, &rootrc);
+        registry.with(&key, |e| e.count_failure(Method::Globus)).unwrap();
+        let key2 = parse("lxplus*.cern.ch list 3 0\n").read_into(&registry, &host, b"me", None, &rootrc);
+        assert_eq!(key, key2);
+        let entry = registry.get(&key).unwrap();
+        // As ROOT's Update: methods no longer listed stay, after the listed ones.
+        assert_eq!(codes(&entry), [3, 0, 4, 2]);
+        assert_eq!(entry.methods()[0].failures, 1);
+        assert_eq!(registry.len(), 1);
+    }
+
+    #[test]
     fn later_pattern_wins_and_no_match_falls_back_to_rootrc() {
         let rc = parse("cern.ch list 0\n*.cern.ch list 5\ndefault list 4\n");
         assert_eq!(codes(rc.lookup(&HostId::name(b"a.cern.ch"), b"u", None).unwrap()), [5]);
@@ -501,10 +538,10 @@ default list usrpwd ssh uidgid
         let rc = parse(
             "ok list 0\nbad host list 0\nh list\nh list 0 kerberos\nh method 7\nh method ssh us: qwerty\n\
              h method krb5 cd:/x\nh method 0 pt:maybe\nh user\nh user list 0\nh:xrootd list 0\nh frobnicate 0\n\
-             h/x list 0\ninclude\ninclude a b\nproofserv h:u:9\nh method 0 pt:1 pt:0\n",
+             h/x list 0\ninclude\ninclude a b\nproofserv h:u:9\nh method 0 pt:1 pt:0\nproofserv\n",
         );
         let lines: Vec<usize> = rc.diagnostics().iter().map(|d| d.line).collect();
-        assert_eq!(lines, (2..=17).collect::<Vec<_>>());
+        assert_eq!(lines, (2..=18).collect::<Vec<_>>());
         assert!(rc.diagnostics().iter().all(|d| d.file == Path::new("/t/rootauthrc")));
         assert_eq!(rc.diagnostics()[3].to_string(), "/t/rootauthrc:5: unknown method '7'");
         assert_eq!(printed(&rc).matches("+ Host:").count(), 1);

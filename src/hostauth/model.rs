@@ -241,11 +241,21 @@ impl HostAuth {
         Ok(())
     }
 
-    /// Takes the methods of `newer` first (with their counters), keeping this entry's other
-    /// methods after them and its established authentications (ROOT's `THostAuth::Update`).
+    /// Takes the methods of `newer` first, with its details, keeping this entry's other methods
+    /// after them, the counters of every method this entry already had, and its established
+    /// authentications (ROOT's `THostAuth::Update`, which reset the counters).
     pub(crate) fn update_from(&mut self, newer: &HostAuth) {
-        let mut methods = newer.methods.clone();
-        methods.extend(self.methods.drain(..).filter(|e| !newer.methods.iter().any(|n| n.method == e.method)));
+        let old = std::mem::take(&mut self.methods);
+        let counters = |m: Method| old.iter().find(|e| e.method == m).map(|e| (e.successes, e.failures));
+        let mut methods: Vec<MethodEntry> = newer
+            .methods
+            .iter()
+            .map(|n| {
+                let (successes, failures) = counters(n.method).unwrap_or((n.successes, n.failures));
+                MethodEntry { successes, failures, ..n.clone() }
+            })
+            .collect();
+        methods.extend(old.iter().filter(|e| !newer.methods.iter().any(|n| n.method == e.method)).cloned());
         self.methods = methods;
     }
 
@@ -550,10 +560,13 @@ mod tests {
         assert_eq!(ha.methods().iter().find(|e| e.method == Method::Ssh).unwrap().successes, 800);
         let mut newer = HostAuth::new(key.clone(), Arc::new(RootRc::default()));
         newer.add_method(Method::UidGid, b"pt:no us:ganis");
+        newer.add_method(Method::Ssh, b"pt:yes us:other");
         registry.merge(newer);
         assert_eq!(registry.len(), 1);
         let merged = registry.get(&key).unwrap();
-        assert_eq!(merged.methods().iter().map(|e| e.method.code()).collect::<Vec<_>>(), [5, 3, 4, 1]);
+        assert_eq!(merged.methods().iter().map(|e| e.method.code()).collect::<Vec<_>>(), [5, 4, 3, 1]);
+        assert_eq!(merged.details_at(1), Some(&b"pt:yes us:other"[..]));
+        assert_eq!(merged.methods()[1].successes, 800);
         let all = String::from_utf8(registry.print_all()).unwrap();
         assert!(all.contains("# of available methods:4") && all.contains("Established Authentications: 0"));
         assert!(registry.remove(&key).is_some());
