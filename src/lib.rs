@@ -15,6 +15,7 @@ pub mod error;
 pub mod ffi;
 pub mod framing;
 pub mod gss;
+pub mod hostauth;
 pub mod io;
 pub mod limits;
 pub mod log;
