@@ -38,12 +38,25 @@ const HEADERS: &[Header] = &[
         types: &["DistccExit", "DistccListMode"],
         includes: &["core"],
     },
-    Header { name: "cvs_auth", sources: &["src/cvs/ffi.rs"], types: &[], includes: &["core", "responder", "gss"] },
+    Header { name: "limits", sources: &["src/limits/mod.rs"], types: &[], includes: &["core"] },
+    Header {
+        name: "cvs_auth",
+        sources: &["src/cvs/ffi.rs"],
+        types: &[],
+        includes: &["core", "responder", "gss", "limits"],
+    },
 ];
 
 /// Types declared in one header and used by others, which must not declare them again.
-const SHARED_TYPES: &[&str] =
-    &["ErrorCode", "LogLevel", "LogCallback", "daemonauth_buffer", "daemonauth_responder", "daemonauth_gss_ctx"];
+const SHARED_TYPES: &[&str] = &[
+    "ErrorCode",
+    "LogLevel",
+    "LogCallback",
+    "daemonauth_buffer",
+    "daemonauth_responder",
+    "daemonauth_gss_ctx",
+    "daemonauth_limiter",
+];
 
 const SONAME: &str = "libdaemonauth.so.0";
 

@@ -2,21 +2,27 @@
  * socketpair (the acceptor in a forked child, as a daemon would run it), in every framing;
  * wrap/unwrap with and without confidentiality, MIC, context export in a parent and import in
  * a forked child, and the refusals: oversized announcements, truncated and silent peers. */
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 
 static const char *const framing_names[] = {"", "distcc TLEN", "u16", "u32", "gss-sample"};
 
-/* Options with a framing, a per-token timeout and a token limit (0: the defaults). */
-static daemonauth_gss_options *options_with(int framing, uint32_t timeout_ms, size_t max_token_len) {
+/* Options with a framing, a per-token timeout, a whole-exchange timeout and a token limit
+ * (0: the defaults). */
+static daemonauth_gss_options *options_with(int framing, uint32_t timeout_ms, uint32_t exchange_timeout_ms,
+                                            size_t max_token_len) {
     daemonauth_gss_options_builder *builder = NULL;
     daemonauth_gss_options *options = NULL;
     CHECK_RESULT(daemonauth_gss_options_builder_new(&builder), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_options_builder_set_framing(builder, framing), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_options_builder_set_timeout_ms(builder, timeout_ms), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_exchange_timeout_ms(builder, exchange_timeout_ms),
+                 DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_options_builder_set_max_token_len(builder, max_token_len),
                  DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_options_builder_set_flags(
@@ -33,7 +39,7 @@ static daemonauth_gss_options *options_with(int framing, uint32_t timeout_ms, si
 }
 
 static daemonauth_gss_options *options_for(int framing) {
-    return options_with(framing, 5000, 0);
+    return options_with(framing, 5000, 0, 0);
 }
 
 /* The acceptor: accepts, checks the client's name, answers one wrapped message with a MIC
@@ -220,7 +226,7 @@ static daemonauth_result accept_from(const void *bytes, size_t len, int close_af
     int fds[2];
     daemonauth_result result;
     daemonauth_gss_ctx *ctx = NULL;
-    daemonauth_gss_options *options = options_with(DAEMONAUTH_FRAMING_U32_BE, timeout_ms, 65536);
+    daemonauth_gss_options *options = options_with(DAEMONAUTH_FRAMING_U32_BE, timeout_ms, 0, 65536);
 
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
     CHECK(write(fds[0], bytes, len) == (ssize_t)len);
@@ -233,6 +239,44 @@ static daemonauth_result accept_from(const void *bytes, size_t len, int close_af
     close(fds[1]);
     daemonauth_gss_options_free(options);
     return result;
+}
+
+/* A forked initiator trickles a valid-looking token a byte every 50 ms: within the 30 s
+ * token timeout each time, but the whole establishment gets 500 ms. */
+static void trickling_initiator(void) {
+    int fds[2];
+    time_t started;
+    pid_t pid;
+    daemonauth_gss_ctx *ctx = NULL;
+    daemonauth_gss_options *options = options_with(DAEMONAUTH_FRAMING_U32_BE, 30000, 500, 0);
+
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        static const unsigned char header[4] = {0, 0, 1, 0};
+        const struct timespec pause = {0, 50000000};
+        int i;
+        close(fds[1]);
+        for (i = 0; i < 4 + 256; i++) {
+            unsigned char byte = i < 4 ? header[i] : 0x60;
+            if (write(fds[0], &byte, 1) != 1)
+                break;
+            nanosleep(&pause, NULL);
+        }
+        _exit(0);
+    }
+    close(fds[0]);
+    started = time(NULL);
+    CHECK_RESULT(daemonauth_gss_accept(options, NULL, fds[1], fds[1], &ctx), DAEMONAUTH_RESULT_TIMEOUT);
+    CHECK_CONTAINS(daemonauth_last_error(), "exchange did not finish within its limit of 500 ms");
+    CHECK(time(NULL) - started < 10);
+    CHECK(ctx == NULL);
+    close(fds[1]);
+    kill(pid, SIGKILL);
+    CHECK(waitpid(pid, NULL, 0) == pid);
+    daemonauth_gss_options_free(options);
+    puts("gss exchange deadline: ok");
 }
 
 /* Names in their printable and canonical forms; credentials from an explicit keytab and
@@ -349,6 +393,7 @@ int main(void) {
         round_trip(framing);
     protection_and_export();
     refusals();
+    trickling_initiator();
     names_credentials_and_pipes();
     return 0;
 }

@@ -60,7 +60,7 @@
 #define DAEMONAUTH_GSS_FLAG_DELEG_POLICY 32768
 
 /**
- * gss-sample token flags (for `daemonauth_token_send` and `daemonauth_token_recv`).
+ * gss-sample token flags (for `daemonauth_gss_token_send` and `daemonauth_gss_token_recv`).
  */
 #define DAEMONAUTH_SAMPLE_TOKEN_NOOP 1
 
@@ -278,7 +278,7 @@ void daemonauth_gss_cred_free(daemonauth_gss_cred *cred);
 
 /**
  * Starts building options, with the defaults: DAEMONAUTH_FRAMING_U32_BE, 30 s per token
- * read or write, tokens of at most 256 KiB, the default mechanism, flags
+ * read or write, 60 s for the whole context establishment, tokens of at most 256 KiB, the default mechanism, flags
  * MUTUAL|REPLAY|SEQUENCE|CONF|INTEG requested and MUTUAL|REPLAY|SEQUENCE required (so that
  * replayed and out-of-sequence messages are refused).
  */
@@ -310,6 +310,14 @@ daemonauth_result daemonauth_gss_options_builder_set_framing(daemonauth_gss_opti
  * (30 000).
  */
 daemonauth_result daemonauth_gss_options_builder_set_timeout_ms(daemonauth_gss_options_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Sets how long a whole context establishment (`daemonauth_gss_initiate`,
+ * `daemonauth_gss_accept*`) may take, in milliseconds, however many tokens it needs: a peer
+ * that trickles tokens is cut off with DAEMONAUTH_RESULT_TIMEOUT when it runs out. 0 restores
+ * the default (60 000).
+ */
+daemonauth_result daemonauth_gss_options_builder_set_exchange_timeout_ms(daemonauth_gss_options_builder *builder, uint32_t timeout_ms);
 
 /**
  * Sets the largest token a peer may announce, in bytes; longer announcements fail with

@@ -18,7 +18,7 @@ use crate::ffi::{
     handle_mut, handle_ref, take_handle,
 };
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing};
-use crate::gss::{self, Cred, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
+use crate::gss::{self, Cred, DEFAULT_EXCHANGE_TIMEOUT, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
 
 /// GSS_C_DELEG_FLAG: delegate the initiator's credentials to the acceptor.
@@ -42,7 +42,7 @@ pub const DAEMONAUTH_GSS_FLAG_TRANS: u32 = 256;
 /// GSS_C_DELEG_POLICY_FLAG: delegate only where the KDC's policy allows it.
 pub const DAEMONAUTH_GSS_FLAG_DELEG_POLICY: u32 = 32768;
 
-/// gss-sample token flags (for `daemonauth_token_send` and `daemonauth_token_recv`).
+/// gss-sample token flags (for `daemonauth_gss_token_send` and `daemonauth_gss_token_recv`).
 pub const DAEMONAUTH_SAMPLE_TOKEN_NOOP: u8 = 0x01;
 /// A context-establishment token.
 pub const DAEMONAUTH_SAMPLE_TOKEN_CONTEXT: u8 = 0x02;
@@ -278,7 +278,7 @@ pub extern "C" fn daemonauth_gss_cred_free(cred: *mut daemonauth_gss_cred) {
 }
 
 /// Starts building options, with the defaults: DAEMONAUTH_FRAMING_U32_BE, 30 s per token
-/// read or write, tokens of at most 256 KiB, the default mechanism, flags
+/// read or write, 60 s for the whole context establishment, tokens of at most 256 KiB, the default mechanism, flags
 /// MUTUAL|REPLAY|SEQUENCE|CONF|INTEG requested and MUTUAL|REPLAY|SEQUENCE required (so that
 /// replayed and out-of-sequence messages are refused).
 #[unsafe(no_mangle)]
@@ -354,6 +354,22 @@ pub extern "C" fn daemonauth_gss_options_builder_set_timeout_ms(
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
         unsafe { change(builder, |options| Ok(options.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT))) }
+    }
+}
+
+/// Sets how long a whole context establishment (`daemonauth_gss_initiate`,
+/// `daemonauth_gss_accept*`) may take, in milliseconds, however many tokens it needs: a peer
+/// that trickles tokens is cut off with DAEMONAUTH_RESULT_TIMEOUT when it runs out. 0 restores
+/// the default (60 000).
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_gss_options_builder_set_exchange_timeout_ms(
+    builder: *mut daemonauth_gss_options_builder,
+    timeout_ms: u32,
+) -> ErrorCode {
+    ffi_boundary! {
+        let timeout = timeout_or(timeout_ms, DEFAULT_EXCHANGE_TIMEOUT);
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change(builder, |options| Ok(options.exchange_timeout = timeout)) }
     }
 }
 
