@@ -7,6 +7,12 @@
 //!
 //! Unknown values fall back to the defaults: loading the library never fails because of them.
 //! Nothing logged by the library ever contains a secret.
+//!
+//! Nothing is ever written to a descriptor that may be a peer's socket: inetd, xinetd and
+//! systemd (`StandardError=socket`) hand a daemon its connection as descriptors 0, 1 and 2.
+//! The `stderr` sink therefore checks descriptor 2 at every message (one `fstat`) and, when it
+//! is a socket, delivers the message to syslog instead. Checking at each message rather than
+//! once at load covers a daemon that puts a socket on descriptor 2 after loading the library.
 
 use std::ffi::{CString, c_char, c_void};
 use std::fmt;
@@ -147,16 +153,12 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
     let message = fmt::format(args);
     match sink {
         Sink::Off => {}
+        Sink::Stderr if stderr_is_socket() => to_syslog(level, message),
         Sink::Stderr => {
             let line = format!("daemonauth[{}]: {}: {message}\n", std::process::id(), level.name());
             let _ = std::io::stderr().lock().write_all(line.as_bytes());
         }
-        Sink::Syslog => {
-            let text = c_message(message);
-            // SAFETY: both strings are NUL-terminated and live across the call; the format
-            // string takes exactly one string argument.
-            unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), text.as_ptr()) };
-        }
+        Sink::Syslog => to_syslog(level, message),
         Sink::Callback { callback, userdata } => {
             let text = c_message(message);
             // SAFETY: the host registered this function and userdata for exactly this call
@@ -164,6 +166,21 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
             unsafe { callback(userdata.get(), level, text.as_ptr()) };
         }
     }
+}
+
+/// Whether descriptor 2 is a socket, and so may be a peer's connection.
+fn stderr_is_socket() -> bool {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat writes a whole `stat` into the buffer when it returns 0, and only then is
+    // the buffer read.
+    unsafe { libc::fstat(2, stat.as_mut_ptr()) == 0 && stat.assume_init().st_mode & libc::S_IFMT == libc::S_IFSOCK }
+}
+
+fn to_syslog(level: LogLevel, message: String) {
+    let text = c_message(message);
+    // SAFETY: both strings are NUL-terminated and live across the call; the format string
+    // takes exactly one string argument.
+    unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), text.as_ptr()) };
 }
 
 /// The message as a C string, with any interior NUL shown as `\0`.
