@@ -5,6 +5,9 @@
 //! - `DAEMONAUTH_LOG`: `stderr` (default), `syslog` or `off`.
 //! - `DAEMONAUTH_LOG_LEVEL`: `error`, `warn` (default), `info`, `debug` or `trace`.
 //!
+//! In distcc (a program defining distcc's logger, `rs_log0`) the default sink is distcc's
+//! logger instead, and the default level `debug`: distcc's own `--log-level` filters.
+//!
 //! Unknown values fall back to the defaults: loading the library never fails because of them.
 //! Nothing logged by the library ever contains a secret.
 //!
@@ -104,17 +107,21 @@ static DEFAULT_SINK: RwLock<Sink> = RwLock::new(Sink::Stderr);
 // statics, which need no other initialisation.
 #[ctor::ctor(unsafe)]
 fn configure_from_environment() {
+    let host_sink = crate::distcc::abi::host_log_sink();
     let sink = std::env::var("DAEMONAUTH_LOG").ok();
-    let sink = match sink.as_deref() {
-        Some("syslog") => Sink::Syslog,
-        Some("off") | Some("none") => Sink::Off,
-        _ => Sink::Stderr,
+    let sink = match (sink.as_deref(), host_sink) {
+        (Some("syslog"), _) => Sink::Syslog,
+        (Some("off") | Some("none"), _) => Sink::Off,
+        (Some("stderr"), _) | (_, None) => Sink::Stderr,
+        (_, Some(host_sink)) => host_sink,
     };
     *DEFAULT_SINK.write() = sink;
     *SINK.write() = sink;
     let level = std::env::var("DAEMONAUTH_LOG_LEVEL").ok();
-    if let Some(level) = level.as_deref().and_then(LogLevel::from_name) {
-        set_level(level);
+    match level.as_deref().and_then(LogLevel::from_name) {
+        Some(level) => set_level(level),
+        None if matches!(sink, Sink::Callback { .. }) => set_level(LogLevel::Debug),
+        None => {}
     }
 }
 
