@@ -3,7 +3,8 @@
  *   cvs-pserverd [-inetd | -port PORT [-listen ADDR] [-once]]
  *                [-root DIR]... [-root-regexp ERE]... [-system-passwords pam|crypt|off]
  *                [-pam-service NAME] [-allow-empty-password] [-keytab KEYTAB]
- *                [-fail-delay-ms MS] [-timeout-ms MS] [-cvs PATH] [-syslog]
+ *                [-fail-delay-ms MS] [-timeout-ms MS] [-idle-ms MS] [-cvs PATH] [-syslog]
+ *                [-max-children N] [-max-failures N] [-failure-window-ms MS]
  *
  * For each connection it authenticates the client with libdaemonauth (pserver, `cvs login`
  * verification, or gserver), switches to the system user, answers I LOVE YOU and runs
@@ -13,7 +14,19 @@
  * input and output and logs to syslog from its first message on (option errors included):
  * inetd hands over the connection as descriptor 2 too, so nothing is ever written there.
  * Otherwise it listens on ADDR (an IPv4 or IPv6 address, default 127.0.0.1) and forks per
- * connection, logging to standard error unless -syslog is given. */
+ * connection, logging to standard error unless -syslog is given.
+ *
+ * -timeout-ms bounds the whole authentication (default 30 s); -idle-ms how long a session
+ * may stay stuck after it, both sides silent or one not reading what the other sends
+ * (default 600000, 10 minutes).
+ *
+ * Limits (libdaemonauth's daemonauth_limiter): standalone, at most -max-children sessions
+ * at once (default 32); a connection beyond them is answered "error 0 ... too many
+ * connections" and closed. -max-failures wrong passwords (default 5) within
+ * -failure-window-ms (default 60000) from one client address, or for one user, make further
+ * logins from that address or for that user fail (I HATE YOU, password not checked) until
+ * the window has passed. With -inetd every connection is a new process: use inetd's own
+ * limits (xinetd instances/per_source, systemd MaxConnections/MaxConnectionsPerSource). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <signal.h>
@@ -28,7 +41,8 @@ static void usage(void) {
     daemon_log(LOG_ERR, "usage: cvs-pserverd [-inetd | -port PORT [-listen ADDR] [-once]] "
                         "[-root DIR]... [-root-regexp ERE]... [-system-passwords pam|crypt|off] "
                         "[-pam-service NAME] [-allow-empty-password] [-keytab KEYTAB] "
-                        "[-fail-delay-ms MS] [-timeout-ms MS] [-cvs PATH] [-syslog]");
+                        "[-fail-delay-ms MS] [-timeout-ms MS] [-idle-ms MS] [-cvs PATH] [-syslog] "
+                        "[-max-children N] [-max-failures N] [-failure-window-ms MS]");
     exit(2);
 }
 
@@ -36,11 +50,16 @@ static void report(const char *what) {
     daemon_log(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
 }
 
-static void set(cvs_auth_server_config *config, const char *key, const char *value) {
-    if (cvs_auth_server_config_set(config, key, value) != DAEMONAUTH_RESULT_OK) {
-        report(key);
+/* Exits with status 2 when setting an option failed. */
+static void must(daemonauth_result result, const char *what) {
+    if (result != DAEMONAUTH_RESULT_OK) {
+        report(what);
         exit(2);
     }
+}
+
+static void set(cvs_auth_server_config *config, const char *key, const char *value) {
+    must(cvs_auth_server_config_set(config, key, value), key);
 }
 
 /* Runs `cvs -f server` as the current (already switched) user and relays to it. */
@@ -103,12 +122,32 @@ static int serve(const cvs_auth_server_config *config, int fd) {
     return status;
 }
 
+/* Refuses a connection beyond -max-children with the protocol's error, without blocking:
+ * the reply fits an empty socket buffer, and what the client sent is drained so that the
+ * close does not reset the connection before the client reads the reply. */
+static void refuse_busy(int fd) {
+    static const char busy[] = "error 0 cvs-pserverd: too many connections, try again later\n";
+    char drain[4096];
+    if (send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        report("refusing a connection");
+    shutdown(fd, SHUT_WR);
+    while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
+        ;
+    close(fd);
+}
+
+static void set_limit(daemonauth_limiter *limiter, const char *key, const char *value) {
+    must(daemonauth_limiter_set(limiter, key, value), key);
+}
+
 int main(int argc, char **argv) {
     int inetd = 0, once = 0;
     const char *address = "127.0.0.1", *port = NULL;
     cvs_auth_server_config *config = NULL;
+    daemonauth_limiter *limiter = NULL;
     daemon_log_open("cvs-pserverd", daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
-    if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK) {
+    if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK ||
+        daemonauth_limiter_new(&limiter) != DAEMONAUTH_RESULT_OK) {
         report("config");
         return 2;
     }
@@ -148,6 +187,14 @@ int main(int argc, char **argv) {
             set(config, "fail_delay_ms", value);
         else if (strcmp(arg, "-timeout-ms") == 0)
             set(config, "timeout_ms", value);
+        else if (strcmp(arg, "-idle-ms") == 0)
+            set(config, "idle_ms", value);
+        else if (strcmp(arg, "-max-children") == 0)
+            set_limit(limiter, "max_children", value);
+        else if (strcmp(arg, "-max-failures") == 0)
+            set_limit(limiter, "max_failures", value);
+        else if (strcmp(arg, "-failure-window-ms") == 0)
+            set_limit(limiter, "failure_window_ms", value);
         else if (strcmp(arg, "-cvs") == 0)
             cvs_path = value;
         else
@@ -155,6 +202,7 @@ int main(int argc, char **argv) {
     }
     if (inetd == (port != NULL))
         usage();
+    must(cvs_auth_server_config_set_limiter(config, limiter), "limiter");
     if (inetd)
         return serve(config, 0);
 
@@ -175,6 +223,11 @@ int main(int argc, char **argv) {
         int fd = accept(listener, NULL, NULL);
         if (fd < 0)
             continue;
+        if (daemonauth_limiter_admit_child(limiter) != DAEMONAUTH_RESULT_OK) {
+            report("connection refused");
+            refuse_busy(fd);
+            continue;
+        }
         pid_t pid = fork();
         if (pid == 0) {
             /* Children must see their own children exit (cvs server waits for its). */
@@ -182,12 +235,15 @@ int main(int argc, char **argv) {
             close(listener);
             _exit(serve(config, fd));
         }
+        if (pid > 0)
+            daemonauth_limiter_add_child(limiter, pid);
         close(fd);
         if (once) {
             int status = 0;
             if (pid > 0)
                 waitpid(pid, &status, 0);
             cvs_auth_server_config_free(config);
+            daemonauth_limiter_free(limiter);
             return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
         }
     }

@@ -8,10 +8,14 @@
  * then answers each data message with a MIC or a NOOP, as MIT's sample does. Unlike MIT's
  * server it also serves v1 clients (gss-client -v1), whose tokens carry no flags byte.
  *
- * Like MIT's, it serves one connection at a time. It listens on every IPv4 and IPv6 address
- * (where the system has IPv6). With -inetd it serves the connection on descriptor 0; inetd
- * hands it over as descriptors 1 and 2 too, so in that mode nothing is written to them: the
- * trace goes to -logfile only (none by default) and errors, usage errors included, to syslog. */
+ * Like MIT's, it serves one connection at a time (no fork, no threads): while one client is
+ * served the next waits in the listen queue. A stalled or trickling client holds it at most
+ * for the library's deadlines: 30 s per token, 60 s for the whole context establishment.
+ * A server for many clients forks per connection with daemonauth_limiter (cvs-pserverd,
+ * distcc-auth-inetd). It listens on every IPv4 and IPv6 address (where the system has IPv6).
+ * With -inetd it serves the connection on descriptor 0; inetd hands it over as descriptors 1
+ * and 2 too, so in that mode nothing is written to them: the trace goes to -logfile only (none
+ * by default) and errors, usage errors included, to syslog. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <ctype.h>

@@ -19,12 +19,15 @@
 
 use std::ffi::{CString, c_char, c_void};
 use std::fmt;
-use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use parking_lot::RwLock;
 
 use crate::ffi::Userdata;
+use crate::io::Channel;
+
+/// The time one line to standard error may take.
+const STDERR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Severity of a log message; a message is delivered when its level is at most the
 /// configured level.
@@ -163,7 +166,11 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
         Sink::Stderr if stderr_is_socket() => to_syslog(level, message),
         Sink::Stderr => {
             let line = format!("daemonauth[{}]: {}: {message}\n", std::process::id(), level.name());
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+            // A standard error nobody reads costs at most a second; one whose reader is gone
+            // loses the line, and never raises SIGPIPE.
+            if let Ok(stderr) = Channel::new(libc::STDERR_FILENO, libc::STDERR_FILENO, STDERR_TIMEOUT) {
+                let _ = stderr.write_all(line.as_bytes(), stderr.deadline());
+            }
         }
         Sink::Syslog => to_syslog(level, message),
         Sink::Callback { callback, userdata } => {
@@ -180,7 +187,10 @@ fn stderr_is_socket() -> bool {
     let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat writes a whole `stat` into the buffer when it returns 0, and only then is
     // the buffer read.
-    unsafe { libc::fstat(2, stat.as_mut_ptr()) == 0 && stat.assume_init().st_mode & libc::S_IFMT == libc::S_IFSOCK }
+    unsafe {
+        libc::fstat(libc::STDERR_FILENO, stat.as_mut_ptr()) == 0
+            && stat.assume_init().st_mode & libc::S_IFMT == libc::S_IFSOCK
+    }
 }
 
 fn to_syslog(level: LogLevel, message: String) {
