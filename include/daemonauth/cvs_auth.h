@@ -29,14 +29,17 @@ extern "C" {
 
 /**
  * Stores `*password` scrambled with method `A` in `*scrambled_out` (free with
- * `daemonauth_string_free`), as cvs's `scramble()`.
+ * `daemonauth_string_free`, which wipes it), as cvs's `scramble()`. The password is bytes,
+ * in any encoding (UTF-8, Latin-1, ...); the result is exactly the bytes cvs 1.12.13 writes
+ * to `~/.cvspass` for it.
  */
 daemonauth_result cvs_auth_scramble(const char *password, char **scrambled_out);
 
 /**
  * Stores the password a scrambled string stands for in `*password_out` (free with
- * `daemonauth_string_free`, which wipes it). An unknown scrambling method (a first
- * character other than `A`) is DAEMONAUTH_RESULT_PROTOCOL, where cvs exits.
+ * `daemonauth_string_free`, which wipes it): the bytes, in whatever encoding they were
+ * scrambled. An unknown scrambling method (a first character other than `A`) is
+ * DAEMONAUTH_RESULT_PROTOCOL, where cvs exits.
  */
 daemonauth_result cvs_auth_descramble(const char *scrambled, char **password_out);
 
@@ -49,20 +52,24 @@ daemonauth_result cvs_auth_root_canonical(const char *cvsroot, char **canonical_
 
 /**
  * Looks up the scrambled password (`A...`) stored for `cvsroot` in the pass file `passfile`
- * (NULL: `$CVS_PASSFILE`, else `~/.cvspass`) and stores it in `*scrambled_out`.
- * DAEMONAUTH_RESULT_NOT_FOUND when there is no entry.
+ * (NULL: `$CVS_PASSFILE`, else `~/.cvspass`) and stores it in `*scrambled_out` (free with
+ * `daemonauth_string_free`): the entry's bytes exactly as the file holds them, whatever
+ * their encoding. DAEMONAUTH_RESULT_NOT_FOUND when there is no entry.
  */
 daemonauth_result cvs_auth_passfile_lookup(const char *passfile, const char *cvsroot, char **scrambled_out);
 
 /**
  * Stores `scrambled` (an `A...` string, see `cvs_auth_scramble`) for `cvsroot` in the pass
  * file (NULL: the default), replacing any entry for the same root; the file is rewritten
- * atomically with mode 0600, in the `/1 ` format of cvs 1.12.13.
+ * atomically with mode 0600, in the `/1 ` format of cvs 1.12.13, the new entry at the end as
+ * cvs puts it. Every byte of the other entries stays as it was (a last line without its LF
+ * gets one). `scrambled` is bytes: any but CR and LF.
  */
 daemonauth_result cvs_auth_passfile_store(const char *passfile, const char *cvsroot, const char *scrambled);
 
 /**
- * Removes the entries for `cvsroot` from the pass file (NULL: the default), atomically.
+ * Removes the entries for `cvsroot` from the pass file (NULL: the default), atomically;
+ * every byte of the other entries stays as it was.
  * DAEMONAUTH_RESULT_NOT_FOUND when there was none (cvs says "Entry not found.").
  */
 daemonauth_result cvs_auth_passfile_remove(const char *passfile, const char *cvsroot);
@@ -71,7 +78,7 @@ daemonauth_result cvs_auth_passfile_remove(const char *passfile, const char *cvs
  * Authenticates to a pserver over `read_fd`/`write_fd` (not closed) for `cvsroot`
  * (`:pserver:...`): `verify_only` non-zero sends a VERIFICATION request (`cvs login`),
  * otherwise an AUTH request after which the CVS protocol follows. The password is
- * `password` if not NULL, else the one in the CVSROOT, else the pass file's entry
+ * `password` (bytes, in any encoding) if not NULL, else the one in the CVSROOT, else the pass file's entry
  * (`passfile`, NULL: the default), else asked from `responder` (NULL: none) as a `password`
  * question. Each step may take `timeout_ms` (<= 0: 30 s). The server's `E` lines and `error`
  * text are stored, one a line, in `*messages_out` when it is not NULL (also on failure; free

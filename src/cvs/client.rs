@@ -33,7 +33,7 @@ pub fn password_for(
     };
     let user = user_of(root)?;
     if let Some(stored) = passfile::lookup(&path, root, &user)? {
-        return Ok(Zeroizing::new(stored.as_bytes().to_vec()));
+        return Ok(stored);
     }
     let responder = responder.ok_or_else(|| {
         Error::new(
@@ -197,7 +197,7 @@ mod tests {
             &password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..],
             &scramble::scramble(b"asked")[..]
         );
-        passfile::store(&path, &root, "alice", "Astored").unwrap();
+        passfile::store(&path, &root, "alice", b"Astored").unwrap();
         assert_eq!(&password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..], b"Astored");
         std::fs::remove_dir_all(dir).unwrap();
     }
