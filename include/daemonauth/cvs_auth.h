@@ -82,7 +82,8 @@ daemonauth_result cvs_auth_passfile_remove(const char *passfile, const char *cvs
  * (`passfile`, NULL: the default), else asked from `responder` (NULL: none) as a `password`
  * question. Each step may take `timeout_ms` (<= 0: 30 s). The server's `E` lines and `error`
  * text are stored, one a line, in `*messages_out` when it is not NULL (also on failure; free
- * with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED.
+ * with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED;
+ * more than 64 `E` lines are DAEMONAUTH_RESULT_TOO_LARGE.
  */
 daemonauth_result cvs_auth_client_authenticate(int read_fd, int write_fd, const char *cvsroot, int verify_only, const char *password, const char *passfile, const daemonauth_responder *responder, int timeout_ms, char **messages_out);
 

@@ -80,12 +80,24 @@ pub fn authenticate(
     read_answer(channel, root, &user, messages)
 }
 
+/// The most `E` lines a server's answer may hold: a real server sends a few at most, and
+/// with the line limit this bounds the memory a hostile server can make the client use.
+/// cbindgen:ignore
+pub const MAX_MESSAGES: usize = 64;
+
 /// Reads answer lines until `I LOVE YOU` (Ok), `I HATE YOU` or `error` (AuthFailed), or a
-/// line of anything else (Protocol; the line is kept in `messages`).
+/// line of anything else (Protocol; the line is kept in `messages`). More than
+/// [`MAX_MESSAGES`] `E` lines are TooLarge.
 fn read_answer(channel: &Channel, root: &CvsRoot, user: &str, messages: &mut Vec<String>) -> Result<()> {
     let deadline = channel.deadline();
     loop {
         let line = request::read_line(channel, deadline, MAX_LINE, "the server's answer")?;
+        if messages.len() >= MAX_MESSAGES && line.starts_with(b"E ") {
+            return Err(Error::new(
+                ErrorCode::TooLarge,
+                format!("server {} sent more than {MAX_MESSAGES} message lines", root.host),
+            ));
+        }
         let line = String::from_utf8_lossy(&line).into_owned();
         if line == I_LOVE_YOU {
             return Ok(());
@@ -176,6 +188,30 @@ mod tests {
             answers.set(PASSWORD, Zeroizing::new("asked".to_owned()));
             Ok(())
         }
+    }
+
+    #[test]
+    fn endless_message_lines_are_refused() {
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        let (client_end, mut server_end) = std::os::unix::net::UnixStream::pair().unwrap();
+        let server = std::thread::spawn(move || {
+            let mut sent = 0usize;
+            while server_end.write_all(b"E more and more\n").is_ok() {
+                sent += 1;
+            }
+            sent
+        });
+        let channel =
+            Channel::new(client_end.as_raw_fd(), client_end.as_raw_fd(), std::time::Duration::from_secs(20)).unwrap();
+        let root = CvsRoot::parse(":pserver:alice@h:/r").unwrap();
+        let mut messages = Vec::new();
+        let err = authenticate(&channel, &root, RequestKind::Auth, b"A", &mut messages).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::TooLarge, "{}", err.message());
+        assert_eq!(err.message(), format!("server h sent more than {MAX_MESSAGES} message lines"));
+        assert_eq!(messages.len(), MAX_MESSAGES);
+        drop((channel, client_end));
+        assert!(server.join().unwrap() > MAX_MESSAGES);
     }
 
     #[test]

@@ -188,7 +188,8 @@ unsafe fn give_messages(messages_out: *mut *mut c_char, messages: &[String]) {
 /// (`passfile`, NULL: the default), else asked from `responder` (NULL: none) as a `password`
 /// question. Each step may take `timeout_ms` (<= 0: 30 s). The server's `E` lines and `error`
 /// text are stored, one a line, in `*messages_out` when it is not NULL (also on failure; free
-/// with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED.
+/// with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED;
+/// more than 64 `E` lines are DAEMONAUTH_RESULT_TOO_LARGE.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_client_authenticate(
     read_fd: c_int,
