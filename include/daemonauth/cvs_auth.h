@@ -159,7 +159,9 @@ daemonauth_result cvs_auth_server_authenticate(const cvs_auth_server_config *con
 /**
  * Switches the process to the session's system user (initgroups, setgid, setuid; root is
  * refused) and sets `CVS_USER`, `LOGNAME`, `USER` and `HOME`. Call it in the process that
- * serves this one client, before it starts any thread.
+ * serves this one client, before it starts any thread. If any step of the switch fails (or
+ * root privileges could be regained afterwards) the process aborts with SIGABRT after logging
+ * the step: it never returns still root or half switched.
  */
 daemonauth_result cvs_auth_session_switch_user(const cvs_auth_session *session);
 

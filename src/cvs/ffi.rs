@@ -461,7 +461,9 @@ fn with_session(
 
 /// Switches the process to the session's system user (initgroups, setgid, setuid; root is
 /// refused) and sets `CVS_USER`, `LOGNAME`, `USER` and `HOME`. Call it in the process that
-/// serves this one client, before it starts any thread.
+/// serves this one client, before it starts any thread. If any step of the switch fails (or
+/// root privileges could be regained afterwards) the process aborts with SIGABRT after logging
+/// the step: it never returns still root or half switched.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_session_switch_user(session: *const cvs_auth_session) -> ErrorCode {
     with_session("cvs_auth_session_switch_user", session, |session| session.session.switch_user())

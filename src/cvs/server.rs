@@ -114,7 +114,8 @@ pub struct Session {
 
 impl Session {
     /// Becomes the system user (root is refused) and sets `CVS_USER`, `LOGNAME`, `USER`
-    /// and `HOME`. Call before [`Session::accept`] for an Auth or gserver request.
+    /// and `HOME`. Call before [`Session::accept`] for an Auth or gserver request. A failure
+    /// during the switch aborts the process ([`sys::switch_to`]).
     pub fn switch_user(&self) -> Result<()> {
         refuse_root(&self.system_user)?;
         sys::switch_to(&self.system_user)?;
