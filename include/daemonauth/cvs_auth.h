@@ -150,7 +150,9 @@ daemonauth_result cvs_auth_server_config_set_limiter(cvs_auth_server_config *con
  * VERIFICATION request (allowed repository, CVSROOT/passwd, then system passwords when the
  * repository's SystemAuth allows) or a gserver request (GSS-API, principal mapped to a local
  * user by the krb5 rules and checked with its user-ok rules). Root is refused. Every refusal
- * is answered on `write_fd` as cvs answers it. On success nothing has been answered yet: for
+ * is answered on `write_fd` as cvs answers it, except that any failure cvs has no refusal of
+ * its own for (a malformed request, an unreadable file, a keytab or GSS-API error) is answered
+ * with the fixed `error 0 authentication failed` and its details go to the log only. On success nothing has been answered yet: for
  * AUTH and gserver call `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for
  * VERIFICATION only `cvs_auth_session_accept`. The session goes to `*session_out`.
  */

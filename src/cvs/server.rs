@@ -148,9 +148,14 @@ struct Refused {
     delay: bool,
 }
 
+/// The answer to a client whose request failed for a reason other than those cvs names
+/// (a malformed request, an unreadable CVSROOT/passwd, a keytab or GSS-API failure): a fixed
+/// text, as the client is not authenticated; the reason, with its paths, goes to the log only.
+const GENERIC_REFUSAL: &str = "error 0 authentication failed";
+
 impl From<Error> for Refused {
     fn from(error: Error) -> Refused {
-        Refused { reply: vec![format!("error 0 {}", one_line(error.message()))], error, delay: false }
+        Refused { reply: vec![GENERIC_REFUSAL.to_owned()], error, delay: false }
     }
 }
 
