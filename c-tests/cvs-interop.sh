@@ -307,6 +307,22 @@ time.sleep(60)' "$port" "$repo" >"$work/client.out" 2>&1 &
     in_dir "$work" -d "$pserver" checkout -d wc CVSROOT; [ "$rc" -eq 0 ] || fail "checkout with the UTF-8 password"
     rm -rf "$work/wc"
     in_dir "$work" -d "$bob" checkout -d wc CVSROOT; [ "$rc" -eq 0 ] || fail "checkout with the Latin-1 password" ;;
+  pam-rhost)
+    # PAM gets the client's address as PAM_RHOST: a service that admits only rhost 127.0.0.1
+    # lets the login in, one that admits only 192.0.2.1 refuses it.
+    sed -i '/^SystemAuth=no$/d' "$repo/CVSROOT/config"
+    for allowed in 127.0.0.1 192.0.2.1; do
+      printf 'auth requisite pam_succeed_if.so quiet rhost = %s\nauth required pam_permit.so\naccount required pam_permit.so\n' \
+        "$allowed" >"/etc/pam.d/daemonauth-rhost-$$-$allowed"
+    done
+    trap 'rm -f /etc/pam.d/daemonauth-rhost-$$-*; cleanup' EXIT
+    start_server -system-passwords pam -pam-service "daemonauth-rhost-$$-127.0.0.1"
+    cvs_client -d ":pserver:$sysuser:anything@localhost:$port$repo" login
+    [ "$rc" -eq 0 ] || fail "PAM did not see rhost 127.0.0.1"
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null
+    start_server -system-passwords pam -pam-service "daemonauth-rhost-$$-192.0.2.1"
+    cvs_client -d ":pserver:$sysuser:anything@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "a PAM rule for another rhost let the login in"; expect "authorization failed" ;;
   system-password-crypt|system-password-pam)
     # A user missing from CVSROOT/passwd, with SystemAuth on: the system password decides,
     # through crypt(3) on the shadow entry or through PAM (service cvs: Debian's "other").

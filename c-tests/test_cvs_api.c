@@ -33,7 +33,7 @@ static void scrambling(void) {
     daemonauth_string_free(back);
     /* Latin-1 bytes (not UTF-8) are a password like any other, scrambled as cvs does. */
     CHECK_RESULT(cvs_auth_scramble("p\344ss", &text), DAEMONAUTH_RESULT_OK);
-    CHECK(strcmp(text, "A:\362\204\204") == 0);
+    CHECK(strcmp(text, "A:\242ZZ") == 0);
     CHECK_RESULT(cvs_auth_descramble(text, &back), DAEMONAUTH_RESULT_OK);
     CHECK(strcmp(back, "p\344ss") == 0);
     daemonauth_string_free(text);

@@ -30,7 +30,7 @@ fn repository(label: &str, passwd: &str, system_auth: bool) -> PathBuf {
 }
 
 fn hash(password: &str) -> String {
-    sys::crypt(password.as_bytes(), "$6$daemonau$").unwrap().unwrap().to_string()
+    sys::crypt(password.as_bytes(), b"$6$daemonau$").unwrap().unwrap().to_string()
 }
 
 fn passwd_lines() -> String {

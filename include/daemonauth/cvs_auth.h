@@ -131,7 +131,8 @@ void cvs_auth_server_config_free(cvs_auth_server_config *config);
  * minutes), `fail_delay_ms`,
  * `max_line`, `allow_empty_password` (yes/no: an empty hash in CVSROOT/passwd lets any
  * password in, as cvs does; default no), `system_passwords` (`pam`, `crypt` or `off`),
- * `pam_service` (default `cvs`), `keytab` (for gserver).
+ * `pam_service` (default `cvs`; PAM gets the client's numeric address as `PAM_RHOST` when
+ * the read descriptor is an IP socket), `keytab` (for gserver).
  */
 daemonauth_result cvs_auth_server_config_set(cvs_auth_server_config *config, const char *key, const char *value);
 

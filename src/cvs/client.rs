@@ -73,9 +73,13 @@ pub fn authenticate(
     }
     let user = user_of(root)?;
     let end = if kind == RequestKind::Auth { request::END_AUTH } else { request::END_VERIFICATION };
-    let mut bytes = Zeroizing::new(format!("{}\n{}\n{user}\n", kind.begin(), root.directory).into_bytes());
+    let head = format!("{}\n{}\n{user}\n", kind.begin(), root.directory);
+    let tail = format!("\n{end}\n");
+    // Room for all of it at once: growing would leave an unwiped copy of the password behind.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(head.len() + scrambled.len() + tail.len()));
+    bytes.extend_from_slice(head.as_bytes());
     bytes.extend_from_slice(scrambled);
-    bytes.extend_from_slice(format!("\n{end}\n").as_bytes());
+    bytes.extend_from_slice(tail.as_bytes());
     channel.write_all(&bytes, channel.deadline()).map_err(|err| err.context("sending the request"))?;
     read_answer(channel, root, &user, messages)
 }

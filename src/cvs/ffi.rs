@@ -382,7 +382,8 @@ fn set_option(options: &mut ServerOptions, key: &str, value: &str) -> Result<()>
 /// minutes), `fail_delay_ms`,
 /// `max_line`, `allow_empty_password` (yes/no: an empty hash in CVSROOT/passwd lets any
 /// password in, as cvs does; default no), `system_passwords` (`pam`, `crypt` or `off`),
-/// `pam_service` (default `cvs`), `keytab` (for gserver).
+/// `pam_service` (default `cvs`; PAM gets the client's numeric address as `PAM_RHOST` when
+/// the read descriptor is an IP socket), `keytab` (for gserver).
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_server_config_set(
     config: *mut cvs_auth_server_config,

@@ -129,14 +129,15 @@ pub fn shadow_hash(name: &str) -> Result<Option<Zeroizing<String>>> {
 
 /// crypt(3) of `password` with the setting (salt and method) of `hash`; None when the
 /// setting is not a hash crypt understands (a disabled `*` or `!` entry, for example).
-pub fn crypt(password: &[u8], hash: &str) -> Result<Option<Zeroizing<String>>> {
+pub fn crypt(password: &[u8], hash: &[u8]) -> Result<Option<Zeroizing<String>>> {
     if password.contains(&0) {
         return Err(Error::new(ErrorCode::InvalidArgument, "a password contains a NUL byte"));
     }
     let mut phrase = Zeroizing::new(Vec::with_capacity(password.len() + 1));
     phrase.extend_from_slice(password);
     phrase.push(0);
-    let setting = c_string(hash, "a password hash")?;
+    let setting = CString::new(hash)
+        .map_err(|_| Error::new(ErrorCode::InvalidArgument, "a password hash contains a NUL byte"))?;
     let mut data = Zeroizing::new(vec![0u8; CRYPT_DATA_SIZE]);
     // SAFETY: valid strings and a work area of the size passed.
     let out = unsafe {
@@ -234,12 +235,12 @@ mod tests {
     #[test]
     fn crypt_checks_every_format() {
         for setting in ["$y$j9T$abcdefghijklmnopqrstu.", "$6$saltsalt$", "$5$saltsalt$", "$1$saltsalt$", "ab"] {
-            let hash = crypt(b"secret", setting).unwrap().expect(setting);
-            assert_eq!(crypt(b"secret", &hash).unwrap().as_deref(), Some(&*hash), "{setting}");
-            assert_ne!(crypt(b"Secret", &hash).unwrap().as_deref(), Some(&*hash), "{setting}");
+            let hash = crypt(b"secret", setting.as_bytes()).unwrap().expect(setting);
+            assert_eq!(crypt(b"secret", hash.as_bytes()).unwrap().as_deref(), Some(&*hash), "{setting}");
+            assert_ne!(crypt(b"Secret", hash.as_bytes()).unwrap().as_deref(), Some(&*hash), "{setting}");
         }
-        assert_eq!(crypt(b"secret", "*").unwrap(), None);
-        assert_eq!(crypt(b"secret", "!").unwrap(), None);
+        assert_eq!(crypt(b"secret", b"*").unwrap(), None);
+        assert_eq!(crypt(b"secret", b"!").unwrap(), None);
     }
 
     #[test]
