@@ -153,9 +153,10 @@ daemonauth_result cvs_auth_server_config_set_limiter(cvs_auth_server_config *con
  * user by the krb5 rules and checked with its user-ok rules). Root is refused. Every refusal
  * is answered on `write_fd` as cvs answers it, except that any failure cvs has no refusal of
  * its own for (a malformed request, an unreadable file, a keytab or GSS-API error) is answered
- * with the fixed `error 0 authentication failed` and its details go to the log only. On success nothing has been answered yet: for
- * AUTH and gserver call `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for
- * VERIFICATION only `cvs_auth_session_accept`. The session goes to `*session_out`.
+ * with the fixed `error 0 authentication failed` and its details go to the log only. On
+ * success nothing has been answered yet: for AUTH and gserver call
+ * `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for VERIFICATION only
+ * `cvs_auth_session_accept`. The session goes to `*session_out`.
  */
 daemonauth_result cvs_auth_server_authenticate(const cvs_auth_server_config *config, int read_fd, int write_fd, cvs_auth_session **session_out);
 

@@ -424,9 +424,10 @@ pub extern "C" fn cvs_auth_server_config_set_limiter(
 /// user by the krb5 rules and checked with its user-ok rules). Root is refused. Every refusal
 /// is answered on `write_fd` as cvs answers it, except that any failure cvs has no refusal of
 /// its own for (a malformed request, an unreadable file, a keytab or GSS-API error) is answered
-/// with the fixed `error 0 authentication failed` and its details go to the log only. On success nothing has been answered yet: for
-/// AUTH and gserver call `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for
-/// VERIFICATION only `cvs_auth_session_accept`. The session goes to `*session_out`.
+/// with the fixed `error 0 authentication failed` and its details go to the log only. On
+/// success nothing has been answered yet: for AUTH and gserver call
+/// `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for VERIFICATION only
+/// `cvs_auth_session_accept`. The session goes to `*session_out`.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_server_authenticate(
     config: *const cvs_auth_server_config,
