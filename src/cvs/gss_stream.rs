@@ -58,7 +58,6 @@ pub fn seal(context: &SecurityContext, encrypt: bool, data: &[u8]) -> Result<Vec
 /// that was not encrypted is refused.
 pub fn open(context: &SecurityContext, encrypt: bool, wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     let (plain, encrypted) = context.unwrap(wrapped)?;
-    let plain = Zeroizing::new(plain);
     if encrypt && !encrypted {
         return Err(Error::new(ErrorCode::Protocol, "an unencrypted packet on an encrypted stream"));
     }
