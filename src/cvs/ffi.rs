@@ -15,7 +15,6 @@ use zeroize::Zeroizing;
 use super::request::RequestKind;
 use super::root::CvsRoot;
 use super::server::{ServerOptions, Session, SystemPasswords};
-use super::sys::Regex;
 use super::{client, gss_stream, passfile, scramble, server};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_secret_string, give_string};
@@ -27,6 +26,7 @@ use crate::ffi::{
 use crate::gss;
 use crate::io::{Channel, DEFAULT_TIMEOUT};
 use crate::limits::ffi::daemonauth_limiter;
+use crate::sysauth::sys::Regex;
 
 /// The server's policy. Made by `cvs_auth_server_config_new`, changed with
 /// `cvs_auth_server_config_set`, freed with `cvs_auth_server_config_free`.

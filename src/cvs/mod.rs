@@ -12,11 +12,9 @@
 pub mod client;
 pub mod ffi;
 pub mod gss_stream;
-pub mod pam;
 pub mod passfile;
 pub mod passwd;
 pub mod request;
 pub mod root;
 pub mod scramble;
 pub mod server;
-pub mod sys;

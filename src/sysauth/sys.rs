@@ -1,4 +1,4 @@
-//! The only raw system calls of the CVS module: the user and shadow databases, crypt(3)
+//! Raw system calls shared by the daemons (CVS, host auth): the user and shadow databases, crypt(3)
 //! (libxcrypt: every glibc hash format), the switch to a system user, and POSIX extended
 //! regular expressions (as Debian's `--allow-root-regexp` uses).
 
