@@ -28,7 +28,13 @@ fn read_optional(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>> {
 /// The first entry for `user` in `REPOSITORY/CVSROOT/passwd` (no file: no entry). Lines are
 /// matched as bytes; a system user name that is not UTF-8 is a Config error.
 pub fn find_entry(repository: &Path, user: &str) -> Result<Option<PasswdEntry>> {
-    let Some(text) = read_optional(&repository.join("CVSROOT/passwd"))? else { return Ok(None) };
+    find_in_file(&repository.join("CVSROOT/passwd"), user)
+}
+
+/// The first entry for `user` in a file of `user:crypt-hash[:system-user]` lines (no file: no
+/// entry): `CVSROOT/passwd`, or a host-auth daemon's password file.
+pub fn find_in_file(path: &Path, user: &str) -> Result<Option<PasswdEntry>> {
+    let Some(text) = read_optional(path)? else { return Ok(None) };
     let Some(rest) =
         text.split(|&byte| byte == b'\n').find_map(|line| line.strip_prefix(user.as_bytes())?.strip_prefix(b":"))
     else {
