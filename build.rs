@@ -45,6 +45,12 @@ const HEADERS: &[Header] = &[
         types: &[],
         includes: &["core", "responder", "gss", "limits"],
     },
+    Header {
+        name: "hostauth",
+        sources: &["src/hostauth/ffi/session.rs"],
+        types: &["HostauthMethod", "HostauthServerKind", "HostauthPasswordCheck"],
+        includes: &["core", "responder"],
+    },
 ];
 
 /// Types declared in one header and used by others, which must not declare them again.

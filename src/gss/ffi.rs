@@ -895,6 +895,6 @@ pub extern "C" fn daemonauth_gss_token_recv(
 }
 
 /// A timeout in milliseconds from C, where 0 means `default`.
-fn timeout_or(timeout_ms: u32, default: Duration) -> Duration {
+pub(crate) fn timeout_or(timeout_ms: u32, default: Duration) -> Duration {
     if timeout_ms == 0 { default } else { Duration::from_millis(u64::from(timeout_ms)) }
 }

@@ -16,6 +16,7 @@
 pub(crate) mod authrc;
 pub(crate) mod channel;
 pub(crate) mod daemonrc;
+pub(crate) mod ffi;
 pub(crate) mod frame;
 pub(crate) mod keys;
 pub(crate) mod methods;
