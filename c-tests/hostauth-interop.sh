@@ -109,6 +109,7 @@ case $case_name in
   uidgid-tcp)
     access "default uidgid"; methods "uidgid"; start_server -port "$port"
     run_client -port "$port" -user "$me" -pin "$pub"; refused
+    expect "uidgid: refused over TCP, it needs a Unix-domain socket"
     expect_server "uidgid is refused over TCP" ;;
   reuse)
     # The second session proves the token from the first without a password; -revoke revokes it.

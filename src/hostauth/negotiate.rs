@@ -203,9 +203,10 @@ impl Daemon<'_> {
             };
             if let Some(session) = outcome {
                 log_info!(
-                    "host-auth: {} authenticated as {} by {} from {}",
+                    "host-auth: {} {} {} by {} from {}",
+                    if session.revoked { "revoked a token of" } else { "authenticated" },
                     String::from_utf8_lossy(&session.user),
-                    String::from_utf8_lossy(&session.login),
+                    if session.revoked { "".into() } else { format!("as {}", String::from_utf8_lossy(&session.login)) },
                     session.method.short_name(),
                     String::from_utf8_lossy(&session.client_host)
                 );
@@ -365,24 +366,37 @@ pub(crate) fn authenticate(
     let mut chan = SecureChannel::client(io, kind_code(server), expected)?;
     let daemon_key_verified = expected.is_some();
     let binding = *chan.handshake_hash();
-    let own: Vec<Method> = entry.methods().iter().map(|m| m.method).collect();
+    let now = SystemTime::now();
+    // The client's methods in order; one with a reusable token goes first (reusing costs the
+    // daemon a MAC and the user no password).
+    let mut own: Vec<Method> = entry.methods().iter().map(|m| m.method).collect();
+    if let Some(at) = own.iter().position(|m| entry.reusable(*m, now).is_some_and(|e| !e.token.is_empty())) {
+        let reusable = own.remove(at);
+        own.insert(0, reusable);
+    }
     let mut offered: Option<Vec<Method>> = None;
     let mut tried: Vec<Method> = Vec::new();
-    let now = SystemTime::now();
+    // What happened to each method, for the final error.
+    let mut notes: Vec<String> = Vec::new();
+    let mut any_failed = false;
     loop {
         let Some(method) =
             own.iter().copied().find(|m| !tried.contains(m) && offered.as_ref().is_none_or(|list| list.contains(m)))
         else {
             chan.send(&Message::GiveUp.encode())?;
             let offered = offered.unwrap_or_default();
-            return Err(Error::new(
-                ErrorCode::AccessDenied,
-                if offered.is_empty() {
-                    "the daemon accepts no method from this host and user".to_owned()
-                } else {
-                    format!("no method in common: the daemon still accepts {offered:?}")
-                },
-            ));
+            let mut message = if any_failed {
+                format!("authentication to {} failed", String::from_utf8_lossy(&key.host))
+            } else if offered.is_empty() {
+                "the daemon accepts no method from this host and user".to_owned()
+            } else {
+                format!("no method in common: the daemon still accepts {offered:?}")
+            };
+            if !notes.is_empty() {
+                message = format!("{message} ({})", notes.join("; "));
+            }
+            let code = if any_failed { ErrorCode::AuthFailed } else { ErrorCode::AccessDenied };
+            return Err(Error::new(code, message));
         };
         tried.push(method);
         let details = entry.details_of(method).unwrap_or_default().to_vec();
@@ -443,9 +457,17 @@ pub(crate) fn authenticate(
             Reply::Refused(why, remaining) => {
                 entry.count_failure(method);
                 log_info!("host-auth: {} refused ({why:?}); the daemon offers {remaining:?}", method.short_name());
-                if why == Refusal::Unavailable {
-                    log_warn!("host-auth: uidgid is refused over TCP: it needs a Unix-domain socket");
-                }
+                notes.push(format!(
+                    "{}: {}",
+                    method.short_name(),
+                    match why {
+                        Refusal::NotAccepted => "not accepted by the daemon",
+                        Refusal::Failed => "failed",
+                        Refusal::TokenInvalid => "token refused",
+                        Refusal::Unavailable => "refused over TCP, it needs a Unix-domain socket",
+                    }
+                ));
+                any_failed |= why == Refusal::Failed;
                 offered = Some(remaining);
             }
         }
@@ -640,7 +662,7 @@ mod tests {
         let err = c.unwrap_err();
         assert!(err.message().contains("UidGid"), "{err}");
         let (c, _) = over_unix(&server, &client, &mut entry("bob", &[Method::UsrPwd]));
-        assert_eq!(c.unwrap_err().code(), ErrorCode::AccessDenied, "bob is allowed usrpwd but has no password");
+        assert_eq!(c.unwrap_err().code(), ErrorCode::AuthFailed, "bob is allowed usrpwd but has no password entry");
     }
 
     #[test]
@@ -657,7 +679,9 @@ mod tests {
         assert_eq!(asked.load(Ordering::SeqCst), 1);
 
         let (c, s) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
-        assert_eq!(c.unwrap_err().code(), ErrorCode::AccessDenied);
+        let err = c.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AuthFailed);
+        assert!(err.message().contains("usrpwd: failed"), "{err}");
         assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
     }
 
@@ -669,7 +693,9 @@ mod tests {
         let (c, _) = over_unix(&server, &client, &mut entry(&me, &[Method::UidGid]));
         assert_eq!(c.unwrap().login, me.as_bytes());
         let (c, s) = over_tcp(&server, &client, &mut entry(&me, &[Method::UidGid]));
-        assert_eq!(c.unwrap_err().code(), ErrorCode::AccessDenied);
+        let err = c.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AccessDenied);
+        assert!(err.message().contains("uidgid: refused over TCP, it needs a Unix-domain socket"), "{err}");
         assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
         let other = if me == "root" { "nobody" } else { "root" };
         let (c, _) = over_unix(&server, &client, &mut entry(other, &[Method::UidGid]));
