@@ -158,6 +158,17 @@ pub struct daemonauth_hostauth_session {
     token_expires: u64,
 }
 
+/// Checks an out-pointer and sets it to NULL, so that a failure leaves NULL there.
+///
+/// # Safety
+/// `out` is NULL or valid for writing one pointer.
+unsafe fn clear_out<T>(out: *mut *mut T, name: &str) -> Result<()> {
+    check_out(out, name)?;
+    // SAFETY: non-NULL (checked) and writable per the contract.
+    unsafe { out.write(std::ptr::null_mut()) };
+    Ok(())
+}
+
 fn c_text(bytes: &[u8]) -> Result<CString> {
     CString::new(bytes).map_err(|_| Error::new(ErrorCode::Internal, "a result string contains a NUL byte"))
 }
@@ -188,7 +199,8 @@ pub extern "C" fn daemonauth_hostauth_key_generate(path: *const c_char) -> Error
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_key_public(path: *const c_char, hex_out: *mut *mut c_char) -> ErrorCode {
     ffi_boundary! {
-        check_out(hex_out, "hex_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(hex_out, "hex_out") }?;
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { arg_str(path, "path") }?;
         let key = StaticKey::load(path.as_ref())?;
@@ -386,7 +398,8 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_build(
     ffi_boundary! {
         // SAFETY: NULL or a builder from this library that the caller gives up.
         let mut builder = unsafe { take_handle(builder, "builder") }?;
-        check_out(config_out, "config_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(config_out, "config_out") }?;
         let path = builder
             .key_file
             .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "no key file was set"))?;
@@ -429,7 +442,8 @@ pub extern "C" fn daemonauth_hostauth_server_accept(
     session_out: *mut *mut daemonauth_hostauth_session,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(session_out, "session_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(session_out, "session_out") }?;
         // SAFETY: NULL or a live configuration.
         let config = unsafe { handle_ref(config, "config") }?;
         let session = negotiate::accept(&config.0, read_fd, write_fd)?;
@@ -637,7 +651,8 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
     session_out: *mut *mut daemonauth_hostauth_session,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(session_out, "session_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(session_out, "session_out") }?;
         // SAFETY: NULL or a live configuration; NULL or NUL-terminated strings.
         let (state, host, user) =
             unsafe { (&handle_ref(config, "config")?.0, arg_c_bytes(host, "host")?, arg_c_bytes(user, "user")?) };
