@@ -36,8 +36,9 @@ pub(crate) enum ReusePurpose {
     Revoke = 2,
 }
 
-/// One session message.
-#[derive(Debug, PartialEq, Eq)]
+/// One session message. `Debug` leaves out passwords, token secrets, tickets, nonces and MACs,
+/// so that an error or log line naming a message can never carry one.
+#[derive(PartialEq, Eq)]
 pub(crate) enum Message {
     /// Client: authenticate as `user` with `method`; `binding` is the channel's handshake hash;
     /// `validity` the seconds a reuse token should last (0: none wanted); `secret` the
@@ -56,6 +57,28 @@ pub(crate) enum Message {
     Accepted { method: Method, login: Vec<u8>, ticket: Vec<u8>, token_secret: Zeroizing<Vec<u8>>, expires: u64 },
     /// Client: no method of its own is left in the daemon's list.
     GiveUp,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::Try { method, user, .. } => {
+                f.debug_struct("Try").field("method", method).field("user", &String::from_utf8_lossy(user)).finish()
+            }
+            Message::Reuse { purpose, .. } => f.debug_struct("Reuse").field("purpose", purpose).finish(),
+            Message::Challenge { .. } => f.write_str("Challenge"),
+            Message::Proof { .. } => f.write_str("Proof"),
+            Message::Refused { why, remaining } => {
+                f.debug_struct("Refused").field("why", why).field("remaining", remaining).finish()
+            }
+            Message::Accepted { method, login, .. } => f
+                .debug_struct("Accepted")
+                .field("method", method)
+                .field("login", &String::from_utf8_lossy(login))
+                .finish(),
+            Message::GiveUp => f.write_str("GiveUp"),
+        }
+    }
 }
 
 struct Writer(Zeroizing<Vec<u8>>);
@@ -235,6 +258,20 @@ mod tests {
         for message in all {
             assert_eq!(Message::decode(&message.encode()).unwrap(), message);
         }
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let secret = Zeroizing::new(b"hunter2".to_vec());
+        let shown = format!(
+            "{:?}",
+            Message::Try { method: Method::UsrPwd, user: b"al".to_vec(), binding: [0; 32], validity: 0, secret }
+        );
+        assert!(!shown.contains("hunter2") && !shown.contains("104"), "{shown}");
+        let token_secret = Zeroizing::new(b"tokensecret".to_vec());
+        let accepted =
+            Message::Accepted { method: Method::UsrPwd, login: vec![], ticket: vec![], token_secret, expires: 1 };
+        assert!(!format!("{accepted:?}").contains("116"));
     }
 
     #[test]
