@@ -46,20 +46,9 @@ static void usage(void) {
     exit(2);
 }
 
-static void report(const char *what) {
-    daemon_log(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
-}
-
-/* Exits with status 2 when setting an option failed. */
-static void must(daemonauth_result result, const char *what) {
-    if (result != DAEMONAUTH_RESULT_OK) {
-        report(what);
-        exit(2);
-    }
-}
 
 static void set(cvs_auth_server_config *config, const char *key, const char *value) {
-    must(cvs_auth_server_config_set(config, key, value), key);
+    daemon_must(cvs_auth_server_config_set(config, key, value), key);
 }
 
 /* Runs `cvs -f server` as the current (already switched) user and relays to it. */
@@ -93,7 +82,7 @@ static int run_cvs(const cvs_auth_server_config *config, const cvs_auth_session 
     /* The library takes to_cvs[1] and from_cvs[0] and closes them. */
     int status = 0;
     if (cvs_auth_session_relay(config, session, fd, fd, to_cvs[1], from_cvs[0], 0) != DAEMONAUTH_RESULT_OK)
-        report("relay");
+        daemon_report("relay");
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
@@ -103,17 +92,17 @@ static int run_cvs(const cvs_auth_server_config *config, const cvs_auth_session 
 static int serve(const cvs_auth_server_config *config, int fd) {
     cvs_auth_session *session = NULL;
     if (cvs_auth_server_authenticate(config, fd, fd, &session) != DAEMONAUTH_RESULT_OK) {
-        report("refused");
+        daemon_report("refused");
         return 1;
     }
     int status = 0;
     int kind = cvs_auth_session_kind(session);
     if (kind != 2 && cvs_auth_session_switch_user(session) != DAEMONAUTH_RESULT_OK) {
-        report("switching user");
+        daemon_report("switching user");
         cvs_auth_session_refuse(session, fd, "cannot switch to the system user");
         status = 1;
     } else if (cvs_auth_session_accept(session, fd) != DAEMONAUTH_RESULT_OK) {
-        report("answering");
+        daemon_report("answering");
         status = 1;
     } else if (kind != 2) {
         status = run_cvs(config, session, fd);
@@ -129,7 +118,7 @@ static void refuse_busy(int fd) {
     static const char busy[] = "error 0 cvs-pserverd: too many connections, try again later\n";
     char drain[4096];
     if (send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-        report("refusing a connection");
+        daemon_report("refusing a connection");
     shutdown(fd, SHUT_WR);
     while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
         ;
@@ -137,7 +126,7 @@ static void refuse_busy(int fd) {
 }
 
 static void set_limit(daemonauth_limiter *limiter, const char *key, const char *value) {
-    must(daemonauth_limiter_set(limiter, key, value), key);
+    daemon_must(daemonauth_limiter_set(limiter, key, value), key);
 }
 
 int main(int argc, char **argv) {
@@ -148,7 +137,7 @@ int main(int argc, char **argv) {
     daemon_log_open("cvs-pserverd", daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
     if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK ||
         daemonauth_limiter_new(&limiter) != DAEMONAUTH_RESULT_OK) {
-        report("config");
+        daemon_report("config");
         return 2;
     }
     for (int i = 1; i < argc; i++) {
@@ -202,7 +191,7 @@ int main(int argc, char **argv) {
     }
     if (inetd == (port != NULL))
         usage();
-    must(cvs_auth_server_config_set_limiter(config, limiter), "limiter");
+    daemon_must(cvs_auth_server_config_set_limiter(config, limiter), "limiter");
     if (inetd)
         return serve(config, 0);
 
@@ -211,20 +200,15 @@ int main(int argc, char **argv) {
         daemon_log(LOG_ERR, "listening on %s port %s: %s", address, port, strerror(errno));
         return 1;
     }
-    if (!once) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_IGN;
-        sa.sa_flags = SA_NOCLDWAIT;
-        sigaction(SIGCHLD, &sa, NULL);
-    }
+    if (!once)
+        daemon_reap_children();
     fprintf(stderr, "starting...\n");
     for (;;) {
         int fd = accept(listener, NULL, NULL);
         if (fd < 0)
             continue;
         if (daemonauth_limiter_admit_child(limiter) != DAEMONAUTH_RESULT_OK) {
-            report("connection refused");
+            daemon_report("connection refused");
             refuse_busy(fd);
             continue;
         }

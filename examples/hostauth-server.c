@@ -39,22 +39,11 @@ static void usage(void) {
     exit(2);
 }
 
-static void report(const char *what) {
-    daemon_log(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
-}
-
-/* Exits with status 2 when setting an option failed. */
-static void must(daemonauth_result result, const char *what) {
-    if (result != DAEMONAUTH_RESULT_OK) {
-        report(what);
-        exit(2);
-    }
-}
 
 static int print_public_key(const char *path) {
     char *hex = NULL;
     if (daemonauth_hostauth_key_public(path, &hex) != DAEMONAUTH_RESULT_OK) {
-        report("reading the key file");
+        daemon_report("reading the key file");
         return 2;
     }
     printf("%s\n", hex);
@@ -71,7 +60,7 @@ static const char *method_name(daemonauth_hostauth_method method) {
 static int serve(const daemonauth_hostauth_server_config *config, int fd) {
     daemonauth_hostauth_session *session = NULL;
     if (daemonauth_hostauth_server_accept(config, fd, fd, &session) != DAEMONAUTH_RESULT_OK) {
-        report("refused");
+        daemon_report("refused");
         return 1;
     }
     daemonauth_hostauth_method method = DAEMONAUTH_HOSTAUTH_METHOD_USRPWD;
@@ -128,7 +117,7 @@ static void set_passwords(daemonauth_hostauth_server_config_builder *builder, co
             builder, DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_FILE, value + 5);
     else
         usage();
-    must(result, "-passwords");
+    daemon_must(result, "-passwords");
 }
 
 int main(int argc, char **argv) {
@@ -140,14 +129,14 @@ int main(int argc, char **argv) {
                     daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
     if (argc == 3 && strcmp(argv[1], "-generate-key") == 0) {
         if (daemonauth_hostauth_key_generate(argv[2]) != DAEMONAUTH_RESULT_OK) {
-            report("generating a key");
+            daemon_report("generating a key");
             return 2;
         }
         return print_public_key(argv[2]);
     }
     if (argc == 3 && strcmp(argv[1], "-public-key") == 0)
         return print_public_key(argv[2]);
-    must(daemonauth_hostauth_server_config_builder_new(&builder), "config");
+    daemon_must(daemonauth_hostauth_server_config_builder_new(&builder), "config");
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -160,7 +149,7 @@ int main(int argc, char **argv) {
         } else if (strcmp(arg, "-syslog") == 0) {
             continue;
         } else if (strcmp(arg, "-anonymous") == 0) {
-            must(daemonauth_hostauth_server_config_builder_set_anonymous(builder, true), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_anonymous(builder, true), arg);
             continue;
         }
         if (!value)
@@ -173,25 +162,25 @@ int main(int argc, char **argv) {
         else if (strcmp(arg, "-unix") == 0)
             unix_path = value;
         else if (strcmp(arg, "-key") == 0)
-            must(daemonauth_hostauth_server_config_builder_set_key_file(builder, value), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_key_file(builder, value), arg);
         else if (strcmp(arg, "-access") == 0)
-            must(daemonauth_hostauth_server_config_builder_set_access_file(builder, value), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_access_file(builder, value), arg);
         else if (strcmp(arg, "-passwords") == 0)
             set_passwords(builder, value);
         else if (strcmp(arg, "-secret") == 0)
-            must(daemonauth_hostauth_server_config_builder_set_secret_file(builder, value), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_secret_file(builder, value), arg);
         else if (strcmp(arg, "-revocations") == 0)
-            must(daemonauth_hostauth_server_config_builder_set_revocation_file(builder, value), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_revocation_file(builder, value), arg);
         else if (strcmp(arg, "-max-validity-s") == 0)
-            must(daemonauth_hostauth_server_config_builder_set_max_validity_s(builder, (uint32_t)atol(value)), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_max_validity_s(builder, (uint32_t)atol(value)), arg);
         else if (strcmp(arg, "-timeout-ms") == 0)
-            must(daemonauth_hostauth_server_config_builder_set_timeout_ms(builder, (uint32_t)atol(value)), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_timeout_ms(builder, (uint32_t)atol(value)), arg);
         else
             usage();
     }
     if (inetd + (port != NULL) + (unix_path != NULL) != 1)
         usage();
-    must(daemonauth_hostauth_server_config_builder_build(builder, &config), "config");
+    daemon_must(daemonauth_hostauth_server_config_builder_build(builder, &config), "config");
     if (inetd)
         return serve(config, 0);
 
@@ -200,13 +189,8 @@ int main(int argc, char **argv) {
         daemon_log(LOG_ERR, "listening on %s: %s", unix_path ? unix_path : port, strerror(errno));
         return 2;
     }
-    if (!once) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_IGN;
-        sa.sa_flags = SA_NOCLDWAIT;
-        sigaction(SIGCHLD, &sa, NULL);
-    }
+    if (!once)
+        daemon_reap_children();
     fprintf(stderr, "starting...\n");
     for (;;) {
         int fd = accept(listener, NULL, NULL);

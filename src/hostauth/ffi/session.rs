@@ -232,10 +232,11 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_new(
 /// `builder` is NULL or a live builder, not used elsewhere during the call.
 unsafe fn server_change(
     builder: *mut daemonauth_hostauth_server_config_builder,
-    change: impl FnOnce(&mut daemonauth_hostauth_server_config_builder) -> Result<()>,
+    change: impl FnOnce(&mut daemonauth_hostauth_server_config_builder),
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    change(unsafe { handle_mut(builder, "builder") }?)
+    change(unsafe { handle_mut(builder, "builder") }?);
+    Ok(())
 }
 
 /// Optional path argument.
@@ -258,7 +259,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_key_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { arg_str(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.key_file = Some(path.into()))) }
+        unsafe { server_change(builder, |b| b.key_file = Some(path.into())) }
     }
 }
 
@@ -274,7 +275,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_access_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.config.access_file = path)) }
+        unsafe { server_change(builder, |b| b.config.access_file = path) }
     }
 }
 
@@ -298,7 +299,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_password_check(
             ),
         };
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.config.passwords = check)) }
+        unsafe { server_change(builder, |b| b.config.passwords = check) }
     }
 }
 
@@ -311,7 +312,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_anonymous(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.config.anonymous = enabled)) }
+        unsafe { server_change(builder, |b| b.config.anonymous = enabled) }
     }
 }
 
@@ -327,7 +328,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_secret_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.config.secret_file = path)) }
+        unsafe { server_change(builder, |b| b.config.secret_file = path) }
     }
 }
 
@@ -342,7 +343,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_revocation_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.config.revocation_file = path)) }
+        unsafe { server_change(builder, |b| b.config.revocation_file = path) }
     }
 }
 
@@ -355,7 +356,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_timeout_ms(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.config.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT))) }
+        unsafe { server_change(builder, |b| b.config.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT)) }
     }
 }
 
@@ -369,7 +370,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_exchange_timeout
     ffi_boundary! {
         let timeout = timeout_or(timeout_ms, DEFAULT_EXCHANGE_TIMEOUT);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.config.exchange_timeout = timeout)) }
+        unsafe { server_change(builder, |b| b.config.exchange_timeout = timeout) }
     }
 }
 
@@ -383,7 +384,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_max_validity_s(
     ffi_boundary! {
         let validity = if seconds == 0 { DEFAULT_MAX_VALIDITY } else { Duration::from_secs(u64::from(seconds)) };
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| Ok(b.config.max_validity = validity)) }
+        unsafe { server_change(builder, |b| b.config.max_validity = validity) }
     }
 }
 
@@ -489,10 +490,11 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
 /// `builder` is NULL or a live builder, not used elsewhere during the call.
 unsafe fn client_change(
     builder: *mut daemonauth_hostauth_client_config_builder,
-    change: impl FnOnce(&mut ClientBuilder) -> Result<()>,
+    change: impl FnOnce(&mut ClientBuilder),
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    change(&mut unsafe { handle_mut(builder, "builder") }?.0)
+    change(&mut unsafe { handle_mut(builder, "builder") }?.0);
+    Ok(())
 }
 
 /// Sets the client's rc file in place of `$ROOTAUTHRC` (NULL: the standard lookup).
@@ -505,7 +507,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_authrc_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| Ok(b.authrc_file = path)) }
+        unsafe { client_change(builder, |b| b.authrc_file = path) }
     }
 }
 
@@ -522,7 +524,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_pinned_key(
         let key = unhex::<32>(text)
             .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "hex_key: not 64 hexadecimal digits"))?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| Ok(b.config.pin = Pin::Key(key))) }
+        unsafe { client_change(builder, |b| b.config.pin = Pin::Key(key)) }
     }
 }
 
@@ -539,7 +541,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_known_hosts_file
         // SAFETY: NULL or a NUL-terminated string.
         let pin = unsafe { opt_path(path, "path") }?.map_or(Pin::None, Pin::KnownHosts);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| Ok(b.config.pin = pin)) }
+        unsafe { client_change(builder, |b| b.config.pin = pin) }
     }
 }
 
@@ -555,7 +557,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_responder(
         // SAFETY: NULL or a live responder from this library.
         let responder = unsafe { responder.as_ref() }.map(|r| r.responder.clone());
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| Ok(b.config.responder = responder)) }
+        unsafe { client_change(builder, |b| b.config.responder = responder) }
     }
 }
 
@@ -568,7 +570,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_timeout_ms(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| Ok(b.config.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT))) }
+        unsafe { client_change(builder, |b| b.config.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT)) }
     }
 }
 
@@ -581,7 +583,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_exchange_timeout
     ffi_boundary! {
         let timeout = timeout_or(timeout_ms, DEFAULT_EXCHANGE_TIMEOUT);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| Ok(b.config.exchange_timeout = timeout)) }
+        unsafe { client_change(builder, |b| b.config.exchange_timeout = timeout) }
     }
 }
 
@@ -731,6 +733,20 @@ unsafe fn session<'a>(session: *const daemonauth_hostauth_session) -> Result<&'a
     unsafe { handle_ref(session, "session") }
 }
 
+/// Stores one field of a session through an out-pointer.
+///
+/// # Safety
+/// `session_handle` is NULL or a live session; `out` is NULL or writable.
+unsafe fn give_field<T>(
+    session_handle: *const daemonauth_hostauth_session,
+    out: *mut T,
+    name: &str,
+    field: impl FnOnce(&daemonauth_hostauth_session) -> T,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { give_value(out, field(session(session_handle)?), name) }
+}
+
 /// Stores the method that authenticated the session in `*method_out`.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_session_method(
@@ -739,7 +755,7 @@ pub extern "C" fn daemonauth_hostauth_session_method(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live session; NULL or a writable pointer.
-        unsafe { give_value(method_out, session(session_handle)?.method, "method_out") }
+        unsafe { give_field(session_handle, method_out, "method_out", |s| s.method) }
     }
 }
 
@@ -786,7 +802,7 @@ pub extern "C" fn daemonauth_hostauth_session_reused(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live session; NULL or a writable pointer.
-        unsafe { give_value(reused_out, session(session_handle)?.reused, "reused_out") }
+        unsafe { give_field(session_handle, reused_out, "reused_out", |s| s.reused) }
     }
 }
 
@@ -799,7 +815,7 @@ pub extern "C" fn daemonauth_hostauth_session_revoked(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live session; NULL or a writable pointer.
-        unsafe { give_value(revoked_out, session(session_handle)?.revoked, "revoked_out") }
+        unsafe { give_field(session_handle, revoked_out, "revoked_out", |s| s.revoked) }
     }
 }
 
@@ -813,7 +829,7 @@ pub extern "C" fn daemonauth_hostauth_session_daemon_key_verified(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live session; NULL or a writable pointer.
-        unsafe { give_value(verified_out, session(session_handle)?.daemon_key_verified, "verified_out") }
+        unsafe { give_field(session_handle, verified_out, "verified_out", |s| s.daemon_key_verified) }
     }
 }
 
@@ -826,6 +842,6 @@ pub extern "C" fn daemonauth_hostauth_session_token_expires(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live session; NULL or a writable pointer.
-        unsafe { give_value(expires_out, session(session_handle)?.token_expires, "expires_out") }
+        unsafe { give_field(session_handle, expires_out, "expires_out", |s| s.token_expires) }
     }
 }
