@@ -38,7 +38,7 @@ port=$(free_port) sock=$work/hostauth.sock
 start_server() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   DAEMONAUTH_LOG_LEVEL=info "$server" -key "$work/key" -access "$work/access" -passwords "file:$work/passwd" \
-    -secret "$work/secret" -timeout-ms 10000 "$@" >"$work/server.out" 2>&1 &
+    -secret "$work/secret" -timeout-ms 10000 -fail-delay-ms 100 "$@" >"$work/server.out" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/server.out" 2>/dev/null && return 0; sleep 0.05; done
   fail "no server started"

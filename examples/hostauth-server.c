@@ -3,7 +3,7 @@
  *   hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | -unix PATH [-once]]
  *                   [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] [-anonymous]
  *                   [-secret FILE] [-revocations FILE] [-max-validity-s S] [-timeout-ms MS]
- *                   [-syslog]
+ *                   [-fail-delay-ms MS] [-syslog]
  *   hostauth-server -generate-key FILE      (writes a new key file, prints its public key)
  *   hostauth-server -public-key FILE        (prints the public key clients pin)
  *
@@ -12,7 +12,8 @@
  * ~/.rootdaemonrc, the system file, else the built-in default (usrpwd). usrpwd passwords are
  * checked through PAM (service `rootd` by default), crypt(3) against the system database, or a
  * `user:crypt-hash` file; uidgid only over a Unix-domain socket (-unix), where the kernel
- * vouches for the client's uid. With -secret, clients that ask get a reuse token.
+ * vouches for the client's uid. With -secret, clients that ask get a reuse token. A failed
+ * method is answered after -fail-delay-ms (default 2000).
  *
  * On success the daemon logs who the client is and closes the connection: a real daemon
  * would serve the client from here, as that user. With -inetd it serves one connection on
@@ -35,7 +36,7 @@ static void usage(void) {
     daemon_log(LOG_ERR, "usage: hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | "
                         "-unix PATH [-once]] [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] "
                         "[-anonymous] [-secret FILE] [-revocations FILE] [-max-validity-s S] "
-                        "[-timeout-ms MS] [-syslog] | -generate-key FILE | -public-key FILE");
+                        "[-timeout-ms MS] [-fail-delay-ms MS] [-syslog] | -generate-key FILE | -public-key FILE");
     exit(2);
 }
 
@@ -173,6 +174,8 @@ int main(int argc, char **argv) {
             daemon_must(daemonauth_hostauth_server_config_builder_set_revocation_file(builder, value), arg);
         else if (strcmp(arg, "-max-validity-s") == 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_max_validity_s(builder, (uint32_t)atol(value)), arg);
+        else if (strcmp(arg, "-fail-delay-ms") == 0)
+            daemon_must(daemonauth_hostauth_server_config_builder_set_fail_delay_ms(builder, (uint32_t)atol(value)), arg);
         else if (strcmp(arg, "-timeout-ms") == 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_timeout_ms(builder, (uint32_t)atol(value)), arg);
         else

@@ -131,7 +131,7 @@ daemonauth_result daemonauth_hostauth_key_public(const char *path, char **hex_ou
  * Starts building a daemon configuration, with the defaults: the standard access files
  * (`$ROOTDAEMONRC`, `~/.rootdaemonrc`, the system file), passwords checked through the PAM
  * service `rootd`, no anonymous logins, no reuse tokens, 30 s per message, 120 s per session,
- * tokens valid at most 24 h. A key file must be set.
+ * 2 s before a failure is answered, tokens valid at most 24 h. A key file must be set.
  */
 daemonauth_result daemonauth_hostauth_server_config_builder_new(daemonauth_hostauth_server_config_builder **builder_out);
 
@@ -191,6 +191,12 @@ daemonauth_result daemonauth_hostauth_server_config_builder_set_exchange_timeout
  * setting and gets at most this); 0 restores the default (86 400).
  */
 daemonauth_result daemonauth_hostauth_server_config_builder_set_max_validity_s(daemonauth_hostauth_server_config_builder *builder, uint32_t seconds);
+
+/**
+ * Sets how long the daemon waits before answering a failed method (a wrong password, a wrong
+ * uid) or a wrong reuse proof, in milliseconds; 0 restores the default (2 000).
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_fail_delay_ms(daemonauth_hostauth_server_config_builder *builder, uint32_t delay_ms);
 
 /**
  * Reads the key file and turns the builder into a configuration in `*config_out`. The builder

@@ -24,6 +24,9 @@ use crate::io::{Channel, DEFAULT_TIMEOUT};
 use crate::responder::{PASSWORD, Question, Responder, json};
 use crate::{log_info, log_warn};
 
+/// The default wait before a failure is answered (as the CVS server's).
+pub(crate) const DEFAULT_FAIL_DELAY: Duration = Duration::from_secs(2);
+
 /// The default time a whole session (channel, negotiation, reuse) may take.
 pub(crate) const DEFAULT_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -50,6 +53,9 @@ pub(crate) struct ServerConfig {
     pub(crate) timeout: Duration,
     pub(crate) exchange_timeout: Duration,
     pub(crate) max_validity: Duration,
+    /// How long the daemon waits before answering a failed method or reuse proof, so that
+    /// guessing passwords costs time.
+    pub(crate) fail_delay: Duration,
 }
 
 impl ServerConfig {
@@ -66,6 +72,7 @@ impl ServerConfig {
             timeout: DEFAULT_TIMEOUT,
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
             max_validity: reuse::DEFAULT_MAX_VALIDITY,
+            fail_delay: DEFAULT_FAIL_DELAY,
         }
     }
 
@@ -266,6 +273,9 @@ impl Daemon<'_> {
             }
             Err((why, reason)) => {
                 log_warn!("host-auth: {reason}");
+                if why == Refusal::Failed {
+                    std::thread::sleep(cfg.fail_delay);
+                }
                 let remaining = self.remaining(&user);
                 self.refuse(why, remaining)?;
                 Ok(None)
@@ -295,6 +305,7 @@ impl Daemon<'_> {
             return Err(Error::new(ErrorCode::Protocol, "expected the proof of a reuse token"));
         };
         if !checked.verify(self.chan.handshake_hash(), &nonce, &mac) {
+            std::thread::sleep(self.config.fail_delay);
             return self.token_refused("a wrong reuse proof (tampered ticket, replayed or relayed)".into());
         }
         let ticket_user = checked.ticket.user.clone();
@@ -573,6 +584,7 @@ mod tests {
         config.passwords = PasswordCheck::File(dir.join("passwd"));
         config.secret_file = Some(secret);
         config.timeout = Duration::from_secs(5);
+        config.fail_delay = Duration::from_millis(1);
         config
     }
 

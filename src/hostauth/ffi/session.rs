@@ -27,7 +27,7 @@ use crate::hostauth::authrc::AuthrcCache;
 use crate::hostauth::keys::{Pin, StaticKey, hex, unhex};
 use crate::hostauth::methods::PasswordCheck;
 use crate::hostauth::model::{Key, Method, Registry};
-use crate::hostauth::negotiate::{self, ClientConfig, DEFAULT_EXCHANGE_TIMEOUT, ServerConfig};
+use crate::hostauth::negotiate::{self, ClientConfig, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, ServerConfig};
 use crate::hostauth::pattern::{HostId, ServerKind};
 use crate::hostauth::reuse::DEFAULT_MAX_VALIDITY;
 use crate::hostauth::source::{Env, ProcessEnv};
@@ -212,7 +212,7 @@ pub extern "C" fn daemonauth_hostauth_key_public(path: *const c_char, hex_out: *
 /// Starts building a daemon configuration, with the defaults: the standard access files
 /// (`$ROOTDAEMONRC`, `~/.rootdaemonrc`, the system file), passwords checked through the PAM
 /// service `rootd`, no anonymous logins, no reuse tokens, 30 s per message, 120 s per session,
-/// tokens valid at most 24 h. A key file must be set.
+/// 2 s before a failure is answered, tokens valid at most 24 h. A key file must be set.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_server_config_builder_new(
     builder_out: *mut *mut daemonauth_hostauth_server_config_builder,
@@ -385,6 +385,20 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_max_validity_s(
         let validity = if seconds == 0 { DEFAULT_MAX_VALIDITY } else { Duration::from_secs(u64::from(seconds)) };
         // SAFETY: NULL or a live builder, used by one thread at a time.
         unsafe { server_change(builder, |b| b.config.max_validity = validity) }
+    }
+}
+
+/// Sets how long the daemon waits before answering a failed method (a wrong password, a wrong
+/// uid) or a wrong reuse proof, in milliseconds; 0 restores the default (2 000).
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_server_config_builder_set_fail_delay_ms(
+    builder: *mut daemonauth_hostauth_server_config_builder,
+    delay_ms: u32,
+) -> ErrorCode {
+    ffi_boundary! {
+        let delay = timeout_or(delay_ms, DEFAULT_FAIL_DELAY);
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { server_change(builder, |b| b.config.fail_delay = delay) }
     }
 }
 
