@@ -64,17 +64,6 @@ pub(crate) fn guard_result(export: &str, body: impl FnOnce() -> Result<()>) -> E
     })
 }
 
-/// Runs `body` inside [`guard`] for an export that returns a value (a pointer, for example):
-/// an error is recorded as the thread's last error and returns what a panic would (NULL).
-pub(crate) fn guard_value<R: PanicValue>(export: &str, body: impl FnOnce() -> Result<R>) -> R {
-    guard(export, || {
-        body().unwrap_or_else(|err| {
-            record_error(export, &err);
-            R::panic_value()
-        })
-    })
-}
-
 /// A value an export's body produces, and what it becomes at the C boundary.
 pub(crate) trait BoundaryReturn {
     /// The C return type.
