@@ -22,7 +22,7 @@ const HEADERS: &[Header] = &[
     Header {
         name: "core",
         sources: &["src/error.rs", "src/log.rs", "src/ffi/core.rs", "src/ffi/buffer.rs", "src/ffi/handles.rs"],
-        types: &["daemonauth_gss_ctx", "daemonauth_responder"],
+        types: &["daemonauth_gss_ctx", "daemonauth_responder", "daemonauth_limiter"],
         includes: &[],
     },
     Header { name: "responder", sources: &["src/responder/ffi.rs"], types: &[], includes: &["core"] },

@@ -136,18 +136,15 @@ static void refuse_busy(int fd) {
     close(fd);
 }
 
-static void set_limit(daemonauth_limiter *limiter, const char *key, const char *value) {
-    must(daemonauth_limiter_set(limiter, key, value), key);
-}
-
 int main(int argc, char **argv) {
     int inetd = 0, once = 0;
     const char *address = "127.0.0.1", *port = NULL;
     cvs_auth_server_config *config = NULL;
+    daemonauth_limiter_builder *limits = NULL;
     daemonauth_limiter *limiter = NULL;
     daemon_log_open("cvs-pserverd", daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
     if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK ||
-        daemonauth_limiter_new(&limiter) != DAEMONAUTH_RESULT_OK) {
+        daemonauth_limiter_builder_new(&limits) != DAEMONAUTH_RESULT_OK) {
         report("config");
         return 2;
     }
@@ -189,12 +186,8 @@ int main(int argc, char **argv) {
             set(config, "timeout_ms", value);
         else if (strcmp(arg, "-idle-ms") == 0)
             set(config, "idle_ms", value);
-        else if (strcmp(arg, "-max-children") == 0)
-            set_limit(limiter, "max_children", value);
-        else if (strcmp(arg, "-max-failures") == 0)
-            set_limit(limiter, "max_failures", value);
-        else if (strcmp(arg, "-failure-window-ms") == 0)
-            set_limit(limiter, "failure_window_ms", value);
+        else if (daemon_limit_option(limits, arg, value))
+            continue;
         else if (strcmp(arg, "-cvs") == 0)
             cvs_path = value;
         else
@@ -202,6 +195,7 @@ int main(int argc, char **argv) {
     }
     if (inetd == (port != NULL))
         usage();
+    must(daemonauth_limiter_builder_build(limits, &limiter), "limits");
     must(cvs_auth_server_config_set_limiter(config, limiter), "limiter");
     if (inetd)
         return serve(config, 0);

@@ -19,14 +19,13 @@ use super::sys::Regex;
 use super::{client, gss_stream, passfile, scramble, server};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_secret_string, give_string};
-use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_responder};
+use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_limiter, daemonauth_responder};
 use crate::ffi::{
     arg_bytes, arg_c_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut,
     handle_ref,
 };
 use crate::gss;
 use crate::io::{Channel, DEFAULT_TIMEOUT};
-use crate::limits::ffi::daemonauth_limiter;
 
 /// The server's policy. Made by `cvs_auth_server_config_new`, changed with
 /// `cvs_auth_server_config_set`, freed with `cvs_auth_server_config_free`.

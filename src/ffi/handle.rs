@@ -62,6 +62,16 @@ pub(crate) fn check_out<T>(out: *mut T, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks an out-parameter for a pointer and sets it to NULL, so that it is NULL whenever the
+/// function fails afterwards; call before doing any work.
+///
+/// # Safety
+/// `out` is NULL or valid for writing one pointer.
+pub(crate) unsafe fn clear_out<T>(out: *mut *mut T, name: &str) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { give_value(out, std::ptr::null_mut(), name) }
+}
+
 /// Stores a plain value through an out-pointer (checked non-NULL first).
 ///
 /// # Safety

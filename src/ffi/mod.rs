@@ -12,8 +12,10 @@ mod last_error;
 mod test_hooks;
 mod userdata;
 
-pub(crate) use guard::{boundary, export_name, ffi_boundary, guard, guard_or, guard_result};
-pub(crate) use handle::{check_out, free_handle, give_handle, give_value, handle_mut, handle_ref, take_handle};
+pub(crate) use guard::{BoundaryReturn, boundary, export_name, ffi_boundary, guard, guard_or, guard_result};
+pub(crate) use handle::{
+    check_out, clear_out, free_handle, give_handle, give_value, handle_mut, handle_ref, take_handle,
+};
 pub(crate) use last_error::{record_error, with_last_error};
 pub use userdata::Userdata;
 

@@ -18,7 +18,7 @@ use super::{Answers, Question, Respond, Responder};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::handles::daemonauth_responder;
 use crate::ffi::{
-    Userdata, arg_c_bytes, arg_opt_str, arg_str, check_out, ffi_boundary, free_handle, give_handle, handle_ref,
+    Userdata, arg_c_bytes, arg_opt_str, arg_str, clear_out, ffi_boundary, free_handle, give_handle, handle_ref,
 };
 
 /// The questions of one step, handed to a daemonauth_responder_callback. Valid only during
@@ -154,7 +154,8 @@ pub extern "C" fn daemonauth_responder_new_callback(
     responder_out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(responder_out, "responder_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
         let function = callback.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `callback` is NULL"))?;
         let responder = Responder::new(Callback { function, userdata: Userdata::new(userdata) });
         // SAFETY: checked non-NULL above; the caller passes a writable pointer.
@@ -194,7 +195,8 @@ pub extern "C" fn daemonauth_responder_new_file(
     responder_out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(responder_out, "responder_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
         // SAFETY: the caller passes a NUL-terminated string.
         let path = OsStr::from_bytes(unsafe { arg_c_bytes(path, "path") }?);
         // SAFETY: checked non-NULL above; the caller passes a writable pointer.
@@ -214,7 +216,8 @@ pub extern "C" fn daemonauth_responder_new_fd(
     responder_out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(responder_out, "responder_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
         if read_fd < 0 {
             return Err(Error::new(ErrorCode::InvalidArgument, format!("{read_fd} is not a file descriptor")));
         }
@@ -240,7 +243,8 @@ pub extern "C" fn daemonauth_responder_new_chain(
     responder_out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(responder_out, "responder_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
         if list.is_null() && count > 0 {
             return Err(Error::new(ErrorCode::NullArgument, "argument `list` is NULL"));
         }
