@@ -2,7 +2,7 @@
 # distcc's authentication against Debian's real distcc 3.4 (built with GSS-API): the real
 # client through the distcc-auth-inetd example, our client (test_distcc_client, the drop-in
 # ABI) against the real distccd --auth, denials and broken peers, each with distcc's exit
-# code and within a bounded time; the example run as inetd runs it, with the connection as
+# code and within a bounded time (the example's timeouts set by its options); the example run as inetd runs it, with the connection as
 # descriptors 0, 1 and 2, the bytes each client received checked against the protocol. Runs
 # inside a throwaway realm (scripts/realm exec); everything listens on 127.0.0.1 or ::1.
 #
@@ -168,8 +168,9 @@ case "$case_name" in
     # Clients that send garbage, announce 4 GiB, stop mid-token, close or fall silent: each
     # refused with a clear error within the configured time; the server keeps serving.
     # (Five failures from one address would throttle it: the failure-throttle case tests that.)
-    export DAEMONAUTH_DISTCC_IO_TIMEOUT_MS=2000
-    start_inetd -max-failures 100
+    # The example's -timeout-ms wins over the environment's 60 s.
+    export DAEMONAUTH_DISTCC_IO_TIMEOUT_MS=60000 DAEMONAUTH_DISTCC_EXCHANGE_TIMEOUT_MS=60000
+    start_inetd -max-failures 100 -timeout-ms 2000
     for mode in distcc-garbage distcc-huge distcc-midtoken close; do
       timeout 30 python3 "$here/fake-peer.py" connect "$port" "$mode" || fail "$mode peer"
     done
@@ -179,7 +180,12 @@ case "$case_name" in
     expect_server 'expected a TLEN token header'; expect_server "invalid TLEN token length 4294967295"
     expect_server "closed the connection"
     real_client ",auth=localhost"
-    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the server stopped serving (rc $client_rc)" ;;
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the server stopped serving (rc $client_rc)"
+    # A client trickling a token a byte every 100 ms, within a 10 s token timeout: cut at
+    # -exchange-timeout-ms (not the environment's 60 s).
+    start_inetd -timeout-ms 10000 -exchange-timeout-ms 1500
+    timeout 60 python3 "$here/fake-peer.py" connect "$port" distcc-trickle || fail "trickle peer"
+    expect_server "the exchange did not finish within its limit of 1500 ms" ;;
   inetd-fds-compile)
     # inetd hands the example the connection as descriptors 0, 1 and 2: the real client's
     # compile works and receives distcc's protocol and nothing else.
