@@ -56,9 +56,10 @@ port=$(free_port) counted=$(free_port)
 KRB5_CONFIG=$work/krb5.conf "$pserverd" -port "$port" -root "$repo" -keytab "$DAEMONAUTH_TEST_KEYTAB" \
   -timeout-ms 60000 >"$work/server.out" 2>&1 & pids+=($!)
 # A counting relay: per connection, appends "BYTES_TO_SERVER BYTES_FROM_SERVER" to counts.
-python3 - "$counted" "$port" "$work/counts" <<'PY' & pids+=($!)
+python3 - "$counted" "$port" "$work/counts" >"$work/counter.out" <<'PY' & pids+=($!)
 import selectors, socket, sys
 listen = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
 while True:
     client, _ = listen.accept()
     server = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
@@ -81,7 +82,10 @@ while True:
     with open(sys.argv[3], "a") as f:
         f.write("%d %d\n" % (count[client], count[server]))
 PY
-for _ in $(seq 1 200); do grep -q "starting" "$work/server.out" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 200); do
+  grep -q "starting" "$work/server.out" 2>/dev/null && grep -q ready "$work/counter.out" 2>/dev/null && break
+  sleep 0.05
+done
 
 checkout() {   # checkout PORT FLAG: one checkout into a fresh directory; fails on any error
   rm -rf "$work/wc"
