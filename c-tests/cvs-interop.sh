@@ -262,6 +262,16 @@ subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd"
     [ "$rc" -ne 0 ] || fail "a compressed protected checkout was accepted"
     expect "compression (-z) is not available on a protected (-x, -a) stream"
     grep -qF "asked for Gzip-stream on a protected stream" "$work/server.out" || fail "the server did not log the refusal" ;;
+  gserver-a-compressed-fails)
+    # -z with -a: cvs 1.12.13 sends Gzip-stream before Gssapi-authenticate, so the protection
+    # request reaches cvs server inside the compressed stream, where it cannot be granted: the
+    # session fails at once, and nothing is transferred unprotected.
+    start_gserver
+    make_project
+    in_dir "$work" -z3 -a -d "$gs" checkout -d wc proj
+    [ "$rc" -ne 0 ] || fail "a compressed -a checkout was accepted"
+    [ ! -e "$work/wc/file.txt" ] || fail "a file was checked out"
+    ! grep -qF "protection on" "$work/server.out" || fail "protection was turned on" ;;
   gserver-protection-before-root)
     # Protection asked before the checked Root: refused in plain text, protection stays off.
     start_gserver

@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn a_stored_zlib_stream() {
-        // Adler-32 of "Wikipedia" is 0x11E60398 (RFC 1950's example value in common use).
+        // Adler-32 of "Wikipedia" is 0x11E60398 (the usual worked example).
         let out = zlib_stored(b"Wikipedia");
         assert_eq!(&out[..7], &[0x78, 0x01, 0x01, 9, 0, 0xf6, 0xff]);
         assert_eq!(&out[7..16], b"Wikipedia");
