@@ -211,12 +211,19 @@ subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd"
     start_gserver
     checkout_and_commit "$gs" ;;
   gserver-x-checkout|gserver-a-checkout)
+    # Also a Template response (CVSROOT/rcsinfo names a 5000-byte log template) and Mbinary
+    # (checkout -p of the binary file).
     start_gserver
     flag=-x kind=encryption; [ "$case_name" = gserver-a-checkout ] && flag=-a kind=integrity
     make_project
+    python3 -c 'print("template line\n" * 357, end="")' >"$work/template"
+    echo "ALL $work/template" >"$repo/CVSROOT/rcsinfo"
     checkout_as "$flag" wc
     protection_on "$kind"
-    same_files "$work/import" "$work/wc" file.txt empty.txt data.bin ;;
+    same_files "$work/import" "$work/wc" file.txt empty.txt data.bin
+    cmp "$work/template" "$work/wc/CVS/Template" || fail "CVS/Template differs"
+    in_dir "$work" -Q "$flag" -d "$gs" checkout -p proj/data.bin; [ "$rc" -eq 0 ] || fail "checkout -p failed"
+    cmp "$work/import/data.bin" "$work/client.out" || fail "checkout -p (Mbinary) differs" ;;
   gserver-x-commit)
     # A changed text file and a new binary file committed with -x, then compared with the
     # repository's own (local, read-only) checkout.
