@@ -84,6 +84,7 @@ gs=":gserver:localhost:$port$repo"
 make_project() {
   mkdir -p "$work/import"
   printf 'a\nb\nc\nd\ne\n' >"$work/import/file.txt"
+  seq 1 2000 | sed 's/$/ line/; 500s/.*/c/' >"$work/import/more.txt"
   : >"$work/import/empty.txt"
   python3 -c 'import os, sys; sys.stdout.buffer.write(bytes(range(256)) * 16 + os.urandom(8193))' >"$work/import/data.bin"
   [ -z "${1:-}" ] || head -c 5242880 /dev/urandom >"$work/import/big.bin"
@@ -240,8 +241,9 @@ subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd"
     repository_copy "$work/check"
     same_files "$work/wc" "$work/check" file.txt new.bin data.bin ;;
   gserver-x-update)
-    # Two -x working copies; the second commits, the first updates (a whole binary file, an
-    # Rcs-diff or Updated text file, and a Merged file with its own local change).
+    # Two -x working copies; the second commits, the first updates: Update-existing (a binary
+    # file, a formerly empty file), Rcs-diff (a one-line change in a long text file), Merged
+    # and Copy-file (a file with its own local change).
     start_gserver
     make_project
     checkout_as -x wc1
@@ -249,11 +251,12 @@ subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd"
     sed -i 's/^a$/A/' "$work/wc2/file.txt"
     head -c 9000 /dev/urandom >"$work/wc2/data.bin"
     echo "not empty" >"$work/wc2/empty.txt"
+    sed -i 's/^c$/C/' "$work/wc2/more.txt"
     in_dir "$work/wc2" -x commit -m other; [ "$rc" -eq 0 ] || fail "cvs -x commit from wc2 failed"
     sed -i 's/^e$/E/' "$work/wc1/file.txt"
     in_dir "$work/wc1" -x update; [ "$rc" -eq 0 ] || fail "cvs -x update failed"
     expect "M file.txt"
-    same_files "$work/wc2" "$work/wc1" data.bin empty.txt
+    same_files "$work/wc2" "$work/wc1" data.bin empty.txt more.txt
     [ "$(cat "$work/wc1/file.txt")" = "$(printf 'A\nb\nc\nd\nE')" ] || fail "the merge result is wrong: $(cat "$work/wc1/file.txt")" ;;
   gserver-a-5mb)
     start_gserver
