@@ -37,12 +37,25 @@ const HEADERS: &[Header] = &[
         enums: &["DistccExit", "DistccListMode"],
         includes: &["core"],
     },
-    Header { name: "cvs_auth", sources: &["src/cvs/ffi.rs"], enums: &[], includes: &["core", "responder", "gss"] },
+    Header { name: "limits", sources: &["src/limits/mod.rs"], enums: &[], includes: &["core"] },
+    Header {
+        name: "cvs_auth",
+        sources: &["src/cvs/ffi.rs"],
+        enums: &[],
+        includes: &["core", "responder", "gss", "limits"],
+    },
 ];
 
 /// Types declared in one header and used by others, which must not declare them again.
-const SHARED_TYPES: &[&str] =
-    &["ErrorCode", "LogLevel", "LogCallback", "daemonauth_buffer", "ResponderHandle", "daemonauth_gss_ctx"];
+const SHARED_TYPES: &[&str] = &[
+    "ErrorCode",
+    "LogLevel",
+    "LogCallback",
+    "daemonauth_buffer",
+    "ResponderHandle",
+    "daemonauth_gss_ctx",
+    "daemonauth_limiter",
+];
 
 const SONAME: &str = "libdaemonauth.so.0";
 

@@ -42,7 +42,7 @@ start_server() {
 start_gserver() {
   sed "s|^\( *kdc = .*\)$|\1\n        auth_to_local = RULE:[1:\$1@\$0](^alice@DAEMONAUTH[.]TEST\$)s/.*/$sysuser/\n        auth_to_local = DEFAULT|" \
     "$KRB5_CONFIG" >"$work/krb5.conf"
-  KRB5_CONFIG=$work/krb5.conf start_server -keytab "$DAEMONAUTH_TEST_KEYTAB"
+  KRB5_CONFIG=$work/krb5.conf start_server -keytab "$DAEMONAUTH_TEST_KEYTAB" "$@"
 }
 export CVS_PASSFILE=$work/cvspass HOME=$work
 # cvs_client ARGS...: the real cvs client with a 60 s guard; output in client.out; sets $rc.
@@ -58,6 +58,12 @@ import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
 sys.stdout.write(s.makefile("rb").read().decode())' "$port" >"$work/client.out" 2>&1
+}
+here=$(cd "$(dirname "$0")" && pwd)
+# wait_children N: waits (10 s at most) until the server has exactly N session children.
+wait_children() {
+  for _ in $(seq 1 100); do [ "$(pgrep -c -P "$server_pid")" -eq "$1" ] && return 0; sleep 0.1; done
+  fail "the server has $(pgrep -c -P "$server_pid") children, not $1"
 }
 # in_dir DIR ARGS...: cvs_client in DIR (not in a subshell, so $rc and fail work).
 in_dir() { local dir=$1; shift; pushd "$dir" >/dev/null || fail "no $dir"; cvs_client "$@"; popd >/dev/null || exit 1; }
@@ -153,6 +159,70 @@ subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd"
     raw_session 'BEGIN AUTH REQUEST\n%s\nalice\nAZdh d,\nEND AUTH REQUEST\nArgument %s\ninit\n' "$repo" "$work/new"
     expect "I LOVE YOU"; expect "Argument before Root"
     [ ! -e "$work/new" ] || fail "a repository was created" ;;
+  client-stops-reading)
+    # An authenticated client asks for a 32 MB checkout and never reads: the session's child
+    # and its cvs server must be gone soon after the idle limit (2 s here), not an hour later.
+    mkdir -p "$work/import" && yes "a line of the big file, repeated" | head -c 32M >"$work/import/big.txt"
+    (cd "$work/import" && cvs -Q -d "$repo" import -m big big vendor start) || fail "local import"
+    chown -R "$sysuser" "$repo"
+    start_server -idle-ms 2000
+    python3 -c '
+import socket, sys, time
+port, repo = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.sendall(("BEGIN AUTH REQUEST\n%s\nalice\nAZdh d,\nEND AUTH REQUEST\n" % repo).encode())
+s.sendall(("Root %s\nValid-responses ok error Valid-requests Checked-in New-entry Checksum Copy-file "
+           "Updated Created Update-existing Merged Patched Rcs-diff Mode Mod-time Removed Remove-entry "
+           "Set-static-directory Clear-static-directory Set-sticky Clear-sticky Template Notified "
+           "Module-expansion Wrapper-rcsOption M Mbinary E F MT\nvalid-requests\nArgument big\n"
+           "Directory .\n%s\nco\n" % (repo, repo)).encode())
+time.sleep(60)' "$port" "$repo" >"$work/client.out" 2>&1 &
+    client_pid=$!
+    # Wait for the session to run its cvs server, then for the session to end.
+    wait_children 1
+    session=$(pgrep -P "$server_pid")
+    for _ in $(seq 1 100); do pgrep -P "$session" >/dev/null && break; sleep 0.1; done
+    pgrep -P "$session" >/dev/null || fail "the session runs no cvs server"
+    started=$(date +%s)
+    while kill -0 "$session" 2>/dev/null; do
+      [ $(( $(date +%s) - started )) -lt 20 ] || fail "the session outlived the idle limit by far (20 s)"
+      sleep 0.2
+    done
+    pgrep -P "$server_pid" >/dev/null && fail "a session child is left"
+    kill "$client_pid" 2>/dev/null
+    grep -q "relay: .*did not take what was written within 2000 ms" "$work/server.out" || fail "the server did not report the dropped relay"
+    echo "session ended $(( $(date +%s) - started )) s after streaming began" ;;
+  max-children)
+    # Two stalled pre-auth connections fill -max-children 2: the third gets the protocol's
+    # error at once; once the stalled ones go, logins work again.
+    start_server -max-children 2
+    "$here/limits-client.py" hold "$port" 2 >"$work/hold.out" 2>&1 &
+    holder=$!
+    wait_children 2
+    "$here/limits-client.py" talk "$port" 127.0.0.1 'BEGIN VERIFICATION REQUEST\n' >"$work/client.out" 2>&1
+    expect "error 0 cvs-pserverd: too many connections, try again later"; expect "[closed]"
+    grep -q "connection refused" "$work/server.out" || fail "the refusal was not logged"
+    kill "$holder"; wait "$holder" 2>/dev/null
+    wait_children 0
+    cvs_client -d ":pserver:alice:secret@localhost:$port$repo" login; [ "$rc" -eq 0 ] || fail "login after the stall" ;;
+  failure-throttle)
+    # -max-failures 3: three wrong passwords for alice from 127.0.0.1 throttle that address and
+    # that user (even the right password is refused); bob from 127.0.0.2 is unaffected.
+    printf 'bob:%s:%s\n' "$hash" "$sysuser" >>"$repo/CVSROOT/passwd"
+    start_server -max-failures 3
+    verify() {  # verify SOURCE USER SCRAMBLED EXPECTED
+      "$here/limits-client.py" talk "$port" "$1" \
+        "BEGIN VERIFICATION REQUEST\n$repo\n$2\n$3\nEND VERIFICATION REQUEST\n" >"$work/client.out" 2>&1
+      expect "$4"
+    }
+    for _ in 1 2 3; do verify 127.0.0.1 alice 'AZdh d' "I HATE YOU"; done   # "secre"
+    verify 127.0.0.1 alice 'AZdh d,' "I HATE YOU"                            # "secret", throttled
+    verify 127.0.0.2 alice 'AZdh d,' "I HATE YOU"                            # the user is throttled
+    verify 127.0.0.1 bob 'AZdh d,' "I HATE YOU"                              # the address is
+    verify 127.0.0.2 bob 'AZdh d,' "I LOVE YOU"
+    grep -q "throttled: 3 failed attempts from 127.0.0.1" "$work/server.out" || fail "no address throttle logged"
+    grep -q "throttled: 3 failed attempts for alice" "$work/server.out" || fail "no user throttle logged" ;;
   passfile-shared)
     # Real cvs login writes the pass file; the library reads it. The library writes an entry;
     # the real cvs client logs in with it (no password anywhere else) and checks out.
@@ -208,6 +278,35 @@ subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd"
     KRB5CCNAME=FILE:$work/empty-ccache "$tool" gserver "$port" ":gserver:alice@localhost:$port$repo" encrypt "$repo" \
       >"$work/client.out" 2>&1 && fail "gserver without a ticket or a responder succeeded"
     true ;;
+  gserver-trickle)
+    # -timeout-ms 3000 covers the whole request: the first line just before it ends, then a
+    # GSS-API token a byte every 200 ms. Each token once had the full 3 s of its own (cut at
+    # about 5.5 s); now the connection ends at 3 s.
+    start_gserver -timeout-ms 3000
+    timeout 30 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+started = time.monotonic()
+time.sleep(2.5)
+s.sendall(b"BEGIN GSSAPI REQUEST\n\x01\x00")
+s.settimeout(0.2)
+reply = b""
+for _ in range(100):
+    try:
+        s.send(b"\x60")
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    except socket.timeout:
+        continue
+    except OSError:
+        break
+print("ended after %.1f s: %r" % (time.monotonic() - started, reply))
+sys.exit(0 if time.monotonic() - started < 4.5 else 1)' "$port" >"$work/client.out" 2>&1 \
+      || fail "the trickling gserver client was not cut at the request deadline"
+    grep -q "exchange did not finish within its limit of 3000 ms" "$work/server.out" \
+      || fail "the server did not report the request deadline" ;;
   gserver)
     start_gserver
     checkout_and_commit "$gs" ;;

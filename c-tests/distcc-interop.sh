@@ -22,6 +22,12 @@ wait_for() { for _ in $(seq 1 200); do grep -q -- "$2" "$1" 2>/dev/null && retur
 expect_client() { grep -qF -- "$1" "$work/client.out" || fail "client output lacks: $1"; }
 expect_server() { grep -qF -- "$1" "$work/server.out" || fail "server output lacks: $1"; }
 
+# wait_children PID N: waits (10 s at most) until process PID has exactly N children.
+wait_children() {
+  for _ in $(seq 1 100); do [ "$(pgrep -c -P "$1")" -eq "$2" ] && return 0; sleep 0.1; done
+  fail "$1 has $(pgrep -c -P "$1") children, not $2"
+}
+
 # distccd's service principal is distccd/localhost; the realm's replay cache directory is not
 # writable by user distccd, so the daemons run without one (tests only).
 export DISTCCD_PRINCIPAL=distccd@localhost KRB5RCACHETYPE=none
@@ -110,11 +116,39 @@ case "$case_name" in
       wait_for "$work/peer.out" "starting\.\.\."
       our_client localhost "${pair##*:}" || fail "${pair%%:*} server"
     done ;;
+  max-children)
+    # Two stalled connections fill -max-children 2: the third is closed at once, unserved;
+    # once the stalled ones go, a client gets the handshake again.
+    start_inetd -max-children 2
+    inetd_pid=${pids[-1]}
+    "$here/limits-client.py" hold "$port" 2 >"$work/hold.out" 2>&1 &
+    holder=$!; pids+=("$holder")
+    wait_children "$inetd_pid" 2
+    "$here/limits-client.py" talk "$port" 127.0.0.1 '*' >"$work/client.out" 2>&1
+    [ "$(cat "$work/client.out")" = "[closed]" ] || fail "the third connection was not closed unserved"
+    expect_server "connection refused"
+    kill "$holder"
+    wait_children "$inetd_pid" 0
+    "$here/limits-client.py" talk "$port" 127.0.0.1 '*' >"$work/client.out" 2>&1
+    expect_client "*" ;;
+  failure-throttle)
+    # -max-failures 2: two failed authentications from 127.0.0.1 close that address's next
+    # connection unserved; 127.0.0.2 still gets the handshake.
+    start_inetd -max-failures 2
+    for _ in 1 2; do
+      "$here/limits-client.py" talk "$port" 127.0.0.1 'DIST00000001' >"$work/client.out" 2>&1
+    done
+    "$here/limits-client.py" talk "$port" 127.0.0.1 '*' >"$work/client.out" 2>&1
+    [ "$(cat "$work/client.out")" = "[closed]" ] || fail "a throttled address was served"
+    expect_server "throttled: 2 failed attempts from 127.0.0.1"
+    "$here/limits-client.py" talk "$port" 127.0.0.2 '*' >"$work/client.out" 2>&1
+    expect_client "*" ;;
   broken-clients)
     # Clients that send garbage, announce 4 GiB, stop mid-token, close or fall silent: each
     # refused with a clear error within the configured time; the server keeps serving.
+    # (Five failures from one address would throttle it: the failure-throttle case tests that.)
     export DAEMONAUTH_DISTCC_IO_TIMEOUT_MS=2000
-    start_inetd
+    start_inetd -max-failures 100
     for mode in distcc-garbage distcc-huge distcc-midtoken close; do
       timeout 30 python3 "$here/fake-peer.py" connect "$port" "$mode" || fail "$mode peer"
     done

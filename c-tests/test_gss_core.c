@@ -2,8 +2,10 @@
  * socketpair (the acceptor in a forked child, as a daemon would run it), in every framing;
  * wrap/unwrap with and without confidentiality, MIC, context export in a parent and import in
  * a forked child, and the refusals: oversized announcements, truncated and silent peers. */
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -227,6 +229,47 @@ static daemonauth_result accept_from(const void *bytes, size_t len, int close_af
     return result;
 }
 
+/* A forked initiator trickles a valid-looking token a byte every 50 ms: within the 30 s
+ * token timeout each time, but the whole establishment gets 500 ms. */
+static void trickling_initiator(void) {
+    int fds[2];
+    time_t started;
+    pid_t pid;
+    daemonauth_gss_ctx *ctx = NULL;
+    daemonauth_gss_options *options = options_for(DAEMONAUTH_FRAMING_U32_BE);
+
+    CHECK_RESULT(daemonauth_gss_options_set_timeout_ms(options, 30000), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_set_exchange_timeout_ms(options, 0), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_gss_options_set_exchange_timeout_ms(options, 500), DAEMONAUTH_RESULT_OK);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        static const unsigned char header[4] = {0, 0, 1, 0};
+        const struct timespec pause = {0, 50000000};
+        int i;
+        close(fds[1]);
+        for (i = 0; i < 4 + 256; i++) {
+            unsigned char byte = i < 4 ? header[i] : 0x60;
+            if (write(fds[0], &byte, 1) != 1)
+                break;
+            nanosleep(&pause, NULL);
+        }
+        _exit(0);
+    }
+    close(fds[0]);
+    started = time(NULL);
+    CHECK_RESULT(daemonauth_gss_accept(options, NULL, fds[1], fds[1], &ctx), DAEMONAUTH_RESULT_TIMEOUT);
+    CHECK_CONTAINS(daemonauth_last_error(), "exchange did not finish within its limit of 500 ms");
+    CHECK(time(NULL) - started < 10);
+    CHECK(ctx == NULL);
+    close(fds[1]);
+    kill(pid, SIGKILL);
+    CHECK(waitpid(pid, NULL, 0) == pid);
+    daemonauth_gss_options_free(options);
+    puts("gss exchange deadline: ok");
+}
+
 /* Names in their printable and canonical forms; credentials from an explicit keytab and
  * credential cache (the cred store); a context over a pair of pipes, one per direction. */
 static void names_credentials_and_pipes(void) {
@@ -331,6 +374,7 @@ int main(void) {
         round_trip(framing);
     protection_and_export();
     refusals();
+    trickling_initiator();
     names_credentials_and_pipes();
     return 0;
 }

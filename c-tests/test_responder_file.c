@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "realm.h"
 
@@ -129,6 +130,19 @@ int main(void) {
     CHECK_RESULT(login(NULL, responder, &ticket), DAEMONAUTH_RESULT_OK);
     CHECK(ticket);
     CHECK_RESULT(daemonauth_responder_new_fd(-1, &responder), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+
+    /* A pipe whose writer never closes: a timeout after 10 s, not a caller blocked forever. */
+    {
+        time_t started;
+        CHECK(pipe(fds) == 0);
+        CHECK(write(fds[1], text, strlen(text)) == (ssize_t)strlen(text));
+        started = time(NULL);
+        alarm(60); /* before the fix this blocked forever */
+        CHECK_RESULT(daemonauth_responder_new_fd(fds[0], &responder), DAEMONAUTH_RESULT_TIMEOUT);
+        alarm(0);
+        CHECK(time(NULL) - started < 30);
+        CHECK(close(fds[0]) == 0 && close(fds[1]) == 0);
+    }
 
     /* A chain: a callback that answers nothing, then the file, which answers. */
     {

@@ -3,7 +3,8 @@
  *   cvs-pserverd [-inetd | -port PORT [-listen ADDR] [-once]]
  *                [-root DIR]... [-root-regexp ERE]... [-system-passwords pam|crypt|off]
  *                [-pam-service NAME] [-allow-empty-password] [-keytab KEYTAB]
- *                [-fail-delay-ms MS] [-timeout-ms MS] [-cvs PATH] [-syslog]
+ *                [-fail-delay-ms MS] [-timeout-ms MS] [-idle-ms MS] [-cvs PATH] [-syslog]
+ *                [-max-children N] [-max-failures N] [-failure-window-ms MS]
  *
  * For each connection it authenticates the client with libdaemonauth (pserver, `cvs login`
  * verification, or gserver), switches to the system user, answers I LOVE YOU and runs
@@ -11,7 +12,19 @@
  * and, when the client asks for Gssapi-encrypt or Gssapi-authenticate (cvs -x / -a over
  * :gserver:), wraps and unwraps the stream. With -inetd it serves one connection on standard
  * input and output and logs to syslog; otherwise it listens (default 127.0.0.1) and forks per
- * connection, logging to standard error unless -syslog is given. */
+ * connection, logging to standard error unless -syslog is given.
+ *
+ * -timeout-ms bounds the whole authentication (default 30 s); -idle-ms how long a session
+ * may stay stuck after it, both sides silent or one not reading what the other sends
+ * (default 600000, 10 minutes).
+ *
+ * Limits (libdaemonauth's daemonauth_limiter): standalone, at most -max-children sessions
+ * at once (default 32); a connection beyond them is answered "error 0 ... too many
+ * connections" and closed. -max-failures wrong passwords (default 5) within
+ * -failure-window-ms (default 60000) from one client address, or for one user, make further
+ * logins from that address or for that user fail (I HATE YOU, password not checked) until
+ * the window has passed. With -inetd every connection is a new process: use inetd's own
+ * limits (xinetd instances/per_source, systemd MaxConnections/MaxConnectionsPerSource). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
@@ -34,7 +47,8 @@ static void usage(void) {
             "Usage: cvs-pserverd [-inetd | -port PORT [-listen ADDR] [-once]]\n"
             "       [-root DIR]... [-root-regexp ERE]... [-system-passwords pam|crypt|off]\n"
             "       [-pam-service NAME] [-allow-empty-password] [-keytab KEYTAB]\n"
-            "       [-fail-delay-ms MS] [-timeout-ms MS] [-cvs PATH] [-syslog]\n");
+            "       [-fail-delay-ms MS] [-timeout-ms MS] [-idle-ms MS] [-cvs PATH] [-syslog]\n"
+            "       [-max-children N] [-max-failures N] [-failure-window-ms MS]\n");
     exit(2);
 }
 
@@ -57,11 +71,16 @@ static void report(const char *what) {
         fprintf(stderr, "cvs-pserverd: %s: %s\n", what, daemonauth_last_error());
 }
 
-static void set(cvs_auth_server_config *config, const char *key, const char *value) {
-    if (cvs_auth_server_config_set(config, key, value) != DAEMONAUTH_RESULT_OK) {
-        report(key);
+/* Exits with status 2 when setting an option failed. */
+static void must(daemonauth_result result, const char *what) {
+    if (result != DAEMONAUTH_RESULT_OK) {
+        report(what);
         exit(2);
     }
+}
+
+static void set(cvs_auth_server_config *config, const char *key, const char *value) {
+    must(cvs_auth_server_config_set(config, key, value), key);
 }
 
 /* Runs `cvs -f server` as the current (already switched) user and relays to it. */
@@ -124,6 +143,24 @@ static int serve(const cvs_auth_server_config *config, int fd) {
     return status;
 }
 
+/* Refuses a connection beyond -max-children with the protocol's error, without blocking:
+ * the reply fits an empty socket buffer, and what the client sent is drained so that the
+ * close does not reset the connection before the client reads the reply. */
+static void refuse_busy(int fd) {
+    static const char busy[] = "error 0 cvs-pserverd: too many connections, try again later\n";
+    char drain[4096];
+    if (send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        report("refusing a connection");
+    shutdown(fd, SHUT_WR);
+    while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
+        ;
+    close(fd);
+}
+
+static void set_limit(daemonauth_limiter *limiter, const char *key, const char *value) {
+    must(daemonauth_limiter_set(limiter, key, value), key);
+}
+
 static int listen_on(const char *address, int port) {
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof sin);
@@ -147,7 +184,9 @@ int main(int argc, char **argv) {
     int inetd = 0, once = 0, port = 0;
     const char *address = "127.0.0.1";
     cvs_auth_server_config *config = NULL;
-    if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK) {
+    daemonauth_limiter *limiter = NULL;
+    if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK ||
+        daemonauth_limiter_new(&limiter) != DAEMONAUTH_RESULT_OK) {
         report("config");
         return 2;
     }
@@ -188,6 +227,14 @@ int main(int argc, char **argv) {
             set(config, "fail_delay_ms", value);
         else if (strcmp(arg, "-timeout-ms") == 0)
             set(config, "timeout_ms", value);
+        else if (strcmp(arg, "-idle-ms") == 0)
+            set(config, "idle_ms", value);
+        else if (strcmp(arg, "-max-children") == 0)
+            set_limit(limiter, "max_children", value);
+        else if (strcmp(arg, "-max-failures") == 0)
+            set_limit(limiter, "max_failures", value);
+        else if (strcmp(arg, "-failure-window-ms") == 0)
+            set_limit(limiter, "failure_window_ms", value);
         else if (strcmp(arg, "-cvs") == 0)
             cvs_path = value;
         else
@@ -200,6 +247,7 @@ int main(int argc, char **argv) {
         openlog("cvs-pserverd", LOG_PID, LOG_DAEMON);
         daemonauth_set_log_callback(syslog_sink, NULL);
     }
+    must(cvs_auth_server_config_set_limiter(config, limiter), "limiter");
     if (inetd)
         return serve(config, 0);
 
@@ -218,6 +266,11 @@ int main(int argc, char **argv) {
         int fd = accept(listener, NULL, NULL);
         if (fd < 0)
             continue;
+        if (daemonauth_limiter_admit_child(limiter) != DAEMONAUTH_RESULT_OK) {
+            report("connection refused");
+            refuse_busy(fd);
+            continue;
+        }
         pid_t pid = fork();
         if (pid == 0) {
             /* Children must see their own children exit (cvs server waits for its). */
@@ -225,12 +278,15 @@ int main(int argc, char **argv) {
             close(listener);
             _exit(serve(config, fd));
         }
+        if (pid > 0)
+            daemonauth_limiter_add_child(limiter, pid);
         close(fd);
         if (once) {
             int status = 0;
             if (pid > 0)
                 waitpid(pid, &status, 0);
             cvs_auth_server_config_free(config);
+            daemonauth_limiter_free(limiter);
             return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
         }
     }

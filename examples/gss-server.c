@@ -6,7 +6,13 @@
  *
  * It accepts a context for service_name (a host-based service name such as host@myhost),
  * then answers each data message with a MIC or a NOOP, as MIT's sample does. Unlike MIT's
- * server it also serves v1 clients (gss-client -v1), whose tokens carry no flags byte. */
+ * server it also serves v1 clients (gss-client -v1), whose tokens carry no flags byte.
+ *
+ * Like MIT's, it serves one connection at a time (no fork, no threads): while one client is
+ * served the next waits in the listen queue. A stalled or trickling client holds it at most
+ * for the library's deadlines: 30 s per token, 60 s for the whole context establishment.
+ * A server for many clients forks per connection with daemonauth_limiter (cvs-pserverd,
+ * distcc-auth-inetd). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <ctype.h>

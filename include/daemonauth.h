@@ -8,6 +8,7 @@
 #include "daemonauth/responder.h"
 #include "daemonauth/gss.h"
 #include "daemonauth/distcc.h"
+#include "daemonauth/limits.h"
 #include "daemonauth/cvs_auth.h"
 
 #endif /* DAEMONAUTH_H */

@@ -2,8 +2,15 @@
 //!
 //! The library never owns these descriptors: it neither closes them nor changes their flags.
 //! Every wait goes through `poll(2)`, so a silent or slow peer costs at most the configured
-//! time. Writes to sockets use `MSG_NOSIGNAL`, so a peer that went away yields an error
-//! instead of killing the host with SIGPIPE.
+//! time, and no write blocks: sockets are written with `MSG_DONTWAIT`, other descriptors
+//! (pipes) at most `PIPE_BUF` bytes at a time once `poll` says they are writable, which
+//! Linux completes without blocking. A reader that went away yields an error, never SIGPIPE:
+//! sockets are written with `MSG_NOSIGNAL`; for pipes SIGPIPE is blocked in the calling
+//! thread around the write and a SIGPIPE the write raised is consumed before it is unblocked.
+//!
+//! Besides the time each operation may take, a channel may carry an end for the whole
+//! exchange ([`Channel::bounded`]): no operation's deadline then lies beyond it, so a peer
+//! trickling valid-looking data cannot stretch an exchange token by token.
 
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
@@ -20,11 +27,17 @@ pub struct Channel {
     read_fd: RawFd,
     write_fd: RawFd,
     timeout: Duration,
+    /// The end of the whole exchange and the limit it came from, if bounded.
+    exchange_end: Option<(Instant, Duration)>,
 }
 
-/// The point in time an operation must finish by.
+/// The point in time an operation must finish by, and the limit that set it (for errors).
 #[derive(Clone, Copy, Debug)]
-pub struct Deadline(Instant);
+pub struct Deadline {
+    at: Instant,
+    limit: Duration,
+    whole_exchange: bool,
+}
 
 impl Channel {
     /// A channel over `read_fd` and `write_fd` with `timeout` per operation.
@@ -35,12 +48,33 @@ impl Channel {
                 format!("invalid file descriptor (read {read_fd}, write {write_fd})"),
             ));
         }
-        Ok(Channel { read_fd, write_fd, timeout })
+        Ok(Channel { read_fd, write_fd, timeout, exchange_end: None })
     }
 
-    /// The deadline for an operation starting now.
+    /// This channel with the whole exchange, from now, bounded by `total` (an earlier bound
+    /// stays if it ends first): every deadline it gives ends by then.
+    pub fn bounded(&self, total: Duration) -> Channel {
+        let end = Instant::now() + total;
+        let exchange_end = match self.exchange_end {
+            Some((earlier, limit)) if earlier <= end => Some((earlier, limit)),
+            _ => Some((end, total)),
+        };
+        Channel { exchange_end, ..*self }
+    }
+
+    /// This channel with `timeout` per operation (a bound on the exchange stays).
+    pub fn with_timeout(&self, timeout: Duration) -> Channel {
+        Channel { timeout, ..*self }
+    }
+
+    /// The deadline for an operation starting now: the channel's timeout from now, or the
+    /// end of the exchange if that comes first.
     pub fn deadline(&self) -> Deadline {
-        Deadline(Instant::now() + self.timeout)
+        let own = Deadline { at: Instant::now() + self.timeout, limit: self.timeout, whole_exchange: false };
+        match self.exchange_end {
+            Some((end, limit)) if end < own.at => Deadline { at: end, limit, whole_exchange: true },
+            _ => own,
+        }
     }
 
     /// The time each operation may take.
@@ -96,13 +130,14 @@ impl Channel {
         Ok(byte[0])
     }
 
-    /// Writes all of `data` (as few system calls as the kernel allows: one for a token).
+    /// Writes all of `data` by `deadline` (as few system calls as the kernel allows: one for
+    /// a token on a socket); a peer that stops reading makes it fail with `Timeout`.
     pub fn write_all(&self, data: &[u8], deadline: Deadline) -> Result<()> {
         let mut done = 0;
         while done < data.len() {
             self.wait(self.write_fd, libc::POLLOUT, deadline)?;
             let rest = &data[done..];
-            let n = send_or_write(self.write_fd, rest);
+            let n = write_without_blocking(self.write_fd, rest);
             match n {
                 n if n > 0 => done += n as usize,
                 0 => return Err(Error::new(ErrorCode::Io, "write returned 0 bytes")),
@@ -114,9 +149,9 @@ impl Channel {
 
     fn wait(&self, fd: RawFd, events: libc::c_short, deadline: Deadline) -> Result<()> {
         loop {
-            let left = deadline.0.saturating_duration_since(Instant::now());
+            let left = deadline.at.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(timeout_error(self.timeout));
+                return Err(deadline.error(events == libc::POLLOUT));
             }
             let millis = left.as_millis().clamp(1, libc::c_int::MAX as u128) as libc::c_int;
             let mut pollfd = libc::pollfd { fd, events, revents: 0 };
@@ -158,15 +193,74 @@ pub fn wait_readable<const N: usize>(fds: [RawFd; N], timeout: Duration) -> Resu
     }
 }
 
-/// `send(MSG_NOSIGNAL)` on sockets, `write` on anything else (pipes, terminals).
-fn send_or_write(fd: RawFd, data: &[u8]) -> isize {
+impl Deadline {
+    /// The timeout error of a read, or of a write (`writing`) the peer did not take.
+    fn error(&self, writing: bool) -> Error {
+        if self.whole_exchange {
+            Error::new(
+                ErrorCode::Timeout,
+                format!("the exchange did not finish within its limit of {} ms", self.limit.as_millis()),
+            )
+        } else if writing {
+            Error::new(
+                ErrorCode::Timeout,
+                format!("the peer did not take what was written within {} ms", self.limit.as_millis()),
+            )
+        } else {
+            timeout_error(self.limit)
+        }
+    }
+}
+
+/// One write that does not block on a descriptor `poll` found writable: `send` with
+/// `MSG_DONTWAIT | MSG_NOSIGNAL` on sockets; on anything else (pipes, terminals) `write` of
+/// at most `PIPE_BUF` bytes, which a writable Linux pipe takes without blocking, with SIGPIPE
+/// kept from the host.
+fn write_without_blocking(fd: RawFd, data: &[u8]) -> isize {
     // SAFETY: `data` is valid for reads of `data.len()` bytes during the call.
-    let sent = unsafe { libc::send(fd, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL) };
+    let sent = unsafe { libc::send(fd, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
     if sent < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOTSOCK) {
-        // SAFETY: as above.
-        return unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
+        let chunk = &data[..data.len().min(libc::PIPE_BUF)];
+        return without_sigpipe(|| {
+            // SAFETY: `chunk` is valid for reads of `chunk.len()` bytes during the call.
+            unsafe { libc::write(fd, chunk.as_ptr().cast(), chunk.len()) }
+        });
     }
     sent
+}
+
+/// Runs `write` (a system call returning -1 and setting errno on failure) with SIGPIPE
+/// blocked in this thread; a SIGPIPE it raised (EPIPE) is consumed before the signal mask is
+/// restored, so the host never sees it. A SIGPIPE already pending stays pending.
+fn without_sigpipe(write: impl FnOnce() -> isize) -> isize {
+    // SAFETY: sigset_t is plain data; sigemptyset/sigaddset initialise it.
+    let mut pipe_only: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut saved: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut pending: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers to sigset_t values owned by this frame.
+    let was_pending = unsafe {
+        libc::sigemptyset(&mut pipe_only);
+        libc::sigaddset(&mut pipe_only, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &pipe_only, &mut saved);
+        libc::sigpending(&mut pending) == 0 && libc::sigismember(&pending, libc::SIGPIPE) == 1
+    };
+    let result = write();
+    let err = std::io::Error::last_os_error();
+    if result < 0 && err.raw_os_error() == Some(libc::EPIPE) && !was_pending {
+        let no_wait = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: valid pointers; a zero timeout only collects the SIGPIPE the write raised.
+        unsafe { libc::sigtimedwait(&pipe_only, std::ptr::null_mut(), &no_wait) };
+    }
+    // SAFETY: restores the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut()) };
+    if result < 0 {
+        // The caller reads errno: give it the write's, not that of the calls above.
+        // SAFETY: __errno_location returns this thread's errno.
+        unsafe { *libc::__errno_location() = err.raw_os_error().unwrap_or(libc::EIO) };
+    }
+    result
 }
 
 /// After a failed system call: Ok to retry (EINTR, EAGAIN on a non-blocking descriptor),
@@ -186,7 +280,7 @@ fn timeout_error(timeout: Duration) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::fd::AsRawFd;
+    use std::os::fd::{AsRawFd, FromRawFd};
     use std::os::unix::net::UnixStream;
 
     fn pair() -> (UnixStream, UnixStream) {
@@ -223,6 +317,64 @@ mod tests {
         assert_eq!(ch.read_exact(&mut buf, ch.deadline()).unwrap_err().code(), ErrorCode::PeerClosed);
         // Writing to a closed socket is an error, not SIGPIPE.
         assert_eq!(ch.write_all(b"x", ch.deadline()).unwrap_err().code(), ErrorCode::Io);
+    }
+
+    fn pipe() -> (std::fs::File, std::fs::File) {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors pipe(2) returns.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: both descriptors are new and owned by nobody else.
+        unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) }
+    }
+
+    /// Writing `len` bytes to `fd`, which nobody reads, must end in a timeout.
+    fn write_to_a_stalled_reader(fd: RawFd, len: usize) {
+        let ch = Channel::new(fd, fd, Duration::from_millis(300)).unwrap();
+        let started = Instant::now();
+        let err = ch.write_all(&vec![b'x'; len], ch.deadline()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+        assert!(err.message().contains("did not take what was written"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_socket_peer_that_stops_reading_times_out() {
+        let (a, _b) = pair();
+        write_to_a_stalled_reader(a.as_raw_fd(), 16 << 20);
+    }
+
+    #[test]
+    fn a_pipe_nobody_reads_times_out() {
+        let (_reader, writer) = pipe();
+        write_to_a_stalled_reader(writer.as_raw_fd(), 4 << 20);
+    }
+
+    #[test]
+    fn a_pipe_whose_reader_closed_is_an_error() {
+        let (reader, writer) = pipe();
+        drop(reader);
+        let ch = Channel::new(writer.as_raw_fd(), writer.as_raw_fd(), Duration::from_secs(1)).unwrap();
+        let err = ch.write_all(b"x", ch.deadline()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Io);
+        assert!(err.message().contains("Broken pipe"), "{err}");
+    }
+
+    #[test]
+    fn a_bounded_exchange_ends_at_its_limit() {
+        let (a, _b) = pair();
+        let ch = Channel::new(a.as_raw_fd(), a.as_raw_fd(), Duration::from_secs(30))
+            .unwrap()
+            .bounded(Duration::from_millis(200));
+        let started = Instant::now();
+        for _ in 0..3 {
+            // Each read would get 30 s on its own; together they get 200 ms.
+            let err = ch.read_byte(ch.deadline()).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Timeout);
+            assert!(err.message().contains("exchange"), "{err}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        // A later, longer bound does not extend an earlier one.
+        assert!(ch.bounded(Duration::from_secs(60)).deadline().at <= started + Duration::from_millis(200));
     }
 
     #[test]

@@ -10,12 +10,15 @@
 
 use std::ffi::{CString, c_char, c_void};
 use std::fmt;
-use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use parking_lot::RwLock;
 
 use crate::ffi::Userdata;
+use crate::io::Channel;
+
+/// The time one line to standard error may take.
+const STDERR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Severity of a log message; a message is delivered when its level is at most the
 /// configured level.
@@ -149,7 +152,11 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
         Sink::Off => {}
         Sink::Stderr => {
             let line = format!("daemonauth[{}]: {}: {message}\n", std::process::id(), level.name());
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+            // A standard error nobody reads costs at most a second; one whose reader is gone
+            // loses the line, and never raises SIGPIPE.
+            if let Ok(stderr) = Channel::new(libc::STDERR_FILENO, libc::STDERR_FILENO, STDERR_TIMEOUT) {
+                let _ = stderr.write_all(line.as_bytes(), stderr.deadline());
+            }
         }
         Sink::Syslog => {
             let text = c_message(message);

@@ -9,6 +9,17 @@ use crate::error::{Error, ErrorCode, Result};
 /// IPv4 and IPv6 alike). Fails with `NotFound` when the socket has no peer address or the
 /// address has no name.
 pub fn peer_host_name(fd: RawFd) -> Result<String> {
+    peer_name_info(fd, libc::NI_NAMEREQD)
+}
+
+/// The numeric address of the peer of socket `fd` (`192.0.2.1`, `2001:db8::1`). Fails with
+/// `NotFound` when `fd` is no connected socket.
+pub fn peer_address(fd: RawFd) -> Result<String> {
+    peer_name_info(fd, libc::NI_NUMERICHOST)
+}
+
+/// `getnameinfo` with `flags` on the peer address of socket `fd`.
+fn peer_name_info(fd: RawFd, flags: libc::c_int) -> Result<String> {
     // SAFETY: sockaddr_storage is plain data for which all zeroes is a valid value.
     let mut addr: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let mut addr_len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
@@ -29,7 +40,7 @@ pub fn peer_host_name(fd: RawFd) -> Result<String> {
             host.len() as libc::socklen_t,
             std::ptr::null_mut(),
             0,
-            libc::NI_NAMEREQD,
+            flags,
         )
     };
     if status != 0 {
@@ -67,5 +78,14 @@ mod tests {
     fn a_socket_without_peer_is_refused() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         assert_eq!(peer_host_name(listener.as_raw_fd()).unwrap_err().code(), ErrorCode::NotFound);
+        assert_eq!(peer_address(listener.as_raw_fd()).unwrap_err().code(), ErrorCode::NotFound);
+    }
+
+    #[test]
+    fn peer_addresses_are_numeric() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        assert_eq!(peer_address(accepted.as_raw_fd()).unwrap(), "127.0.0.1");
     }
 }

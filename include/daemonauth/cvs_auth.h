@@ -9,6 +9,7 @@
 #include "daemonauth/core.h"
 #include "daemonauth/responder.h"
 #include "daemonauth/gss.h"
+#include "daemonauth/limits.h"
 
 /**
  * Seals a CVS server's response stream for a `Gssapi-encrypt`/`Gssapi-authenticate` client;
@@ -152,12 +153,24 @@ void cvs_auth_server_config_free(cvs_auth_server_config *config);
 /**
  * Sets one policy option (strings, as in a configuration file):
  * `allow_root` (a repository, exactly; repeatable), `allow_root_regexp` (a POSIX extended
- * regular expression; repeatable), `timeout_ms` (the whole request), `fail_delay_ms`,
+ * regular expression; repeatable), `timeout_ms` (the whole request), `idle_ms` (how long
+ * a relayed session may stay stuck, see `cvs_auth_session_relay`; default 600000, 10
+ * minutes), `fail_delay_ms`,
  * `max_line`, `allow_empty_password` (yes/no: an empty hash in CVSROOT/passwd lets any
  * password in, as cvs does; default no), `system_passwords` (`pam`, `crypt` or `off`),
  * `pam_service` (default `cvs`), `keytab` (for gserver).
  */
 daemonauth_result cvs_auth_server_config_set(cvs_auth_server_config *config, const char *key, const char *value);
+
+/**
+ * Makes `config` throttle failed passwords with `limiter` (NULL: no throttle, the default):
+ * a pserver request from a client address or for a user that has had the limiter's
+ * `max_failures` failed passwords within its window is answered `I HATE YOU` (after the
+ * fail delay) without its password being checked; every wrong password or unknown user is
+ * counted. The client address is the peer of `read_fd`. `config` keeps its own reference:
+ * the limiter may be freed before it.
+ */
+daemonauth_result cvs_auth_server_config_set_limiter(cvs_auth_server_config *config, const daemonauth_limiter *limiter);
 
 /**
  * Reads a request from `read_fd` and authenticates it under `config`: a pserver AUTH or
@@ -220,7 +233,9 @@ int cvs_auth_session_method(const cvs_auth_session *session);
  * library takes both and closes them. The client's `Root` must be the authenticated
  * repository (pserver) or one `config` allows (gserver); `Gssapi-encrypt` and
  * `Gssapi-authenticate` turn on protection with the session's context. Returns when the
- * server's output ends; `idle_ms` (<= 0: one hour) bounds a silence of both sides.
+ * server's output ends. `idle_ms` (<= 0: the config's `idle_ms`, by default 10 minutes)
+ * bounds a silence of both sides and every write: a client that stops reading (or a server
+ * that stops taking input) ends the relay with DAEMONAUTH_RESULT_TIMEOUT.
  */
 daemonauth_result cvs_auth_session_relay(const cvs_auth_server_config *config, const cvs_auth_session *session, int client_read, int client_write, int server_in, int server_out, int idle_ms);
 

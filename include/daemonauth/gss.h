@@ -245,8 +245,8 @@ daemonauth_result daemonauth_gss_cred_acquire_initiator(const char *user, const 
 void daemonauth_gss_cred_free(daemonauth_gss_cred *cred);
 
 /**
- * Creates options with the defaults: 4-byte big-endian framing, 30 s per token, tokens of
- * at most 256 KiB, flags MUTUAL|REPLAY requested and required, the default mechanism.
+ * Creates options with the defaults: 4-byte big-endian framing, 30 s per token, 60 s for
+ * the whole context establishment, tokens of at most 256 KiB, flags MUTUAL|REPLAY requested and required, the default mechanism.
  */
 daemonauth_result daemonauth_gss_options_new(daemonauth_gss_options **options_out);
 
@@ -264,6 +264,14 @@ daemonauth_result daemonauth_gss_options_set_framing(daemonauth_gss_options *opt
  * Sets how long one token read or write may take, in milliseconds (at least 1).
  */
 daemonauth_result daemonauth_gss_options_set_timeout_ms(daemonauth_gss_options *options, uint32_t timeout_ms);
+
+/**
+ * Sets how long a whole context establishment (`daemonauth_gss_initiate`,
+ * `daemonauth_gss_accept*`) may take, in milliseconds (at least 1; default 60 000), however
+ * many tokens it needs: a peer that trickles tokens is cut off with DAEMONAUTH_RESULT_TIMEOUT
+ * when it runs out.
+ */
+daemonauth_result daemonauth_gss_options_set_exchange_timeout_ms(daemonauth_gss_options *options, uint32_t timeout_ms);
 
 /**
  * Sets the largest token a peer may announce, in bytes (at least 1); longer announcements

@@ -88,9 +88,10 @@ daemonauth_result daemonauth_responder_new_file(const char *path, daemonauth_res
 
 /**
  * Makes a responder that answers from what descriptor `fd` holds (a file, pipe or socket,
- * in the format of daemonauth_responder_new_file()). Reads `fd` to its end now, checks a
- * regular file's ownership and permissions the same way, and leaves `fd` open for the caller
- * to close.
+ * in the format of daemonauth_responder_new_file()). Reads `fd` to its end now, within
+ * 10 s (a pipe whose writer does not close by then fails with DAEMONAUTH_RESULT_TIMEOUT),
+ * checks a regular file's ownership and permissions the same way, and leaves `fd` open for
+ * the caller to close.
  */
 daemonauth_result daemonauth_responder_new_fd(int fd, daemonauth_responder **out);
 

@@ -7,6 +7,7 @@
 use std::ffi::{CString, c_char, c_int};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
@@ -23,6 +24,7 @@ use crate::ffi::{
 };
 use crate::gss::{self, ffi::daemonauth_gss_ctx};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
+use crate::limits::ffi::daemonauth_limiter;
 use crate::responder::ffi::ResponderHandle;
 
 /// The server's policy. Made by `cvs_auth_server_config_new`, changed with
@@ -400,6 +402,7 @@ fn set_option(options: &mut ServerOptions, key: &str, value: &str) -> Result<()>
         "allow_root_regexp" => options.root_patterns.push(Regex::new(value)?),
         "timeout_ms" => options.timeout = parse_ms(key, value)?.max(Duration::from_millis(1)),
         "fail_delay_ms" => options.fail_delay = parse_ms(key, value)?,
+        "idle_ms" => options.idle = parse_ms(key, value)?.max(Duration::from_millis(1)),
         "max_line" => {
             options.max_line = value.parse::<usize>().ok().filter(|max| *max > 0).ok_or_else(|| {
                 Error::new(ErrorCode::InvalidArgument, format!("max_line: {value:?} is not a positive number"))
@@ -428,7 +431,9 @@ fn set_option(options: &mut ServerOptions, key: &str, value: &str) -> Result<()>
 
 /// Sets one policy option (strings, as in a configuration file):
 /// `allow_root` (a repository, exactly; repeatable), `allow_root_regexp` (a POSIX extended
-/// regular expression; repeatable), `timeout_ms` (the whole request), `fail_delay_ms`,
+/// regular expression; repeatable), `timeout_ms` (the whole request), `idle_ms` (how long
+/// a relayed session may stay stuck, see `cvs_auth_session_relay`; default 600000, 10
+/// minutes), `fail_delay_ms`,
 /// `max_line`, `allow_empty_password` (yes/no: an empty hash in CVSROOT/passwd lets any
 /// password in, as cvs does; default no), `system_passwords` (`pam`, `crypt` or `off`),
 /// `pam_service` (default `cvs`), `keytab` (for gserver).
@@ -443,6 +448,26 @@ pub extern "C" fn cvs_auth_server_config_set(
         let (config, key, value) =
             unsafe { (handle_mut(config, "config")?, arg_str(key, "key")?, arg_str(value, "value")?) };
         set_option(&mut config.0, key, value)
+    })
+}
+
+/// Makes `config` throttle failed passwords with `limiter` (NULL: no throttle, the default):
+/// a pserver request from a client address or for a user that has had the limiter's
+/// `max_failures` failed passwords within its window is answered `I HATE YOU` (after the
+/// fail delay) without its password being checked; every wrong password or unknown user is
+/// counted. The client address is the peer of `read_fd`. `config` keeps its own reference:
+/// the limiter may be freed before it.
+#[unsafe(no_mangle)]
+pub extern "C" fn cvs_auth_server_config_set_limiter(
+    config: *mut cvs_auth_server_config,
+    limiter: *const daemonauth_limiter,
+) -> ErrorCode {
+    guard_result("cvs_auth_server_config_set_limiter", || {
+        // SAFETY: NULL or a live policy, not used elsewhere during the call; NULL or a live
+        // limiter from this library.
+        let (config, limiter) = unsafe { (handle_mut(config, "config")?, limiter.as_ref()) };
+        config.0.limiter = limiter.map(|limiter| Arc::clone(&limiter.0));
+        Ok(())
     })
 }
 
@@ -568,7 +593,9 @@ pub extern "C" fn cvs_auth_session_method(session: *const cvs_auth_session) -> c
 /// library takes both and closes them. The client's `Root` must be the authenticated
 /// repository (pserver) or one `config` allows (gserver); `Gssapi-encrypt` and
 /// `Gssapi-authenticate` turn on protection with the session's context. Returns when the
-/// server's output ends; `idle_ms` (<= 0: one hour) bounds a silence of both sides.
+/// server's output ends. `idle_ms` (<= 0: the config's `idle_ms`, by default 10 minutes)
+/// bounds a silence of both sides and every write: a client that stops reading (or a server
+/// that stops taking input) ends the relay with DAEMONAUTH_RESULT_TIMEOUT.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_session_relay(
     config: *const cvs_auth_server_config,
@@ -590,7 +617,7 @@ pub extern "C" fn cvs_auth_session_relay(
         let (server_in, server_out) = unsafe { (OwnedFd::from_raw_fd(server_in), OwnedFd::from_raw_fd(server_out)) };
         // SAFETY: NULL or live handles from this library.
         let (config, session) = unsafe { (handle_ref(config, "config")?, handle_ref(session, "session")?) };
-        let idle = if idle_ms > 0 { Duration::from_millis(idle_ms as u64) } else { Duration::from_secs(3600) };
+        let idle = if idle_ms > 0 { Duration::from_millis(idle_ms as u64) } else { config.0.idle };
         gss_stream::relay(&session.session, &config.0, client_read, client_write, server_in, server_out, idle)
     })
 }

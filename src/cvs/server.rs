@@ -7,6 +7,7 @@
 //! sends `I LOVE YOU` ([`Session::accept`]), as cvs does in that order.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::passwd::{self, HashCheck};
@@ -18,7 +19,12 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::framing::Framing;
 use crate::gss::{self, Cred, Usage, oids};
 use crate::io::Channel;
-use crate::{log_info, log_warn};
+use crate::limits::Limiter;
+use crate::{log_info, log_warn, net};
+
+/// The default idle limit of an authenticated session: 10 minutes.
+/// cbindgen:ignore
+pub const DEFAULT_IDLE: Duration = Duration::from_secs(600);
 
 /// How the passwords of users missing from `CVSROOT/passwd` are checked when the
 /// repository's `SystemAuth` is on.
@@ -43,6 +49,9 @@ pub struct ServerOptions {
     pub timeout: Duration,
     /// The longest request line.
     pub max_line: usize,
+    /// How long an authenticated session may stay stuck: both sides silent, or one side not
+    /// taking what the other sent ([`super::gss_stream::relay`]).
+    pub idle: Duration,
     /// The pause before refusing a wrong password.
     pub fail_delay: Duration,
     /// Whether an empty hash in `CVSROOT/passwd` lets any password in (cvs's behaviour).
@@ -52,6 +61,8 @@ pub struct ServerOptions {
     pub pam_service: String,
     /// The key table for gserver (None: the process default, `KRB5_KTNAME`).
     pub keytab: Option<String>,
+    /// Throttles failed passwords per client address and per user, if set.
+    pub limiter: Option<Arc<Limiter>>,
 }
 
 impl Default for ServerOptions {
@@ -61,11 +72,13 @@ impl Default for ServerOptions {
             root_patterns: Vec::new(),
             timeout: Duration::from_secs(30),
             max_line: MAX_LINE,
+            idle: DEFAULT_IDLE,
             fail_delay: Duration::from_secs(2),
             allow_empty_password: false,
             system_passwords: SystemPasswords::Pam,
             pam_service: "cvs".to_owned(),
             keytab: None,
+            limiter: None,
         }
     }
 }
@@ -178,7 +191,9 @@ pub fn authenticate(channel: &Channel, options: &ServerOptions) -> Result<Sessio
 }
 
 fn serve(channel: &Channel, options: &ServerOptions) -> std::result::Result<Session, Refused> {
-    // One deadline for the whole request: a client trickling bytes gets no more time.
+    // One deadline for the whole request, GSS-API tokens included: a client trickling bytes
+    // or tokens gets no more time.
+    let channel = &channel.bounded(options.timeout);
     let deadline = channel.deadline();
     let kind = request::read_begin(channel, deadline, options.max_line)?;
     if kind == RequestKind::Gssapi {
@@ -197,7 +212,22 @@ fn serve(channel: &Channel, options: &ServerOptions) -> std::result::Result<Sess
             delay: false,
         });
     }
-    let system_name = check_password(options, Path::new(repository), user, &password)?;
+    let address = net::peer_address(channel.read_fd()).ok();
+    if let Some(limiter) = &options.limiter {
+        limiter.check(address.as_deref(), Some(user)).map_err(|err| Refused {
+            reply: vec![I_HATE_YOU.to_owned()],
+            error: err.context(format!("login refused for {user} to {repository}")),
+            delay: true,
+        })?;
+    }
+    let system_name = check_password(options, Path::new(repository), user, &password).inspect_err(|refused| {
+        // A refusal after the pause is a failed password (or unknown user): count it.
+        if let (true, Some(limiter)) = (refused.delay, &options.limiter) {
+            if let Err(err) = limiter.record_failure(address.as_deref(), Some(user)) {
+                log_warn!("cvs: {err}");
+            }
+        }
+    })?;
     let system_user = system_user(&system_name)?;
     log_info!(
         "cvs: {} accepted for {user} as {system_name} to {repository}",

@@ -93,6 +93,10 @@ pub const NOTIFY_TIMEOUT_ENV: &str = "DAEMONAUTH_DISTCC_NOTIFY_TIMEOUT_MS";
 /// The environment variable with the time (ms) each other read or write may take.
 /// cbindgen:ignore
 pub const IO_TIMEOUT_ENV: &str = "DAEMONAUTH_DISTCC_IO_TIMEOUT_MS";
+/// The environment variable with the time (ms) a server's whole exchange with one client may
+/// take, from its first byte to the `y`/`n`.
+/// cbindgen:ignore
+pub const EXCHANGE_TIMEOUT_ENV: &str = "DAEMONAUTH_DISTCC_EXCHANGE_TIMEOUT_MS";
 /// The environment variable that enables realm-qualified list entries (`1`).
 /// cbindgen:ignore
 pub const LIST_REALMS_ENV: &str = "DAEMONAUTH_DISTCC_LIST_REALMS";
@@ -106,11 +110,19 @@ pub struct Timeouts {
     pub notify: Duration,
     /// Every other read or write: tokens, the server's wait for the client's `*`.
     pub io: Duration,
+    /// A server's whole exchange with one client (default 60 s): a client trickling tokens
+    /// gets no more.
+    pub exchange: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Timeouts {
-        Timeouts { handshake: Duration::from_secs(1), notify: Duration::from_secs(1), io: DEFAULT_TIMEOUT }
+        Timeouts {
+            handshake: Duration::from_secs(1),
+            notify: Duration::from_secs(1),
+            io: DEFAULT_TIMEOUT,
+            exchange: gss::DEFAULT_EXCHANGE_TIMEOUT,
+        }
     }
 }
 
@@ -123,6 +135,7 @@ impl Timeouts {
             handshake: env_millis(HANDSHAKE_TIMEOUT_ENV, defaults.handshake),
             notify: env_millis(NOTIFY_TIMEOUT_ENV, defaults.notify),
             io: env_millis(IO_TIMEOUT_ENV, defaults.io),
+            exchange: env_millis(EXCHANGE_TIMEOUT_ENV, defaults.exchange),
         }
     }
 
@@ -132,6 +145,7 @@ impl Timeouts {
             framing: Framing::DistccTlen,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             timeout: self.io,
+            exchange_timeout: self.exchange,
             flags: REQUIRED_FLAGS,
             required_flags: REQUIRED_FLAGS,
             ..gss::Options::default()

@@ -53,7 +53,7 @@ impl Server {
 /// Authenticates a client: waits for its `*` and answers it, accepts its context (which must
 /// offer MUTUAL, REPLAY and SEQUENCE; if not, the connection gets no notification, as with
 /// distccd), then tells it `y` or `n` according to `list`. A denied client is an
-/// `AccessDenied` error.
+/// `AccessDenied` error. The whole exchange ends within `timeouts.exchange`.
 pub fn check_client(
     read_fd: RawFd,
     write_fd: RawFd,
@@ -61,7 +61,7 @@ pub fn check_client(
     list: Option<&List>,
     timeouts: &Timeouts,
 ) -> Result<Accepted> {
-    let channel = Channel::new(read_fd, write_fd, timeouts.io)?;
+    let channel = Channel::new(read_fd, write_fd, timeouts.io)?.bounded(timeouts.exchange);
     let first =
         channel.read_byte(channel.deadline()).map_err(|err| err.context("waiting for the client's handshake"))?;
     if first != HANDSHAKE {
@@ -84,7 +84,7 @@ pub fn check_client(
     if let Some(list) = list {
         log_info!("distcc: {shown} {} by the {}list", if allowed { "admitted" } else { "refused" }, list.mode().word());
     }
-    let notify = Channel::new(read_fd, write_fd, timeouts.notify)?;
+    let notify = channel.with_timeout(timeouts.notify);
     notify
         .write_all(&[if allowed { ACCESS } else { NO_ACCESS }], notify.deadline())
         .map_err(|err| err.context("notifying the client"))?;
@@ -113,6 +113,29 @@ mod tests {
         let mut reply = Vec::new();
         let _ = theirs.read_to_end(&mut reply); // a reset after unread bytes ends it too
         (err, reply)
+    }
+
+    #[test]
+    fn a_trickling_client_is_cut_at_the_exchange_deadline() {
+        // The handshake, then a valid-looking token a byte every 50 ms: each byte is well
+        // within the 30 s token timeout, the whole exchange gets 500 ms.
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let trickler = std::thread::spawn(move || {
+            for byte in b"*TLEN00000100".iter().copied().chain([0x60; 256]) {
+                if theirs.write_all(&[byte]).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let timeouts = Timeouts { exchange: Duration::from_millis(500), ..Timeouts::default() };
+        let started = std::time::Instant::now();
+        let fd = ours.as_raw_fd();
+        let err = check_client(fd, fd, None, None, &timeouts).err().expect("a trickle never authenticates");
+        assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        drop(ours);
+        trickler.join().unwrap();
     }
 
     #[test]

@@ -246,8 +246,8 @@ pub extern "C" fn daemonauth_gss_cred_free(cred: *mut daemonauth_gss_cred) {
     guard("daemonauth_gss_cred_free", || unsafe { free_handle(cred) })
 }
 
-/// Creates options with the defaults: 4-byte big-endian framing, 30 s per token, tokens of
-/// at most 256 KiB, flags MUTUAL|REPLAY requested and required, the default mechanism.
+/// Creates options with the defaults: 4-byte big-endian framing, 30 s per token, 60 s for
+/// the whole context establishment, tokens of at most 256 KiB, flags MUTUAL|REPLAY requested and required, the default mechanism.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_gss_options_new(options_out: *mut *mut daemonauth_gss_options) -> ErrorCode {
     guard_result("daemonauth_gss_options_new", || {
@@ -296,10 +296,29 @@ pub extern "C" fn daemonauth_gss_options_set_timeout_ms(
     timeout_ms: u32,
 ) -> ErrorCode {
     with_options("daemonauth_gss_options_set_timeout_ms", options, |options| {
-        if timeout_ms == 0 {
-            return Err(Error::new(ErrorCode::InvalidArgument, "the timeout must be at least 1 ms"));
-        }
-        options.timeout = Duration::from_millis(u64::from(timeout_ms));
+        options.timeout = positive_ms(timeout_ms)?;
+        Ok(())
+    })
+}
+
+fn positive_ms(timeout_ms: u32) -> Result<Duration> {
+    if timeout_ms == 0 {
+        return Err(Error::new(ErrorCode::InvalidArgument, "the timeout must be at least 1 ms"));
+    }
+    Ok(Duration::from_millis(u64::from(timeout_ms)))
+}
+
+/// Sets how long a whole context establishment (`daemonauth_gss_initiate`,
+/// `daemonauth_gss_accept*`) may take, in milliseconds (at least 1; default 60 000), however
+/// many tokens it needs: a peer that trickles tokens is cut off with DAEMONAUTH_RESULT_TIMEOUT
+/// when it runs out.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_gss_options_set_exchange_timeout_ms(
+    options: *mut daemonauth_gss_options,
+    timeout_ms: u32,
+) -> ErrorCode {
+    with_options("daemonauth_gss_options_set_exchange_timeout_ms", options, |options| {
+        options.exchange_timeout = positive_ms(timeout_ms)?;
         Ok(())
     })
 }

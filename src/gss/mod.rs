@@ -48,6 +48,10 @@ pub mod flags {
 /// cbindgen:ignore
 pub const SAMPLE_TOKEN_CONTEXT: u8 = 0x02;
 
+/// The default time a whole context establishment may take: 60 s.
+/// cbindgen:ignore
+pub const DEFAULT_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The most tokens one side reads while establishing a context; a peer that keeps asking
 /// for more is refused.
 const MAX_ROUNDS: usize = 16;
@@ -80,6 +84,8 @@ pub struct Options {
     pub max_token_len: usize,
     /// The time each token read or write may take.
     pub timeout: Duration,
+    /// The time the whole context establishment may take, however many tokens it needs.
+    pub exchange_timeout: Duration,
     /// Flags the initiator requests.
     pub flags: u32,
     /// Flags the context must end up with (checked on both sides).
@@ -98,6 +104,7 @@ impl Default for Options {
             framing: Framing::U32Be,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             timeout: DEFAULT_TIMEOUT,
+            exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
             flags: flags::MUTUAL | flags::REPLAY,
             required_flags: flags::MUTUAL | flags::REPLAY,
             mech: None,
@@ -246,6 +253,7 @@ pub fn initiate_reading(
     target: &Name,
     mut read_token: impl FnMut(&Channel) -> Result<Vec<u8>>,
 ) -> Result<SecurityContext> {
+    let channel = &channel.bounded(options.exchange_timeout);
     let mut context = sys::Context::new();
     let mut input: Option<Vec<u8>> = None;
     for _ in 0..MAX_ROUNDS {
@@ -274,6 +282,7 @@ pub fn accept_after(
     cred: Option<&Cred>,
     first: Option<Vec<u8>>,
 ) -> Result<SecurityContext> {
+    let channel = &channel.bounded(options.exchange_timeout);
     let mut context = sys::Context::new();
     let mut first = first;
     for _ in 0..MAX_ROUNDS {
@@ -360,6 +369,35 @@ mod tests {
         assert_eq!(DAEMONAUTH_GSS_FLAG_ANON, flags::ANON);
         assert_eq!(DAEMONAUTH_SAMPLE_TOKEN_CONTEXT, SAMPLE_TOKEN_CONTEXT);
         assert_eq!(libgssapi_sys::GSS_C_MUTUAL_FLAG, flags::MUTUAL);
+    }
+
+    #[test]
+    fn a_trickling_initiator_is_cut_at_the_exchange_deadline() {
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::net::UnixStream;
+        use std::time::Instant;
+
+        // One valid-looking token header and body, a byte every 50 ms: each byte comes well
+        // within the 30 s token timeout, but the whole exchange gets 500 ms.
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let trickler = std::thread::spawn(move || {
+            for byte in [0u8, 0, 1, 0].into_iter().chain([0x60; 256]) {
+                if theirs.write_all(&[byte]).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let options = Options { exchange_timeout: Duration::from_millis(500), ..Options::default() };
+        let channel = options.channel(ours.as_raw_fd(), ours.as_raw_fd()).unwrap();
+        let started = Instant::now();
+        let err = accept(&channel, &options, None).err().expect("a trickle never authenticates");
+        assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+        assert!(err.message().contains("exchange"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        drop(ours);
+        trickler.join().unwrap();
     }
 
     #[test]

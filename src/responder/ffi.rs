@@ -181,9 +181,10 @@ pub extern "C" fn daemonauth_responder_new_file(path: *const c_char, out: *mut *
 }
 
 /// Makes a responder that answers from what descriptor `fd` holds (a file, pipe or socket,
-/// in the format of daemonauth_responder_new_file()). Reads `fd` to its end now, checks a
-/// regular file's ownership and permissions the same way, and leaves `fd` open for the caller
-/// to close.
+/// in the format of daemonauth_responder_new_file()). Reads `fd` to its end now, within
+/// 10 s (a pipe whose writer does not close by then fails with DAEMONAUTH_RESULT_TIMEOUT),
+/// checks a regular file's ownership and permissions the same way, and leaves `fd` open for
+/// the caller to close.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_responder_new_fd(fd: c_int, out: *mut *mut ResponderHandle) -> ErrorCode {
     guard_result("daemonauth_responder_new_fd", || {

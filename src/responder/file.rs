@@ -11,17 +11,24 @@
 //! others (like `.netrc`); otherwise the read fails with [`ErrorCode::InsecureFile`].
 
 use std::fs::{File, Metadata};
-use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
 use super::{Answers, Question, Respond};
 use crate::error::{Error, ErrorCode, Result};
+use crate::io::Channel;
 
 /// The largest answer file read.
 const MAX_FILE: usize = 64 * 1024;
+
+/// The time reading a whole answer file or descriptor may take: 10 s (a pipe whose writer
+/// never closes fails with a timeout instead of blocking the caller).
+/// cbindgen:ignore
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the answers come from.
 pub(super) enum AnswerFile {
@@ -39,7 +46,7 @@ impl Respond for AnswerFile {
             AnswerFile::Path(path) => {
                 let what = path.display().to_string();
                 let file = File::open(path).map_err(|err| Error::io(format!("opening {what}"), &err))?;
-                reread = load(file, &what)?;
+                reread = load(file, &what, READ_TIMEOUT)?;
                 &reread
             }
         };
@@ -52,20 +59,28 @@ impl Respond for AnswerFile {
     }
 }
 
-/// Checks `file` like `.netrc` and reads its answers; `what` names it in errors.
-pub(super) fn load(file: File, what: &str) -> Result<Answers> {
+/// Checks `file` like `.netrc` and reads its answers, all of it within `timeout`; `what`
+/// names it in errors.
+pub(super) fn load(file: File, what: &str, timeout: Duration) -> Result<Answers> {
     let metadata = file.metadata().map_err(|err| Error::io(format!("examining {what}"), &err))?;
     check_permissions(&metadata, what)?;
+    let channel = Channel::new(file.as_raw_fd(), file.as_raw_fd(), timeout)?;
+    let deadline = channel.deadline();
     // Room for the whole file up front, so that reading never leaves a partial copy behind.
-    let mut text = Zeroizing::new(String::with_capacity(MAX_FILE + 1));
-    file.take(MAX_FILE as u64 + 1).read_to_string(&mut text).map_err(|err| match err.kind() {
-        std::io::ErrorKind::InvalidData => Error::new(ErrorCode::Config, format!("{what} is not valid UTF-8")),
-        _ => Error::io(format!("reading {what}"), &err),
-    })?;
-    if text.len() > MAX_FILE {
+    let mut bytes = Zeroizing::new(vec![0u8; MAX_FILE + 1]);
+    let mut len = 0;
+    while len < bytes.len() {
+        match channel.read_some(&mut bytes[len..], deadline).map_err(|err| err.context(format!("reading {what}")))? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    if len > MAX_FILE {
         return Err(Error::new(ErrorCode::TooLarge, format!("{what} is larger than {MAX_FILE} bytes")));
     }
-    parse(&text).map_err(|err| err.context(what))
+    let text = std::str::from_utf8(&bytes[..len])
+        .map_err(|_| Error::new(ErrorCode::Config, format!("{what} is not valid UTF-8")))?;
+    parse(text).map_err(|err| err.context(what))
 }
 
 /// Refuses a regular file that is not the user's own or that group or others may use.
@@ -168,6 +183,24 @@ mod tests {
             assert_eq!(err.code(), ErrorCode::InsecureFile, "{err}");
             assert!(err.message().contains(&format!("{mode:04o}")), "{err}");
         }
+    }
+
+    #[test]
+    fn a_pipe_whose_writer_never_closes_times_out() {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors pipe(2) returns.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: both descriptors are new and owned by nobody else.
+        let (reader, mut writer) = unsafe {
+            use std::os::fd::FromRawFd;
+            (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1]))
+        };
+        writer.write_all(b"password=s3cret\n").unwrap();
+        let started = std::time::Instant::now();
+        let Err(err) = load(reader, "the pipe", Duration::from_millis(300)) else { panic!("the writer never closed") };
+        assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        drop(writer);
     }
 
     #[test]

@@ -176,9 +176,10 @@ impl Responder {
         Responder::new(file::AnswerFile::Path(path.into()))
     }
 
-    /// Answers from what `file` (a file, pipe or socket) holds; reads it to the end now.
+    /// Answers from what `file` (a file, pipe or socket) holds; reads it to the end now,
+    /// within [`file::READ_TIMEOUT`].
     pub fn from_open_file(file: File, what: &str) -> Result<Responder> {
-        Ok(Responder::new(file::AnswerFile::Loaded(file::load(file, what)?)))
+        Ok(Responder::new(file::AnswerFile::Loaded(file::load(file, what, file::READ_TIMEOUT)?)))
     }
 
     /// Tries `responders` in order; each sees the questions the earlier ones left unanswered.

@@ -1,0 +1,75 @@
+/* daemonauth_limiter through the C API, as a forking daemon uses it (issue #9, item 5): the
+ * cap on live children, the failure throttle per address and per user (recorded in a forked
+ * child, seen by the parent), the settings and their refusals. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+int main(void) {
+    daemonauth_limiter *limiter = NULL;
+    cvs_auth_server_config *config = NULL;
+    pid_t child;
+    int status, i;
+    time_t started;
+
+    CHECK_RESULT(daemonauth_limiter_new(NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_limiter_new(&limiter), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_limiter_set(limiter, "max_children", "0"), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_limiter_set(limiter, "max_children", "x"), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_limiter_set(limiter, "no_such_limit", "1"), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_limiter_set(limiter, NULL, "1"), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_limiter_set(limiter, "max_children", "1"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_limiter_set(limiter, "max_failures", "2"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_limiter_set(limiter, "failure_window_ms", "60000"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_limiter_add_child(limiter, 0), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_limiter_check(NULL, "192.0.2.1", NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+
+    /* One child at most: a second is refused until the first has exited. */
+    CHECK_RESULT(daemonauth_limiter_admit_child(limiter), DAEMONAUTH_RESULT_OK);
+    child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    CHECK_RESULT(daemonauth_limiter_add_child(limiter, child), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_limiter_admit_child(limiter), DAEMONAUTH_RESULT_ACCESS_DENIED);
+    CHECK_CONTAINS(daemonauth_last_error(), "the limit is 1");
+    CHECK(kill(child, SIGKILL) == 0);
+    started = time(NULL);
+    while (daemonauth_limiter_admit_child(limiter) != DAEMONAUTH_RESULT_OK)
+        CHECK(time(NULL) - started < 10); /* the limiter reaps it */
+
+    /* Failures recorded in a forked child throttle the address and the user in the parent. */
+    child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        for (i = 0; i < 2; i++)
+            if (daemonauth_limiter_record_failure(limiter, "192.0.2.1", "alice") != DAEMONAUTH_RESULT_OK)
+                _exit(1);
+        _exit(0);
+    }
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_RESULT(daemonauth_limiter_check(limiter, "192.0.2.1", NULL), DAEMONAUTH_RESULT_ACCESS_DENIED);
+    CHECK_CONTAINS(daemonauth_last_error(), "2 failed attempts from 192.0.2.1");
+    CHECK_RESULT(daemonauth_limiter_check(limiter, NULL, "alice"), DAEMONAUTH_RESULT_ACCESS_DENIED);
+    CHECK_CONTAINS(daemonauth_last_error(), "for alice");
+    CHECK_RESULT(daemonauth_limiter_check(limiter, "192.0.2.2", "bob"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_limiter_check(limiter, NULL, NULL), DAEMONAUTH_RESULT_OK);
+
+    /* Shared with a CVS server policy, the limiter can no longer be changed; the policy keeps
+     * it after the caller frees its own handle. */
+    CHECK_RESULT(cvs_auth_server_config_new(&config), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_set_limiter(config, limiter), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_limiter_set(limiter, "max_failures", "3"), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    daemonauth_limiter_free(limiter);
+    CHECK_RESULT(cvs_auth_server_config_set_limiter(config, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_set_limiter(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    cvs_auth_server_config_free(config);
+    daemonauth_limiter_free(NULL);
+    puts("limiter: ok");
+    return 0;
+}
