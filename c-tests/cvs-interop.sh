@@ -8,6 +8,7 @@
 #   cvs-interop.sh CASE CVS_PSERVERD CVS_TOOL
 set -uo pipefail
 case_name=$1 pserverd=$2 tool=$3
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 chmod 755 "$work"
 server_pid=
@@ -50,16 +51,40 @@ cvs_client() { timeout 60 cvs -f "$@" >"$work/client.out" 2>&1; rc=$?; [ "$rc" -
 expect() { grep -qF -- "$1" "$work/client.out" || fail "client output lacks: $1"; }
 pserver=":pserver:alice@localhost:$port$repo"
 
-# raw_session FORMAT ARGS...: sends printf FORMAT ARGS to the server, the answer in client.out.
+# start_inetd [OPTIONS...]: cvs-pserverd -inetd under inetd.py on a fresh $port, the
+# connection as descriptors 0, 1 and 2; syslog in $work/syslog, the bytes sent to client N
+# in $sent.N and the exit status in $sent.N.status.
+start_inetd() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  port=$(free_port) sent=$work/sent-$port pserver=":pserver:alice@localhost:$port$repo"
+  rm -f "$work/peer.out"
+  DAEMONAUTH_LOG_LEVEL=debug python3 "$here/inetd.py" --syslog "$work/syslog" --record "$sent" "$port" \
+    "$pserverd" -inetd "$@" 2>"$work/peer.out" &
+  server_pid=$!
+  for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/peer.out" 2>/dev/null && return 0; sleep 0.05; done
+  fail "no inetd started"
+}
+# expect_sent N REGEX STATUS: client N received exactly bytes matching REGEX (a Python
+# regular expression over the whole stream) and cvs-pserverd exited with STATUS.
+expect_sent() {
+  for _ in $(seq 1 200); do [ -e "$sent.$1.status" ] && break; sleep 0.05; done
+  [ -e "$sent.$1.status" ] || fail "connection $1 did not end"
+  python3 -c 'import re, sys; data = open(sys.argv[1], "rb").read()
+sys.exit(0 if re.fullmatch(sys.argv[2].encode(), data) else "sent %r" % data)' "$sent.$1" "$2" \
+    || fail "connection $1: not exactly the protocol ($2)"
+  [ "$(cat "$sent.$1.status")" = "$3" ] || fail "connection $1: exit status $(cat "$sent.$1.status"), expected $3"
+}
+expect_syslog() { grep -qF -- "$1" "$work/syslog" || { cat "$work/syslog"; fail "syslog lacks: $1"; }; }
+# raw_session FORMAT ARGS...: sends printf FORMAT ARGS to the server (on $address, default
+# 127.0.0.1), the answer in client.out.
 raw_session() {
   # shellcheck disable=SC2059
   printf "$@" | timeout 20 python3 -c '
 import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s = socket.create_connection((sys.argv[2], int(sys.argv[1])))
 s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
-sys.stdout.write(s.makefile("rb").read().decode())' "$port" >"$work/client.out" 2>&1
+sys.stdout.write(s.makefile("rb").read().decode())' "$port" "${address:-127.0.0.1}" >"$work/client.out" 2>&1
 }
-here=$(cd "$(dirname "$0")" && pwd)
 # wait_children N: waits (10 s at most) until the server has exactly N session children.
 wait_children() {
   for _ in $(seq 1 100); do [ "$(pgrep -c -P "$server_pid")" -eq "$1" ] && return 0; sleep 0.1; done
@@ -122,16 +147,32 @@ case "$case_name" in
     cvs_client -d "$pserver" logout; [ "$rc" -eq 0 ] || fail "logout failed"
     ! grep -q "alice@localhost" "$CVS_PASSFILE" || fail "logout left the entry" ;;
   inetd)
-    # One connection on standard input and output, as inetd hands it over.
-    python3 -c '
-import socket, subprocess, sys
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
-print("starting...", flush=True)
-c, _ = s.accept()
-subprocess.run(sys.argv[2:], stdin=c, stdout=c, timeout=60)' "$port" "$pserverd" -inetd -root "$repo" >"$work/server.out" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 200); do grep -q "starting" "$work/server.out" 2>/dev/null && break; sleep 0.05; done
-    cvs_client -d ":pserver:alice:secret@localhost:$port$repo" login; [ "$rc" -eq 0 ] || fail "login through inetd mode failed" ;;
+    # inetd hands the connection over as descriptors 0, 1 AND 2 (inetd.py): logins, checkout
+    # and commit work, and each refusal sends the client the protocol's bytes and nothing
+    # else; every message goes to syslog.
+    start_inetd -root "$repo" -fail-delay-ms 100 -timeout-ms 10000
+    cvs_client -d ":pserver:alice:secret@localhost:$port$repo" login; expect_sent 1 'I LOVE YOU\n' 0
+    checkout_and_commit "$pserver"
+    ! grep -l -e "cvs-pserverd" -e "daemonauth\[" "$sent".[0-9]* || fail "a message reached a client"
+    n=$(ls "$sent".* | grep -vc status)
+    cvs_client -d ":pserver:alice:wrong@localhost:$port$repo" login; [ "$rc" -ne 0 ] || fail "a wrong password was accepted"
+    expect_sent $((n + 1)) 'I HATE YOU\n' 1
+    cvs_client -d ":pserver:alice:secret@localhost:$port/elsewhere" login; [ "$rc" -ne 0 ] || fail "an unknown repository was accepted"
+    expect_sent $((n + 2)) '(error 0 [^\n]*\n)+I HATE YOU\n' 1
+    cvs_client -d ":pserver:carol:secret@localhost:$port$repo" login; [ "$rc" -ne 0 ] || fail "an unknown user was accepted"
+    expect_sent $((n + 3)) '(error 0 [^\n]*\n)+(I HATE YOU\n)?' 1
+    raw_session 'BEGIN AUTH REQUEST\n%s\n' "$repo"; expect_sent $((n + 4)) '(error 0 [^\n]*\n)*(I HATE YOU\n)?' 1
+    expect_syslog "login refused for alice"
+    # Option errors, before any other line: nothing on the socket, the reason in syslog.
+    start_inetd -no-such-option; raw_session 'BEGIN AUTH REQUEST\n'; expect_sent 1 '' 2
+    expect_syslog "usage: cvs-pserverd"
+    start_inetd -root-regexp '('; raw_session 'BEGIN AUTH REQUEST\n'; expect_sent 1 '' 2
+    expect_syslog "allow_root_regexp" ;;
+  listen-ipv6)
+    # -listen takes an IPv6 address.
+    start_server -listen ::1
+    address=::1 raw_session 'BEGIN VERIFICATION REQUEST\n%s\nalice\n%s\nEND VERIFICATION REQUEST\n' "$repo" 'AZdh d,'
+    expect "I LOVE YOU" ;;
   wrong-password)
     start_server
     cvs_client -d ":pserver:alice:wrong@localhost:$port$repo" login

@@ -2,8 +2,9 @@
 # distcc's authentication against Debian's real distcc 3.4 (built with GSS-API): the real
 # client through the distcc-auth-inetd example, our client (test_distcc_client, the drop-in
 # ABI) against the real distccd --auth, denials and broken peers, each with distcc's exit
-# code and within a bounded time. Runs inside a throwaway realm (scripts/realm exec);
-# everything listens on 127.0.0.1.
+# code and within a bounded time; the example run as inetd runs it, with the connection as
+# descriptors 0, 1 and 2, the bytes each client received checked against the protocol. Runs
+# inside a throwaway realm (scripts/realm exec); everything listens on 127.0.0.1 or ::1.
 #
 #   distcc-interop.sh CASE DISTCC_AUTH_INETD TEST_DISTCC_CLIENT
 set -uo pipefail
@@ -32,13 +33,13 @@ wait_children() {
 # writable by user distccd, so the daemons run without one (tests only).
 export DISTCCD_PRINCIPAL=distccd@localhost KRB5RCACHETYPE=none
 
-# start_distccd [OPTIONS...]: Debian's distccd on a fresh port ($port).
+# start_distccd [OPTIONS...]: Debian's distccd on a fresh port ($port) of $address (127.0.0.1).
 start_distccd() {
-  port=$(free_port)
-  distccd --daemon --no-detach --listen 127.0.0.1 --allow 127.0.0.1 --port "$port" --log-stderr \
+  port=$(free_port) address=${address:-127.0.0.1}
+  distccd --daemon --no-detach --listen "$address" --allow "$address" --port "$port" --log-stderr \
     --log-level info "$@" >>"$work/server.out" 2>&1 &
   pids+=($!)
-  wait_for "$work/server.out" "listening on 127.0.0.1:$port"
+  wait_for "$work/server.out" "listening on $address:$port"
 }
 # start_inetd [OPTIONS...]: the example on a fresh port, running distccd --inetd per client.
 start_inetd() {
@@ -48,6 +49,26 @@ start_inetd() {
   pids+=($!)
   wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
 }
+# start_under_inetd [OPTIONS...]: the example without -listen under inetd.py (the connection
+# as descriptors 0, 1 and 2), distccd --inetd after it; both log to syslog, kept in
+# $work/syslog; the bytes sent to client N in $sent.N, the example's exit status in $sent.N.status.
+start_under_inetd() {
+  port=$(free_port) sent=$work/sent-$port
+  rm -f "$work/peer.out"
+  python3 "$here/inetd.py" --syslog "$work/syslog" --record "$sent" "$port" \
+    "$inetd" "$@" -- ${command:-distccd} --inetd --allow 127.0.0.1 --log-level info 2>"$work/peer.out" &
+  pids+=($!)
+  wait_for "$work/peer.out" "starting\.\.\."
+}
+# sent_was N KIND [STATUS]: client N of the last start_under_inetd received exactly distcc's
+# protocol of KIND (see distcc-stream.py) and the example exited with STATUS (if given).
+sent_was() {
+  for _ in $(seq 1 200); do [ -e "$sent.$1.status" ] && break; sleep 0.05; done
+  [ -e "$sent.$1.status" ] || fail "connection $1 did not end"
+  python3 "$here/distcc-stream.py" "$sent.$1" "$2" || fail "connection $1: not exactly the protocol ($2)"
+  [ -z "${3:-}" ] || [ "$(cat "$sent.$1.status")" = "$3" ] || fail "connection $1: exit status $(cat "$sent.$1.status"), expected $3"
+}
+expect_syslog() { grep -qF -- "$1" "$work/syslog" || { cat "$work/syslog"; fail "syslog lacks: $1"; }; }
 # real_client HOST_OPTIONS: Debian's distcc compiles x.c on 127.0.0.1:$port; sets $client_rc.
 real_client() {
   printf 'int daemonauth_answer(void) { return 42; }\n' >"$work/x.c"
@@ -159,6 +180,56 @@ case "$case_name" in
     expect_server "closed the connection"
     real_client ",auth=localhost"
     [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the server stopped serving (rc $client_rc)" ;;
+  inetd-fds-compile)
+    # inetd hands the example the connection as descriptors 0, 1 and 2: the real client's
+    # compile works and receives distcc's protocol and nothing else.
+    start_under_inetd; real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the compile failed (rc $client_rc)"
+    sent_was 1 compiled; expect_syslog "authenticated alice@DAEMONAUTH.TEST" ;;
+  inetd-fds-refusals)
+    # Every refusal, with the connection as descriptors 0, 1 and 2: the client receives the
+    # protocol's refusal bytes only, the reason goes to syslog.
+    echo alice >"$work/list"; chmod 644 "$work/list"
+    start_under_inetd -blacklist "$work/list"
+    real_client ",auth=localhost"; [ "$client_rc" -ne 0 ] && [ ! -e "$work/x.o" ] || fail "a blacklisted client compiled"
+    sent_was 1 denied 113; expect_syslog "access denied to alice@DAEMONAUTH.TEST"
+    real_client ""; [ "$client_rc" -ne 0 ] || fail "a client without authentication compiled"
+    sent_was 2 nothing; expect_syslog "no client handshake"
+    for mode in distcc-garbage distcc-huge distcc-midtoken; do
+      timeout 30 python3 "$here/fake-peer.py" connect "$port" "$mode" || fail "$mode peer"
+    done
+    sent_was 3 handshake; sent_was 4 handshake; sent_was 5 handshake
+    expect_syslog "invalid TLEN token length 4294967295"
+    # Refused before any byte: an unknown option, no usable principal.
+    start_under_inetd -no-such-option; real_client ",auth=localhost"
+    sent_was 1 nothing 2; expect_syslog "usage: distcc-auth-inetd"
+    DISTCCD_PRINCIPAL=nosuch@localhost start_under_inetd; real_client ",auth=localhost"
+    sent_was 1 nothing 1
+    # Authenticated, but the command cannot be run: `y`, then the connection closes.
+    command=/nonexistent/distccd start_under_inetd; real_client ",auth=localhost"
+    sent_was 1 admitted 1; expect_syslog "exec: No such file or directory" ;;
+  listen-ipv6)
+    # -listen [::1]:PORT, our client over IPv6 through the example and distccd --inetd.
+    port=$(free_port)
+    "$inetd" -listen "[::1]:$port" -- distccd --inetd --allow ::1 --log-stderr --log-level info >>"$work/server.out" 2>&1 &
+    pids+=($!)
+    wait_for "$work/server.out" "starting... listening on \[::1\]:$port"
+    TEST_DISTCC_ADDRESS=::1 our_client localhost 0 compile; expect_client "STAT 0"
+    expect_server "authenticated alice@DAEMONAUTH.TEST" ;;
+  reverse-lookup-ipv6)
+    # No ,auth=NAME and an IPv6 peer: the server's name is the reverse lookup of ::1, which a
+    # hosts file of this test's own (a mount namespace) makes known. Named localhost, the
+    # realm has its principal; named otherwise, the client asks the KDC for that other name.
+    address=::1 start_distccd --auth
+    for name in localhost v6only.daemonauth.invalid; do
+      printf '127.0.0.1 localhost\n::1 %s\n' "$name" >"$work/hosts"
+      unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$work/hosts" \
+        env TEST_DISTCC_ADDRESS=::1 DISTCC_PRINCIPAL=distccd timeout 60 "$our_client" "$port" - \
+        "$([ "$name" = localhost ] && echo 0 || echo 119)" compile >"$work/client.out" 2>&1 \
+        || fail "reverse lookup of ::1 as $name"
+    done
+    # The KDC was asked about the realm of that name's domain.
+    expect_client "krbtgt/DAEMONAUTH.INVALID@" ;;
   *) echo "unknown case $case_name"; exit 2 ;;
 esac
 echo "ok ($case_name)"

@@ -48,6 +48,33 @@ ok_exchange() {   # the normal outcome of one authenticated exchange of "hello"
   expect_server "Received message: \"hello\""
 }
 
+# start_inetd ARGS...: our gss-server -inetd under inetd.py on a fresh $port, the connection as
+# descriptors 0, 1 and 2; syslog in $work/syslog, the bytes sent to client N in $sent.N and
+# the exit status in $sent.N.status.
+start_inetd() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  port=$(free_port) sent=$work/sent-$port
+  rm -f "$work/peer.out"
+  python3 "$here/inetd.py" --syslog "$work/syslog" --record "$sent" "$port" "$our_server" -inetd "$@" \
+    2>"$work/peer.out" &
+  server_pid=$!
+  wait_ready "$work/peer.out"
+}
+# expect_sent N nothing|tokens STATUS: client N received no byte at all, or gss-sample tokens
+# (a flags byte, a 4-byte big-endian length, the bytes) and nothing else; the exit status.
+expect_sent() {
+  for _ in $(seq 1 200); do [ -e "$sent.$1.status" ] && break; sleep 0.05; done
+  [ -e "$sent.$1.status" ] || fail "connection $1 did not end"
+  python3 -c 'import sys
+data, pos = open(sys.argv[1], "rb").read(), 0
+while pos + 5 <= len(data):
+    pos += 5 + int.from_bytes(data[pos + 1:pos + 5], "big")
+sys.exit(0 if pos == len(data) and (sys.argv[2] == "tokens") == (pos > 0) else "sent %r" % data[:300])' \
+    "$sent.$1" "$2" || fail "connection $1: not exactly the protocol ($2)"
+  [ "$(cat "$sent.$1.status")" = "$3" ] || fail "connection $1: exit status $(cat "$sent.$1.status"), expected $3"
+}
+expect_syslog() { grep -qF -- "$1" "$work/syslog" || { cat "$work/syslog"; fail "syslog lacks: $1"; }; }
+
 # pair SERVER CLIENT [CLIENT OPTIONS...]: one -once server, one client run saying "hello".
 pair() {
   local server=$1 client_prog=$2; shift 2
@@ -114,6 +141,19 @@ case "$case_name" in
     server_pid=$!; wait_ready "$work/peer.out"; client "$our_client" localhost host@localhost hello; stop_server
     [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
     expect_client "Signature verified."; expect_server 'Received message: "hello"' ;;
+  inetd-fds)
+    # inetd hands the connection over as descriptors 0, 1 AND 2: MIT's client works and
+    # receives gss-sample tokens only; refusals send nothing; every message goes to syslog.
+    start_inetd host; client "$mit_client" localhost host@localhost hello
+    [ "$client_rc" -eq 0 ] || fail "client exit status $client_rc"
+    expect_client "Signature verified."; expect_sent 1 tokens 0
+    start_inetd -no-such-option host; client "$mit_client" localhost host@localhost hello
+    expect_sent 1 nothing 1; expect_syslog "usage: gss-server"
+    start_inetd -keytab "$work/no-keytab" host; client "$mit_client" localhost host@localhost hello
+    expect_sent 1 nothing 1; expect_syslog "GSS-API error acquiring credentials" ;;
+  listen-ipv6)
+    # The server listens on IPv6 addresses too.
+    start_server "$our_server" -once host; client "$our_client" ::1 host@localhost hello; stop_server; ok_exchange ;;
   spnego-both-ways)
     pair "$our_server" "$mit_client" -spnego; ok_exchange
     pair "$mit_server" "$our_client" -spnego; ok_exchange ;;

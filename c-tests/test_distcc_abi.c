@@ -7,9 +7,12 @@
  *
  * In the throwaway realm it runs distcc's server side (a child, over a socketpair) against
  * its client side: plain, blacklisted, whitelisted, realm-qualified entries, and the helpers
- * (tokens, flags, cleanup, NULL arguments). */
+ * (tokens, flags, cleanup, NULL arguments); and, as a threaded host would, one server-side
+ * authentication stalled by a silent client while another completes beside it. */
 
 #include <gssapi/gssapi.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +57,25 @@ int opt_auth_enabled = 0;
 int opt_blacklist_enabled = 0;
 int opt_whitelist_enabled = 0;
 const char *arg_list_file = NULL;
+
+/* ---- as distcc's trace.h declares its logger; a stand-in for its trace.c that keeps the
+ * last message at each level (syslog's levels, as rs_loglevel) and counts them ---- */
+void rs_log0(int level, char const *fn, char const *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static pthread_mutex_t logged_lock = PTHREAD_MUTEX_INITIALIZER;
+static char logged_fn[8][64], logged_message[8][1024];
+static int logged_at[8];
+
+void rs_log0(int level, char const *fn, char const *fmt, ...) {
+    va_list args;
+    pthread_mutex_lock(&logged_lock);
+    va_start(args, fmt);
+    vsnprintf(logged_message[level & 7], sizeof logged_message[0], fmt, args);
+    va_end(args);
+    snprintf(logged_fn[level & 7], sizeof logged_fn[0], "%s", fn);
+    logged_at[level & 7]++;
+    pthread_mutex_unlock(&logged_lock);
+}
 
 #include "distcc_hostdef.h"
 
@@ -115,6 +137,54 @@ static int exchange(int *server_code) {
     *server_code = WEXITSTATUS(status);
     printf("client %d, server %d\n", code, *server_code);
     return code;
+}
+
+/* A server-side authentication on one descriptor, in a thread; done is set when it returns. */
+struct server_thread {
+    pthread_t thread;
+    int fd;
+    int code;
+    volatile int done;
+};
+
+static void *serve_one(void *arg) {
+    struct server_thread *server = arg;
+    server->code = dcc_gssapi_check_client(server->fd, server->fd);
+    server->done = 1;
+    return NULL;
+}
+
+/* A threaded host: while one authentication waits on a client that says nothing, another
+ * completes; the credentials lock is not held across network I/O. */
+static void concurrent_case(void) {
+    int silent[2], sv[2], code;
+    struct server_thread stalled = {0}, other = {0};
+    struct dcc_hostdef host;
+
+    EXPECT(socketpair(AF_UNIX, SOCK_STREAM, 0, silent) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    stalled.fd = silent[1];
+    EXPECT(pthread_create(&stalled.thread, NULL, serve_one, &stalled) == 0);
+    sleep(1); /* let it reach its wait for the silent client's handshake */
+    other.fd = sv[1];
+    EXPECT(pthread_create(&other.thread, NULL, serve_one, &other) == 0);
+    memset(&host, 0, sizeof host);
+    host.mode = DCC_MODE_TCP;
+    host.authenticate = 1;
+    host.auth_name = "localhost";
+    code = dcc_gssapi_perform_requested_security(&host, sv[0], sv[0]);
+    shutdown(sv[0], SHUT_RDWR); /* whatever the outcome, the other server is not kept waiting */
+    EXPECT(pthread_join(other.thread, NULL) == 0);
+    printf("beside a stalled authentication: client %d, server %d\n", code, other.code);
+    EXPECT(code == 0 && other.code == 0);
+    EXPECT(!stalled.done);
+    close(silent[0]); /* the silent client goes away */
+    EXPECT(pthread_join(stalled.thread, NULL) == 0);
+    EXPECT(stalled.code == 107);
+    dcc_gssapi_delete_ctx(&distcc_ctx_handle);
+    dcc_gssapi_delete_ctx(&distccd_ctx_handle);
+    close(silent[1]);
+    close(sv[0]);
+    close(sv[1]);
 }
 
 static void list_cases(void) {
@@ -194,10 +264,19 @@ int main(void) {
     helper_cases();
     unsetenv("DISTCCD_PRINCIPAL");
     EXPECT(dcc_gssapi_acquire_credentials() == 119);   /* the principal is mandatory */
+    /* ... and says so through distcc's logger, at its warning level, not on stderr. */
+    EXPECT(strcmp(logged_fn[4], "daemonauth") == 0);
+    EXPECT(strstr(logged_message[4], "no principal name specified (DISTCCD_PRINCIPAL)") != NULL);
     setenv("DISTCCD_PRINCIPAL", "distccd@localhost", 1);
     EXPECT(dcc_gssapi_acquire_credentials() == 0);
     EXPECT(exchange(&server) == 0 && server == 0);
+    setenv("DAEMONAUTH_DISTCC_IO_TIMEOUT_MS", "20000", 1);
+    concurrent_case();
+    unsetenv("DAEMONAUTH_DISTCC_IO_TIMEOUT_MS");
     list_cases();
+    /* Informational messages reach distcc too (at its info level; distcc filters by its own
+     * --log-level), e.g. "using FILE as a blacklist". */
+    EXPECT(logged_at[6] > 0);
     /* The wrong service: the client's GSS-API call fails, no context is left anywhere. */
     setenv("DISTCC_PRINCIPAL", "nosuch", 1);
     EXPECT(exchange(&server) == 119 && server != 0);

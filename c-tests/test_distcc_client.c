@@ -1,5 +1,5 @@
 /* The client side of distcc's authentication, as distcc's remote.c drives it: connects to a
- * distccd on 127.0.0.1:PORT, authenticates with dcc_gssapi_perform_requested_security (a
+ * distccd on 127.0.0.1:PORT (or $TEST_DISTCC_ADDRESS, IPv4 or IPv6), authenticates with dcc_gssapi_perform_requested_security (a
  * struct dcc_hostdef laid out as distcc 3.4's, with `,auth=AUTH_NAME`, or none for "-": then
  * the server's name comes from the reverse lookup), checks the exit code and the context
  * handle, and with "compile" sends a real DIST request for a small preprocessed file and
@@ -8,7 +8,7 @@
  *   test_distcc_client PORT AUTH_NAME|- EXPECTED_EXIT_CODE [compile]
  *
  * Prints "exit code N" and exits 0 when the code is the expected one (and the compile worked). */
-#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,26 +103,28 @@ static void compile(int fd) {
 }
 
 int main(int argc, char **argv) {
-    struct sockaddr_in addr;
+    struct addrinfo hints, *addr = NULL;
     struct dcc_hostdef host;
     int fd, code, expected;
+    const char *address = getenv("TEST_DISTCC_ADDRESS") ? getenv("TEST_DISTCC_ADDRESS") : "127.0.0.1";
 
     CHECK(argc >= 4);
     expected = atoi(argv[3]);
     memset(&host, 0, sizeof host);
     host.mode = DCC_MODE_TCP;
-    host.hostname = "127.0.0.1";
+    host.hostname = (char *)address;
     host.port = atoi(argv[1]);
     host.authenticate = 1;
     host.auth_name = strcmp(argv[2], "-") == 0 ? NULL : argv[2];
 
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((unsigned short)host.port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    CHECK(getaddrinfo(address, argv[1], &hints, &addr) == 0);
+    fd = socket(addr->ai_family, SOCK_STREAM, 0);
     CHECK(fd >= 0);
-    CHECK(connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
+    CHECK(connect(fd, addr->ai_addr, addr->ai_addrlen) == 0);
+    freeaddrinfo(addr);
 
     distcc_ctx_handle = GSS_C_NO_CONTEXT;
     code = dcc_gssapi_perform_requested_security(&host, fd, fd);

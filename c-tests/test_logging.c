@@ -1,6 +1,26 @@
 /* Logging: a host callback receives messages with its userdata, the level filters them, the
- * callback may re-register itself without deadlock, and NULL restores the default sink. */
+ * callback may re-register itself without deadlock, and NULL restores the default sink, which
+ * writes to descriptor 2 unless descriptor 2 is a socket (inetd's connection). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "check.h"
+
+/* Puts fd on descriptor 2, logs one debug message with the default sink and returns how many
+ * bytes the other end (peer, non-blocking) then holds. */
+static ssize_t bytes_logged_through(int fd, int peer) {
+    char buffer[512];
+    int saved = dup(2);
+    CHECK(saved >= 0 && dup2(fd, 2) == 2);
+    CHECK_RESULT(daemonauth_set_log_level(10), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK(dup2(saved, 2) == 2 && close(saved) == 0);
+    CHECK(fcntl(peer, F_SETFL, O_NONBLOCK) == 0);
+    ssize_t got = read(peer, buffer, sizeof buffer);
+    CHECK(got > 0 || (got < 0 && errno == EAGAIN));
+    return got < 0 ? 0 : got;
+}
 
 struct sink {
     int calls;
@@ -49,6 +69,16 @@ int main(void) {
     daemonauth_set_log_callback(NULL, NULL);
     CHECK_RESULT(daemonauth_set_log_level(9), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK(sink.calls == 3);
+
+    /* The default sink writes to a pipe on descriptor 2, but never to a socket there. */
+    int pipe_fds[2], socket_fds[2];
+    CHECK(pipe(pipe_fds) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, socket_fds) == 0);
+    CHECK(bytes_logged_through(pipe_fds[1], pipe_fds[0]) > 0);
+    CHECK(bytes_logged_through(socket_fds[0], socket_fds[1]) == 0);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    close(socket_fds[0]);
+    close(socket_fds[1]);
     puts("logging: ok");
     return 0;
 }

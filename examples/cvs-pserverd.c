@@ -11,7 +11,9 @@
  * `cvs -f server` as that user, staying in the middle: it checks the client's Root request
  * and, when the client asks for Gssapi-encrypt or Gssapi-authenticate (cvs -x / -a over
  * :gserver:), wraps and unwraps the stream. With -inetd it serves one connection on standard
- * input and output and logs to syslog; otherwise it listens (default 127.0.0.1) and forks per
+ * input and output and logs to syslog from its first message on (option errors included):
+ * inetd hands over the connection as descriptor 2 too, so nothing is ever written there.
+ * Otherwise it listens on ADDR (an IPv4 or IPv6 address, default 127.0.0.1) and forks per
  * connection, logging to standard error unless -syslog is given.
  *
  * -timeout-ms bounds the whole authentication (default 30 s); -idle-ms how long a session
@@ -27,48 +29,25 @@
  * limits (xinetd instances/per_source, systemd MaxConnections/MaxConnectionsPerSource). */
 #define _POSIX_C_SOURCE 200809L
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <syslog.h>
-#include <unistd.h>
 
-#include <daemonauth.h>
+#include "daemon-common.h"
 
 static const char *cvs_path = "/usr/bin/cvs";
 
 static void usage(void) {
-    fprintf(stderr,
-            "Usage: cvs-pserverd [-inetd | -port PORT [-listen ADDR] [-once]]\n"
-            "       [-root DIR]... [-root-regexp ERE]... [-system-passwords pam|crypt|off]\n"
-            "       [-pam-service NAME] [-allow-empty-password] [-keytab KEYTAB]\n"
-            "       [-fail-delay-ms MS] [-timeout-ms MS] [-idle-ms MS] [-cvs PATH] [-syslog]\n"
-            "       [-max-children N] [-max-failures N] [-failure-window-ms MS]\n");
+    daemon_log(LOG_ERR, "usage: cvs-pserverd [-inetd | -port PORT [-listen ADDR] [-once]] "
+                        "[-root DIR]... [-root-regexp ERE]... [-system-passwords pam|crypt|off] "
+                        "[-pam-service NAME] [-allow-empty-password] [-keytab KEYTAB] "
+                        "[-fail-delay-ms MS] [-timeout-ms MS] [-idle-ms MS] [-cvs PATH] [-syslog] "
+                        "[-max-children N] [-max-failures N] [-failure-window-ms MS]");
     exit(2);
 }
 
-static void syslog_sink(void *userdata, daemonauth_log_level level, const char *message) {
-    (void)userdata;
-    syslog(level <= DAEMONAUTH_LOG_LEVEL_ERROR ? LOG_ERR
-           : level == DAEMONAUTH_LOG_LEVEL_WARN ? LOG_WARNING
-                                                : LOG_INFO,
-           "%s", message);
-}
-
-/* Whether messages go to syslog: with -syslog, and always with -inetd, where standard error
- * may be the client's socket. */
-static int use_syslog;
-
 static void report(const char *what) {
-    if (use_syslog)
-        syslog(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
-    else
-        fprintf(stderr, "cvs-pserverd: %s: %s\n", what, daemonauth_last_error());
+    daemon_log(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
 }
 
 /* Exits with status 2 when setting an option failed. */
@@ -87,12 +66,12 @@ static void set(cvs_auth_server_config *config, const char *key, const char *val
 static int run_cvs(const cvs_auth_server_config *config, const cvs_auth_session *session, int fd) {
     int to_cvs[2], from_cvs[2];
     if (pipe(to_cvs) != 0 || pipe(from_cvs) != 0) {
-        perror("cvs-pserverd: pipe");
+        daemon_log_errno("pipe");
         return 1;
     }
     pid_t pid = fork();
     if (pid < 0) {
-        perror("cvs-pserverd: fork");
+        daemon_log_errno("fork");
         return 1;
     }
     if (pid == 0) {
@@ -106,7 +85,7 @@ static int run_cvs(const cvs_auth_server_config *config, const cvs_auth_session 
         if (fd > 2)
             close(fd);
         execl(cvs_path, "cvs", "-f", "server", (char *)NULL);
-        perror("cvs-pserverd: exec cvs");
+        daemon_log_errno("exec cvs");
         _exit(127);
     }
     close(to_cvs[0]);
@@ -161,30 +140,12 @@ static void set_limit(daemonauth_limiter *limiter, const char *key, const char *
     must(daemonauth_limiter_set(limiter, key, value), key);
 }
 
-static int listen_on(const char *address, int port) {
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((unsigned short)port);
-    if (inet_pton(AF_INET, address, &sin.sin_addr) != 1) {
-        fprintf(stderr, "cvs-pserverd: bad address %s\n", address);
-        return -1;
-    }
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    int on = 1;
-    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
-        bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 || listen(s, 16) != 0) {
-        perror("cvs-pserverd: listening");
-        return -1;
-    }
-    return s;
-}
-
 int main(int argc, char **argv) {
-    int inetd = 0, once = 0, port = 0;
-    const char *address = "127.0.0.1";
+    int inetd = 0, once = 0;
+    const char *address = "127.0.0.1", *port = NULL;
     cvs_auth_server_config *config = NULL;
     daemonauth_limiter *limiter = NULL;
+    daemon_log_open("cvs-pserverd", daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
     if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK ||
         daemonauth_limiter_new(&limiter) != DAEMONAUTH_RESULT_OK) {
         report("config");
@@ -203,14 +164,13 @@ int main(int argc, char **argv) {
             set(config, "allow_empty_password", "yes");
             continue;
         } else if (strcmp(arg, "-syslog") == 0) {
-            use_syslog = 1;
             continue;
         }
         if (!value)
             usage();
         i++;
         if (strcmp(arg, "-port") == 0)
-            port = atoi(value);
+            port = value;
         else if (strcmp(arg, "-listen") == 0)
             address = value;
         else if (strcmp(arg, "-root") == 0)
@@ -240,20 +200,17 @@ int main(int argc, char **argv) {
         else
             usage();
     }
-    if (inetd == (port > 0))
+    if (inetd == (port != NULL))
         usage();
-    if (inetd || use_syslog) {
-        use_syslog = 1;
-        openlog("cvs-pserverd", LOG_PID, LOG_DAEMON);
-        daemonauth_set_log_callback(syslog_sink, NULL);
-    }
     must(cvs_auth_server_config_set_limiter(config, limiter), "limiter");
     if (inetd)
         return serve(config, 0);
 
-    int listener = listen_on(address, port);
-    if (listener < 0)
+    int listener = daemon_listen(address, port, 16);
+    if (listener < 0) {
+        daemon_log(LOG_ERR, "listening on %s port %s: %s", address, port, strerror(errno));
         return 1;
+    }
     if (!once) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);

@@ -1,17 +1,20 @@
 /* distcc-auth-inetd: distcc's GSS-API authentication in front of an unauthenticating
  * distccd, built on libdaemonauth's daemonauth_distcc_* API.
  *
- *   distcc-auth-inetd [-listen PORT] [-once] [-principal NAME]
+ *   distcc-auth-inetd [-listen [ADDRESS:]PORT] [-once] [-principal NAME]
  *                     [-blacklist FILE | -whitelist FILE] [-realm-entries]
  *                     [-max-children N] [-max-failures N] [-failure-window-ms MS]
  *                     -- COMMAND [ARG...]
  *
- * Without -listen it serves the connection on stdin/stdout (run it from inetd): it
+ * Without -listen it serves the connection on descriptors 0 and 1 (run it from inetd): it
  * authenticates the client exactly as `distccd --auth` would (handshake, TLEN tokens, `y`/`n`)
  * and then execs COMMAND, typically `distccd --inetd ...`, which serves the compile on the
- * same connection. With -listen it listens on 127.0.0.1:PORT and does that for each
- * connection in a child process (-once: for one connection only); it prints "starting..." and
- * the address to stderr once it listens.
+ * same connection. In this mode every message, from the first option error on, goes to syslog
+ * (facility daemon): inetd hands over the connection as descriptor 2 too, so nothing is ever
+ * written there. With -listen it listens on ADDRESS (an IPv4 or IPv6 address, IPv6 in
+ * brackets: -listen [::1]:3632; default 127.0.0.1) and does that for each connection in a
+ * child process (-once: for one connection only); it logs to standard error and prints
+ * "starting... listening on ADDRESS:PORT" once it listens.
  *
  * The server principal is -principal, else $DISTCCD_PRINCIPAL (as distccd). The lists are
  * distccd's --blacklist/--whitelist; -realm-entries lets an entry with `@` match the whole
@@ -25,25 +28,18 @@
  * MaxConnections/MaxConnectionsPerSource). */
 #define _POSIX_C_SOURCE 200809L
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <daemonauth.h>
+#include "daemon-common.h"
 
 static int serve(const daemonauth_distcc_server *server, int fd_in, int fd_out, char **command);
 
 static void usage(void) {
-    fprintf(stderr, "Usage: distcc-auth-inetd [-listen PORT] [-once] [-principal NAME]\n"
-                    "       [-blacklist FILE | -whitelist FILE] [-realm-entries]\n"
-                    "       [-max-children N] [-max-failures N] [-failure-window-ms MS] -- COMMAND [ARG...]\n");
+    daemon_log(LOG_ERR, "usage: distcc-auth-inetd [-listen [ADDRESS:]PORT] [-once] [-principal NAME] "
+                        "[-blacklist FILE | -whitelist FILE] [-realm-entries] "
+                        "[-max-children N] [-max-failures N] [-failure-window-ms MS] -- COMMAND [ARG...]");
     exit(2);
 }
 
@@ -59,7 +55,7 @@ static int serve_limited(const daemonauth_distcc_server *server, const daemonaut
         getnameinfo((struct sockaddr *)&peer, len, address, sizeof address, NULL, 0, NI_NUMERICHOST) != 0)
         address[0] = '\0';
     if (daemonauth_limiter_check(limiter, address[0] ? address : NULL, NULL) != DAEMONAUTH_RESULT_OK) {
-        fprintf(stderr, "distcc-auth-inetd: client refused: %s\n", daemonauth_last_error());
+        daemon_log(LOG_WARNING, "client refused: %s", daemonauth_last_error());
         return 1;
     }
     status = serve(server, conn, conn, command);
@@ -72,61 +68,58 @@ static int serve(const daemonauth_distcc_server *server, int fd_in, int fd_out, 
     char *principal = NULL;
     daemonauth_result result = daemonauth_distcc_server_check_client(server, fd_in, fd_out, &principal);
     if (result != DAEMONAUTH_RESULT_OK) {
-        fprintf(stderr, "distcc-auth-inetd: client refused: %s (distcc exit code %d)\n",
-                daemonauth_last_error(), daemonauth_distcc_exit_code(result));
+        daemon_log(LOG_WARNING, "client refused: %s (distcc exit code %d)", daemonauth_last_error(),
+                   daemonauth_distcc_exit_code(result));
         return daemonauth_distcc_exit_code(result);
     }
-    fprintf(stderr, "distcc-auth-inetd: authenticated %s\n", principal ? principal : "(unnamed)");
+    daemon_log(LOG_INFO, "authenticated %s", principal ? principal : "(unnamed)");
     daemonauth_string_free(principal);
-    if (fd_in != 0 && dup2(fd_in, 0) < 0) {
-        perror("distcc-auth-inetd: dup2");
-        return 1;
-    }
-    if (fd_out != 1 && dup2(fd_out, 1) < 0) {
-        perror("distcc-auth-inetd: dup2");
+    if ((fd_in != 0 && dup2(fd_in, 0) < 0) || (fd_out != 1 && dup2(fd_out, 1) < 0)) {
+        daemon_log_errno("dup2");
         return 1;
     }
     execvp(command[0], command);
-    perror("distcc-auth-inetd: exec");
+    daemon_log_errno("exec");
     return 1;
 }
 
-static int listen_on(int port) {
-    struct sockaddr_in addr;
-    int one = 1;
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0) {
-        perror("distcc-auth-inetd: socket");
-        return -1;
+/* Splits -listen's [ADDRESS:]PORT (an IPv6 ADDRESS in brackets) into address and port. */
+static void split_listen(char *arg, const char **address, const char **port) {
+    char *colon = strrchr(arg, ':');
+    *address = "127.0.0.1";
+    *port = arg;
+    if (colon == NULL)
+        return;
+    *colon = '\0';
+    *port = colon + 1;
+    *address = arg;
+    if (arg[0] == '[') {
+        size_t len = strlen(arg);
+        if (len < 2 || arg[len - 1] != ']')
+            usage();
+        arg[len - 1] = '\0';
+        *address = arg + 1;
+    } else if (strchr(arg, ':') != NULL) {
+        usage(); /* an IPv6 address without brackets */
     }
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((unsigned short)port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(s, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(s, 16) < 0) {
-        perror("distcc-auth-inetd: bind/listen");
-        close(s);
-        return -1;
-    }
-    return s;
 }
 
 int main(int argc, char **argv) {
-    const char *principal = NULL, *list = NULL;
-    int port = 0, once = 0, list_mode = DAEMONAUTH_DISTCC_LIST_MODE_NONE;
+    const char *principal = NULL, *list = NULL, *address = NULL, *port = NULL;
+    int once = 0, list_mode = DAEMONAUTH_DISTCC_LIST_MODE_NONE;
     uint32_t list_flags = 0;
     daemonauth_distcc_server *server = NULL;
     daemonauth_limiter *limiter = NULL;
     int i;
 
+    daemon_log_open("distcc-auth-inetd", !daemon_has_option(argc, argv, "-listen"));
     if (daemonauth_limiter_new(&limiter) != DAEMONAUTH_RESULT_OK) {
-        fprintf(stderr, "distcc-auth-inetd: %s\n", daemonauth_last_error());
+        daemon_log(LOG_ERR, "%s", daemonauth_last_error());
         return 1;
     }
     for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "-listen") == 0 && i + 1 < argc) {
-            port = atoi(argv[++i]);
+            split_listen(argv[++i], &address, &port);
         } else if (strcmp(argv[i], "-once") == 0) {
             once = 1;
         } else if (strcmp(argv[i], "-principal") == 0 && i + 1 < argc) {
@@ -148,7 +141,7 @@ int main(int argc, char **argv) {
             for (k = 0; key[k]; k++)
                 key[k] = key[k] == '-' ? '_' : key[k];
             if (daemonauth_limiter_set(limiter, key, argv[++i]) != DAEMONAUTH_RESULT_OK) {
-                fprintf(stderr, "distcc-auth-inetd: %s\n", daemonauth_last_error());
+                daemon_log(LOG_ERR, "%s", daemonauth_last_error());
                 return 2;
             }
         } else {
@@ -159,30 +152,32 @@ int main(int argc, char **argv) {
         usage();
     }
     if (daemonauth_distcc_server_new(principal, list, list_mode, list_flags, &server) != DAEMONAUTH_RESULT_OK) {
-        fprintf(stderr, "distcc-auth-inetd: %s\n", daemonauth_last_error());
+        daemon_log(LOG_ERR, "%s", daemonauth_last_error());
         return 1;
     }
-    if (port == 0) {
+    if (port == NULL) {
         int status = serve(server, 0, 1, argv + i + 1);
         daemonauth_distcc_server_free(server);
         return status;
     }
 
-    int listener = listen_on(port);
+    int listener = daemon_listen(address, port, 16);
     if (listener < 0) {
+        daemon_log_errno(address);
         daemonauth_distcc_server_free(server);
         return 1;
     }
     signal(SIGCHLD, once ? SIG_DFL : SIG_IGN); /* children reap themselves unless -once */
-    fprintf(stderr, "starting... listening on 127.0.0.1:%d\n", port);
+    fprintf(stderr, strchr(address, ':') ? "starting... listening on [%s]:%s\n" : "starting... listening on %s:%s\n",
+            address, port);
     for (;;) {
         int conn = accept(listener, NULL, NULL);
         if (conn < 0) {
-            perror("distcc-auth-inetd: accept");
+            daemon_log_errno("accept");
             continue;
         }
         if (daemonauth_limiter_admit_child(limiter) != DAEMONAUTH_RESULT_OK) {
-            fprintf(stderr, "distcc-auth-inetd: connection refused: %s\n", daemonauth_last_error());
+            daemon_log(LOG_WARNING, "connection refused: %s", daemonauth_last_error());
             close(conn);
             continue;
         }

@@ -12,7 +12,10 @@
  * served the next waits in the listen queue. A stalled or trickling client holds it at most
  * for the library's deadlines: 30 s per token, 60 s for the whole context establishment.
  * A server for many clients forks per connection with daemonauth_limiter (cvs-pserverd,
- * distcc-auth-inetd). */
+ * distcc-auth-inetd). It listens on every IPv4 and IPv6 address (where the system has IPv6).
+ * With -inetd it serves the connection on descriptor 0; inetd hands it over as descriptors 1
+ * and 2 too, so in that mode nothing is written to them: the trace goes to -logfile only (none
+ * by default) and errors, usage errors included, to syslog. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <ctype.h>
@@ -24,16 +27,24 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "daemon-common.h"
 #include "gss-sample.h"
 
 static FILE *logfile;
 static int verbose;
 
 static void usage(void) {
-    fprintf(stderr, "Usage: gss-server [-port port] [-verbose] [-once]\n");
-    fprintf(stderr, "       [-inetd] [-export] [-logfile file] [-keytab keytab]\n"
-                    "       service_name\n");
+    daemon_log(LOG_ERR, "usage: gss-server [-port port] [-verbose] [-once] [-inetd] [-export] [-logfile file] "
+                        "[-keytab keytab] service_name");
     exit(1);
+}
+
+/* A failed GSS-API step of the set-up: to the log file, else to the program's log. */
+static void setup_error(const char *what) {
+    if (logfile)
+        sample_display_error(logfile, what);
+    else
+        daemon_log(LOG_ERR, "GSS-API error %s: %s", what, daemonauth_last_error());
 }
 
 static double seconds_between(const struct timeval *later, const struct timeval *earlier) {
@@ -272,29 +283,15 @@ done:
     return status;
 }
 
+/* Listens on every IPv6 and IPv4 address, or every IPv4 address without IPv6. */
 static int create_socket(unsigned short port) {
-    struct sockaddr_in addr;
-    int s, on = 1;
-
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    if ((s = socket(AF_INET, SOCK_STREAM, 0)) < 0) {
-        perror("creating socket");
-        return -1;
-    }
-    (void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (bind(s, (struct sockaddr *)&addr, sizeof addr) < 0) {
-        perror("binding socket");
-        close(s);
-        return -1;
-    }
-    if (listen(s, 5) < 0) {
-        perror("listening on socket");
-        close(s);
-        return -1;
-    }
+    char service[8];
+    snprintf(service, sizeof service, "%u", port);
+    int s = daemon_listen("::", service, 5);
+    if (s < 0 && errno == EAFNOSUPPORT)
+        s = daemon_listen("0.0.0.0", service, 5);
+    if (s < 0)
+        daemon_log_errno("listening on socket");
     return s;
 }
 
@@ -305,7 +302,10 @@ int main(int argc, char **argv) {
     daemonauth_gss_name *service = NULL;
     daemonauth_gss_cred *cred = NULL;
 
-    logfile = stdout;
+    /* In inetd mode standard output is the connection: no trace there unless -logfile. */
+    do_inetd = daemon_has_option(argc, argv, "-inetd");
+    daemon_log_open("gss-server", do_inetd);
+    logfile = do_inetd ? NULL : stdout;
     for (argc--, argv++; argc > 0; argc--, argv++) {
         if (strcmp(*argv, "-port") == 0) {
             if (--argc == 0)
@@ -326,7 +326,7 @@ int main(int argc, char **argv) {
             if (strcmp(*argv, "/dev/null") == 0) {
                 logfile = NULL;
             } else if ((logfile = fopen(*argv, "a")) == NULL) {
-                perror(*argv);
+                daemon_log_errno(*argv);
                 exit(1);
             }
         } else if (strcmp(*argv, "-keytab") == 0) {
@@ -342,12 +342,12 @@ int main(int argc, char **argv) {
 
     if (daemonauth_gss_name_import(*argv, DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &service) !=
         DAEMONAUTH_RESULT_OK) {
-        sample_display_error(logfile, "importing name");
+        setup_error("importing name");
         return 1;
     }
     if (daemonauth_gss_cred_acquire(service, DAEMONAUTH_GSS_USAGE_ACCEPT, NULL, keytab, NULL, &cred) !=
         DAEMONAUTH_RESULT_OK) {
-        sample_display_error(logfile ? logfile : stderr, "acquiring credentials");
+        setup_error("acquiring credentials");
         return 1;
     }
     daemonauth_gss_name_free(service);
@@ -355,8 +355,6 @@ int main(int argc, char **argv) {
     if (do_inetd) {
         /* As MIT does, stdout and stderr are closed; unlike MIT, they are reopened on
          * /dev/null so that no later file (a keytab, a replay cache) lands on fd 1 or 2. */
-        if (logfile == stdout)
-            logfile = NULL;
         close(1);
         close(2);
         if (open("/dev/null", O_WRONLY) != 1 || open("/dev/null", O_WRONLY) != 2)
@@ -370,7 +368,7 @@ int main(int argc, char **argv) {
             do {
                 int s = accept(listener, NULL, NULL);
                 if (s < 0) {
-                    perror("accepting connection");
+                    daemon_log_errno("accepting connection");
                     continue;
                 }
                 sign_server(s, cred, export);

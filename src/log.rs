@@ -5,8 +5,17 @@
 //! - `DAEMONAUTH_LOG`: `stderr` (default), `syslog` or `off`.
 //! - `DAEMONAUTH_LOG_LEVEL`: `error`, `warn` (default), `info`, `debug` or `trace`.
 //!
+//! In distcc (a program defining distcc's logger, `rs_log0`) the default sink is distcc's
+//! logger instead, and the default level `debug`: distcc's own `--log-level` filters.
+//!
 //! Unknown values fall back to the defaults: loading the library never fails because of them.
 //! Nothing logged by the library ever contains a secret.
+//!
+//! Nothing is ever written to a descriptor that may be a peer's socket: inetd, xinetd and
+//! systemd (`StandardError=socket`) hand a daemon its connection as descriptors 0, 1 and 2.
+//! The `stderr` sink therefore checks descriptor 2 at every message (one `fstat`) and, when it
+//! is a socket, delivers the message to syslog instead. Checking at each message rather than
+//! once at load covers a daemon that puts a socket on descriptor 2 after loading the library.
 
 use std::ffi::{CString, c_char, c_void};
 use std::fmt;
@@ -101,17 +110,21 @@ static DEFAULT_SINK: RwLock<Sink> = RwLock::new(Sink::Stderr);
 // statics, which need no other initialisation.
 #[ctor::ctor(unsafe)]
 fn configure_from_environment() {
+    let host_sink = crate::distcc::abi::host_log_sink();
     let sink = std::env::var("DAEMONAUTH_LOG").ok();
-    let sink = match sink.as_deref() {
-        Some("syslog") => Sink::Syslog,
-        Some("off") | Some("none") => Sink::Off,
-        _ => Sink::Stderr,
+    let sink = match (sink.as_deref(), host_sink) {
+        (Some("syslog"), _) => Sink::Syslog,
+        (Some("off") | Some("none"), _) => Sink::Off,
+        (Some("stderr"), _) | (_, None) => Sink::Stderr,
+        (_, Some(host_sink)) => host_sink,
     };
     *DEFAULT_SINK.write() = sink;
     *SINK.write() = sink;
     let level = std::env::var("DAEMONAUTH_LOG_LEVEL").ok();
-    if let Some(level) = level.as_deref().and_then(LogLevel::from_name) {
-        set_level(level);
+    match level.as_deref().and_then(LogLevel::from_name) {
+        Some(level) => set_level(level),
+        None if matches!(sink, Sink::Callback { .. }) => set_level(LogLevel::Debug),
+        None => {}
     }
 }
 
@@ -150,6 +163,7 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
     let message = fmt::format(args);
     match sink {
         Sink::Off => {}
+        Sink::Stderr if stderr_is_socket() => to_syslog(level, message),
         Sink::Stderr => {
             let line = format!("daemonauth[{}]: {}: {message}\n", std::process::id(), level.name());
             // A standard error nobody reads costs at most a second; one whose reader is gone
@@ -158,12 +172,7 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
                 let _ = stderr.write_all(line.as_bytes(), stderr.deadline());
             }
         }
-        Sink::Syslog => {
-            let text = c_message(message);
-            // SAFETY: both strings are NUL-terminated and live across the call; the format
-            // string takes exactly one string argument.
-            unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), text.as_ptr()) };
-        }
+        Sink::Syslog => to_syslog(level, message),
         Sink::Callback { callback, userdata } => {
             let text = c_message(message);
             // SAFETY: the host registered this function and userdata for exactly this call
@@ -171,6 +180,24 @@ pub fn write(level: LogLevel, args: fmt::Arguments<'_>) {
             unsafe { callback(userdata.get(), level, text.as_ptr()) };
         }
     }
+}
+
+/// Whether descriptor 2 is a socket, and so may be a peer's connection.
+fn stderr_is_socket() -> bool {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat writes a whole `stat` into the buffer when it returns 0, and only then is
+    // the buffer read.
+    unsafe {
+        libc::fstat(libc::STDERR_FILENO, stat.as_mut_ptr()) == 0
+            && stat.assume_init().st_mode & libc::S_IFMT == libc::S_IFSOCK
+    }
+}
+
+fn to_syslog(level: LogLevel, message: String) {
+    let text = c_message(message);
+    // SAFETY: both strings are NUL-terminated and live across the call; the format string
+    // takes exactly one string argument.
+    unsafe { libc::syslog(level.syslog_priority(), c"%s".as_ptr(), text.as_ptr()) };
 }
 
 /// The message as a C string, with any interior NUL shown as `\0`.

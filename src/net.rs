@@ -56,7 +56,7 @@ fn peer_name_info(fd: RawFd, flags: libc::c_int) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::{Ipv6Addr, TcpListener, TcpStream};
+    use std::net::{TcpListener, TcpStream};
     use std::os::fd::AsRawFd;
 
     #[test]
@@ -64,14 +64,8 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         assert!(!peer_host_name(stream.as_raw_fd()).unwrap().is_empty());
-        // An IPv6 peer is looked up as such (::1 may have no name on a test machine).
-        if let Ok(listener) = TcpListener::bind((Ipv6Addr::LOCALHOST, 0)) {
-            let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-            match peer_host_name(stream.as_raw_fd()) {
-                Ok(name) => assert!(!name.is_empty()),
-                Err(err) => assert!(err.message().contains("has no host name"), "{err}"),
-            }
-        }
+        // An IPv6 peer's name: the ctest distcc_interop_reverse-lookup-ipv6, where a hosts file
+        // of its own gives ::1 a known name.
     }
 
     #[test]

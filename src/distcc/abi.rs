@@ -7,7 +7,9 @@
 //! `distccd_ctx_handle`). distccd's options (`opt_blacklist_enabled`,
 //! `opt_whitelist_enabled`, `arg_list_file`, from its `dopt.c`) are read through weak
 //! references: in a program that does not define them they are absent and the settings of
-//! `daemonauth_distcc_set_list` apply instead.
+//! `daemonauth_distcc_set_list` apply instead. distcc's logger, `rs_log0` of its `trace.c`, is
+//! reached the same way: in distcc the library's messages go where distcc's go (see
+//! [`host_log_sink`]).
 //!
 //! `send_token`/`recv_token` are exported because `auth.h` declares them, as thin wrappers
 //! the library itself never calls (a program's own functions of those names interpose on
@@ -19,6 +21,7 @@ use std::ffi::{CStr, c_char, c_int, c_void};
 use std::os::fd::RawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use libgssapi_sys::{OM_uint32, gss_buffer_desc, gss_buffer_t, gss_ctx_id_struct, gss_ctx_id_t, gss_name_t};
@@ -27,10 +30,11 @@ use parking_lot::Mutex;
 use super::lists::{List, ListMode};
 use super::{DistccExit, Timeouts, client, compare_flags, exit_code, list_realms_from_env, server};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ffi::{arg_bytes, guard, guard_or, record_error};
+use crate::ffi::{Userdata, arg_bytes, guard, guard_or, record_error};
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing};
 use crate::gss::sys;
 use crate::io::Channel;
+use crate::log::{LogLevel, Sink};
 use crate::{log_info, log_warn};
 
 /// The client's context after `dcc_gssapi_perform_requested_security` (distcc's remote.c
@@ -42,8 +46,11 @@ pub static distcc_ctx_handle: AtomicPtr<gss_ctx_id_struct> = AtomicPtr::new(std:
 #[unsafe(no_mangle)]
 pub static distccd_ctx_handle: AtomicPtr<gss_ctx_id_struct> = AtomicPtr::new(std::ptr::null_mut());
 
-/// The credentials `dcc_gssapi_acquire_credentials` got (distcc's `creds`).
-static CREDS: Mutex<Option<sys::Cred>> = Mutex::new(None);
+/// The credentials `dcc_gssapi_acquire_credentials` got (distcc's `creds`). Shared, so that an
+/// authentication takes its own reference and holds no lock across network I/O: the
+/// authentications of a threaded host run side by side, and a release while they run takes
+/// effect when the last of them ends.
+static CREDS: Mutex<Option<Arc<sys::Cred>>> = Mutex::new(None);
 /// The list `dcc_gssapi_obtain_list` read (distcc's `list`/`list_count`).
 static LIST: Mutex<Option<List>> = Mutex::new(None);
 /// The list settings for programs without distccd's option globals.
@@ -88,9 +95,11 @@ macro_rules! host_symbol_table {
             ".weak opt_blacklist_enabled",
             ".weak opt_whitelist_enabled",
             ".weak arg_list_file",
+            ".weak rs_log0",
             concat!($directive, " opt_blacklist_enabled"),
             concat!($directive, " opt_whitelist_enabled"),
             concat!($directive, " arg_list_file"),
+            concat!($directive, " rs_log0"),
             ".popsection",
         );
     };
@@ -101,16 +110,53 @@ host_symbol_table!(".quad");
 host_symbol_table!(".long");
 
 unsafe extern "C" {
-    /// The addresses of `opt_blacklist_enabled`, `opt_whitelist_enabled` and `arg_list_file`
-    /// in the host program, each NULL when the program does not define it.
-    static daemonauth_distcc_host_symbols: [*const c_void; 3];
+    /// The addresses of `opt_blacklist_enabled`, `opt_whitelist_enabled`, `arg_list_file` and
+    /// `rs_log0` in the host program, each NULL when the program does not define it.
+    static daemonauth_distcc_host_symbols: [*const c_void; 4];
+}
+
+/// distcc's `void rs_log0(int level, char const *fn, char const *fmt, ...)` (its trace.h).
+type RsLog0 = unsafe extern "C" fn(level: c_int, function: *const c_char, format: *const c_char, ...);
+
+/// distcc's logger, if the program is distcc.
+fn host_logger() -> Option<RsLog0> {
+    // SAFETY: a table of pointers the dynamic linker filled in before any code ran.
+    let [_, _, _, rs_log0] = unsafe { daemonauth_distcc_host_symbols };
+    // SAFETY: when the program defines `rs_log0`, it is distcc's function of that signature.
+    (!rs_log0.is_null()).then(|| unsafe { std::mem::transmute::<*const c_void, RsLog0>(rs_log0) })
+}
+
+/// The level distcc logs a library message at: its `rs_loglevel`, which are syslog's levels.
+fn distcc_level(level: LogLevel) -> c_int {
+    match level {
+        LogLevel::Error => libc::LOG_ERR,
+        LogLevel::Warn => libc::LOG_WARNING,
+        LogLevel::Info => libc::LOG_INFO,
+        LogLevel::Debug | LogLevel::Trace => libc::LOG_DEBUG,
+    }
+}
+
+/// Hands one library message to distcc's logger, under the function name `daemonauth`.
+unsafe extern "C" fn log_to_distcc(_userdata: *mut c_void, level: LogLevel, message: *const c_char) {
+    if let Some(rs_log0) = host_logger() {
+        // SAFETY: distcc's rs_log0 with a format taking exactly the one NUL-terminated string
+        // given; the message is valid during the call (the log sink's contract).
+        unsafe { rs_log0(distcc_level(level), c"daemonauth".as_ptr(), c"%s".as_ptr(), message) };
+    }
+}
+
+/// In distcc (a program defining `rs_log0`), the default log sink: distcc's own logger, so that
+/// the library's messages reach distccd's `--log-file`, `--log-stderr` or syslog, filtered by its
+/// `--log-level`. None elsewhere.
+pub(crate) fn host_log_sink() -> Option<Sink> {
+    host_logger().map(|_| Sink::Callback { callback: log_to_distcc, userdata: Userdata::new(std::ptr::null_mut()) })
 }
 
 /// distccd's list options, if the program is distccd: (blacklist enabled, whitelist enabled,
 /// list file).
 fn host_list_options() -> Option<(bool, bool, Option<PathBuf>)> {
-    // SAFETY: a table of three pointers the dynamic linker filled in before any code ran.
-    let [black, white, file] = unsafe { daemonauth_distcc_host_symbols };
+    // SAFETY: a table of pointers the dynamic linker filled in before any code ran.
+    let [black, white, file, _] = unsafe { daemonauth_distcc_host_symbols };
     if black.is_null() || white.is_null() {
         return None;
     }
@@ -151,7 +197,7 @@ pub extern "C" fn dcc_gssapi_acquire_credentials() -> c_int {
     run("dcc_gssapi_acquire_credentials", || {
         let principal = std::env::var(server::PRINCIPAL_ENV)
             .map_err(|_| Error::new(ErrorCode::Config, "no principal name specified (DISTCCD_PRINCIPAL)"))?;
-        *CREDS.lock() = Some(server::acquire_credentials(&principal)?);
+        *CREDS.lock() = Some(Arc::new(server::acquire_credentials(&principal)?));
         Ok(())
     })
 }
@@ -218,9 +264,9 @@ pub extern "C" fn dcc_gssapi_check_client(to_net_fd: c_int, from_net_fd: c_int) 
     let code = run("dcc_gssapi_check_client", || {
         clear_context(&distccd_ctx_handle);
         let list = list_in_force();
-        let creds = CREDS.lock();
+        let creds = CREDS.lock().clone();
         let accepted =
-            server::check_client(from_net_fd, to_net_fd, creds.as_ref(), list.as_ref(), &Timeouts::from_env())?;
+            server::check_client(from_net_fd, to_net_fd, creds.as_deref(), list.as_ref(), &Timeouts::from_env())?;
         distccd_ctx_handle.store(accepted.context.into_raw(), Ordering::Release);
         Ok(())
     });
