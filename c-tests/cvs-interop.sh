@@ -90,6 +90,34 @@ wait_children() {
   for _ in $(seq 1 100); do [ "$(pgrep -c -P "$server_pid")" -eq "$1" ] && return 0; sleep 0.1; done
   fail "the server has $(pgrep -c -P "$server_pid") children, not $1"
 }
+# pty_login CVSROOT PASSWORD_FILE: Debian's cvs login, the password (the file's bytes) typed at
+# its prompt on a terminal (a pty), as a person types it; output in client.out, sets $rc.
+pty_login() {
+  timeout 60 python3 -c '
+import os, pty, sys
+root, password = sys.argv[1], open(sys.argv[2], "rb").read()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("cvs", ["cvs", "-f", "-d", root, "login"])
+out = b""
+while b"password: " not in out:
+    chunk = os.read(fd, 1024)
+    if not chunk:
+        break
+    out += chunk
+os.write(fd, password + b"\n")
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))' "$1" "$2" >"$work/client.out" 2>&1
+  rc=$?; [ "$rc" -ne 124 ] || fail "cvs login hung"
+}
 # in_dir DIR ARGS...: cvs_client in DIR (not in a subshell, so $rc and fail work).
 in_dir() { local dir=$1; shift; pushd "$dir" >/dev/null || fail "no $dir"; cvs_client "$@"; popd >/dev/null || exit 1; }
 
@@ -276,6 +304,54 @@ time.sleep(60)' "$port" "$repo" >"$work/client.out" 2>&1 &
     in_dir "$work" -d "$pserver" checkout -d wc CVSROOT; [ "$rc" -eq 0 ] || fail "cvs did not use the library's entry"
     cvs_client -d "$pserver" logout; [ "$rc" -eq 0 ] || fail "cvs could not remove the library's entry"
     ! grep -q alice "$CVS_PASSFILE" || fail "the entry is still there" ;;
+  non-ascii-passwords)
+    # Real cvs login typed in a pty with a UTF-8 and a Latin-1 password, beside entries other
+    # programs wrote in other bytes; the library stores and removes entries and every other
+    # byte stays; its scramble is the bytes cvs wrote; cvs checks out with both passwords.
+    printf 'p\303\244ssw\303\266rd' >"$work/utf8.pw"; printf 'p\344ssw\366rd' >"$work/latin1.pw"
+    { printf 'alice:%s:%s\n' "$(openssl passwd -6 -salt daemonau -stdin <"$work/utf8.pw")" "$sysuser"
+      printf 'bob:%s:%s\n' "$(openssl passwd -6 -salt daemonau -stdin <"$work/latin1.pw")" "$sysuser"; } \
+      >"$repo/CVSROOT/passwd"
+    printf '/1 :pserver:zed@elsewhere:2401/x A\351\377\200\n:pserver:old@elsewhere:/y Aabc\r\n' >"$CVS_PASSFILE"
+    start_server
+    bob=":pserver:bob@localhost:$port$repo"
+    pty_login "$pserver" "$work/utf8.pw"; [ "$rc" -eq 0 ] || fail "cvs login with a UTF-8 password failed"
+    pty_login "$bob" "$work/latin1.pw"; [ "$rc" -eq 0 ] || fail "cvs login with a Latin-1 password failed"
+    cp "$CVS_PASSFILE" "$work/after-login"
+    for who in utf8:"$pserver" latin1:"$bob"; do
+      { printf '/1 %s ' "${who#*:}"; "$tool" scramble "$(cat "$work/${who%%:*}.pw")"; } >"$work/expected-line"
+      grep -aF "/1 ${who#*:} " "$work/after-login" >"$work/cvs-line"
+      cmp "$work/expected-line" "$work/cvs-line" || fail "the library's scramble differs from cvs's (${who%%:*})"
+      "$tool" lookup "$CVS_PASSFILE" "${who#*:}" >"$work/looked-up" || fail "lookup (${who%%:*})"
+      cut -d' ' -f3- "$work/cvs-line" | cmp - "$work/looked-up" || fail "lookup returned other bytes (${who%%:*})"
+    done
+    carol=":pserver:carol@localhost:$port$repo"
+    "$tool" store "$CVS_PASSFILE" "$carol" "$(cat "$work/latin1.pw")" || fail "the library could not store"
+    { cat "$work/after-login"; printf '/1 %s ' "$carol"; "$tool" scramble "$(cat "$work/latin1.pw")"; } >"$work/expected"
+    cmp "$work/expected" "$CVS_PASSFILE" || fail "storing an entry changed other bytes"
+    "$tool" remove "$CVS_PASSFILE" "$carol" || fail "the library could not remove"
+    cmp "$work/after-login" "$CVS_PASSFILE" || fail "removing an entry changed other bytes"
+    "$tool" remove "$CVS_PASSFILE" ":pserver:zed@elsewhere:/x" || fail "the library could not remove zed"
+    grep -av '^/1 :pserver:zed@' "$work/after-login" | cmp - "$CVS_PASSFILE" || fail "removing zed changed other bytes"
+    in_dir "$work" -d "$pserver" checkout -d wc CVSROOT; [ "$rc" -eq 0 ] || fail "checkout with the UTF-8 password"
+    rm -rf "$work/wc"
+    in_dir "$work" -d "$bob" checkout -d wc CVSROOT; [ "$rc" -eq 0 ] || fail "checkout with the Latin-1 password" ;;
+  pam-rhost)
+    # PAM gets the client's address as PAM_RHOST: a service that admits only rhost 127.0.0.1
+    # lets the login in, one that admits only 192.0.2.1 refuses it.
+    sed -i '/^SystemAuth=no$/d' "$repo/CVSROOT/config"
+    for allowed in 127.0.0.1 192.0.2.1; do
+      printf 'auth requisite pam_succeed_if.so quiet rhost = %s\nauth required pam_permit.so\naccount required pam_permit.so\n' \
+        "$allowed" >"/etc/pam.d/daemonauth-rhost-$$-$allowed"
+    done
+    trap 'rm -f /etc/pam.d/daemonauth-rhost-$$-*; cleanup' EXIT
+    start_server -system-passwords pam -pam-service "daemonauth-rhost-$$-127.0.0.1"
+    cvs_client -d ":pserver:$sysuser:anything@localhost:$port$repo" login
+    [ "$rc" -eq 0 ] || fail "PAM did not see rhost 127.0.0.1"
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null
+    start_server -system-passwords pam -pam-service "daemonauth-rhost-$$-192.0.2.1"
+    cvs_client -d ":pserver:$sysuser:anything@localhost:$port$repo" login
+    [ "$rc" -ne 0 ] || fail "a PAM rule for another rhost let the login in"; expect "authorization failed" ;;
   system-password-crypt|system-password-pam)
     # A user missing from CVSROOT/passwd, with SystemAuth on: the system password decides,
     # through crypt(3) on the shadow entry or through PAM (service cvs: Debian's "other").

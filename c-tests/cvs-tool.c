@@ -2,6 +2,8 @@
  *
  *   cvs-tool lookup PASSFILE CVSROOT            print the scrambled password stored for CVSROOT
  *   cvs-tool store PASSFILE CVSROOT PASSWORD    store PASSWORD (scrambled) for CVSROOT
+ *   cvs-tool remove PASSFILE CVSROOT            remove the entry for CVSROOT
+ *   cvs-tool scramble PASSWORD                  print PASSWORD scrambled
  *   cvs-tool pserver PORT CVSROOT verify|auth [PASSWORD]
  *                                               authenticate to 127.0.0.1:PORT (no PASSWORD:
  *                                               the pass file, $CVS_PASSFILE)
@@ -194,6 +196,16 @@ int main(int argc, char **argv) {
         if (cvs_auth_scramble(argv[4], &scrambled) != DAEMONAUTH_RESULT_OK ||
             cvs_auth_passfile_store(argv[2], argv[3], scrambled) != DAEMONAUTH_RESULT_OK)
             return fail("store");
+        daemonauth_string_free(scrambled);
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "remove") == 0)
+        return cvs_auth_passfile_remove(argv[2], argv[3]) == DAEMONAUTH_RESULT_OK ? 0 : fail("remove");
+    if (argc == 3 && strcmp(argv[1], "scramble") == 0) {
+        char *scrambled = NULL;
+        if (cvs_auth_scramble(argv[2], &scrambled) != DAEMONAUTH_RESULT_OK)
+            return fail("scramble");
+        printf("%s\n", scrambled);
         daemonauth_string_free(scrambled);
         return 0;
     }

@@ -31,6 +31,13 @@ static void scrambling(void) {
     CHECK(strcmp(back, "secret") == 0);
     daemonauth_string_free(text);
     daemonauth_string_free(back);
+    /* Latin-1 bytes (not UTF-8) are a password like any other, scrambled as cvs does. */
+    CHECK_RESULT(cvs_auth_scramble("p\344ss", &text), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(text, "A:\242ZZ") == 0);
+    CHECK_RESULT(cvs_auth_descramble(text, &back), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(back, "p\344ss") == 0);
+    daemonauth_string_free(text);
+    daemonauth_string_free(back);
     CHECK_RESULT(cvs_auth_descramble("Bxyz", &back), DAEMONAUTH_RESULT_PROTOCOL);
     CHECK_CONTAINS(daemonauth_last_error(), "unknown scrambling method");
     CHECK_RESULT(cvs_auth_scramble(NULL, &text), DAEMONAUTH_RESULT_NULL_ARGUMENT);

@@ -30,7 +30,7 @@ fn repository(label: &str, passwd: &str, system_auth: bool) -> PathBuf {
 }
 
 fn hash(password: &str) -> String {
-    sys::crypt(password.as_bytes(), "$6$daemonau$").unwrap().unwrap().to_string()
+    sys::crypt(password.as_bytes(), b"$6$daemonau$").unwrap().unwrap().to_string()
 }
 
 fn passwd_lines() -> String {
@@ -194,6 +194,29 @@ fn our_server_answers_as_cvs_does() {
 }
 
 #[test]
+fn server_failures_reach_the_client_only_as_a_fixed_text() {
+    // An unreadable CVSROOT/passwd (a directory) and a bad CVSROOT/config: the details, with
+    // their paths, are in the error (the log), the client gets the fixed text.
+    let repo = repository("generic", "", false);
+    std::fs::remove_file(repo.join("CVSROOT/passwd")).unwrap();
+    std::fs::create_dir(repo.join("CVSROOT/passwd")).unwrap();
+    let (result, reply) = our_server(options(&repo), send(request("AUTH", &repo, "alice", "secret")));
+    assert!(result.err().unwrap().message().contains("CVSROOT/passwd"));
+    assert_eq!(reply, "error 0 authentication failed\n");
+    std::fs::remove_dir(repo.join("CVSROOT/passwd")).unwrap();
+    std::fs::write(repo.join("CVSROOT/config"), "SystemAuth=perhaps\n").unwrap();
+    let (result, reply) = our_server(options(&repo), send(request("AUTH", &repo, "carol", "x")));
+    assert!(result.err().unwrap().message().contains("perhaps"));
+    assert_eq!(reply, "error 0 authentication failed\n");
+    // gserver with a key table that does not exist: its path never reaches the client.
+    let keytab = "/nonexistent/daemonauth-private.keytab";
+    let gserver = ServerOptions { keytab: Some(keytab.to_owned()), ..options(&repo) };
+    let (result, reply) = our_server(gserver, send(b"BEGIN GSSAPI REQUEST\n\x00\x04junk".to_vec()));
+    assert!(result.is_err());
+    assert_eq!(reply, "error 0 authentication failed\n");
+}
+
+#[test]
 fn our_client_and_server_agree() {
     let repo = repository("pair", &passwd_lines(), false);
     let root = format!(":pserver:alice@localhost:{}", repo.display());
@@ -226,7 +249,7 @@ fn bad_input_is_refused_clearly_and_in_time() {
         let started = Instant::now();
         let (result, reply) = our_server(options(&repo), send(bytes));
         assert_eq!(result.err().map(|e| e.code()), Some(code), "{name}");
-        assert!(reply.starts_with("error 0 "), "{name}: {reply:?}");
+        assert_eq!(reply, "error 0 authentication failed\n", "{name}");
         assert!(started.elapsed() < Duration::from_secs(5), "{name}");
     }
     // EOF after every line of the request.

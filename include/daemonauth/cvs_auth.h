@@ -35,14 +35,17 @@ extern "C" {
 
 /**
  * Stores `*password` scrambled with method `A` in `*scrambled_out` (free with
- * `daemonauth_string_free`), as cvs's `scramble()`.
+ * `daemonauth_string_free`, which wipes it), as cvs's `scramble()`. The password is bytes,
+ * in any encoding (UTF-8, Latin-1, ...); the result is exactly the bytes cvs 1.12.13 writes
+ * to `~/.cvspass` for it.
  */
 daemonauth_result cvs_auth_scramble(const char *password, char **scrambled_out);
 
 /**
  * Stores the password a scrambled string stands for in `*password_out` (free with
- * `daemonauth_string_free`, which wipes it). An unknown scrambling method (a first
- * character other than `A`) is DAEMONAUTH_RESULT_PROTOCOL, where cvs exits.
+ * `daemonauth_string_free`, which wipes it): the bytes, in whatever encoding they were
+ * scrambled. An unknown scrambling method (a first character other than `A`) is
+ * DAEMONAUTH_RESULT_PROTOCOL, where cvs exits.
  */
 daemonauth_result cvs_auth_descramble(const char *scrambled, char **password_out);
 
@@ -55,20 +58,24 @@ daemonauth_result cvs_auth_root_canonical(const char *cvsroot, char **canonical_
 
 /**
  * Looks up the scrambled password (`A...`) stored for `cvsroot` in the pass file `passfile`
- * (NULL: `$CVS_PASSFILE`, else `~/.cvspass`) and stores it in `*scrambled_out`.
- * DAEMONAUTH_RESULT_NOT_FOUND when there is no entry.
+ * (NULL: `$CVS_PASSFILE`, else `~/.cvspass`) and stores it in `*scrambled_out` (free with
+ * `daemonauth_string_free`): the entry's bytes exactly as the file holds them, whatever
+ * their encoding. DAEMONAUTH_RESULT_NOT_FOUND when there is no entry.
  */
 daemonauth_result cvs_auth_passfile_lookup(const char *passfile, const char *cvsroot, char **scrambled_out);
 
 /**
  * Stores `scrambled` (an `A...` string, see `cvs_auth_scramble`) for `cvsroot` in the pass
  * file (NULL: the default), replacing any entry for the same root; the file is rewritten
- * atomically with mode 0600, in the `/1 ` format of cvs 1.12.13.
+ * atomically with mode 0600, in the `/1 ` format of cvs 1.12.13, the new entry at the end as
+ * cvs puts it. Every byte of the other entries stays as it was (a last line without its LF
+ * gets one). `scrambled` is bytes: any but CR and LF.
  */
 daemonauth_result cvs_auth_passfile_store(const char *passfile, const char *cvsroot, const char *scrambled);
 
 /**
- * Removes the entries for `cvsroot` from the pass file (NULL: the default), atomically.
+ * Removes the entries for `cvsroot` from the pass file (NULL: the default), atomically;
+ * every byte of the other entries stays as it was.
  * DAEMONAUTH_RESULT_NOT_FOUND when there was none (cvs says "Entry not found.").
  */
 daemonauth_result cvs_auth_passfile_remove(const char *passfile, const char *cvsroot);
@@ -77,11 +84,12 @@ daemonauth_result cvs_auth_passfile_remove(const char *passfile, const char *cvs
  * Authenticates to a pserver over `read_fd`/`write_fd` (not closed) for `cvsroot`
  * (`:pserver:...`): `verify_only` non-zero sends a VERIFICATION request (`cvs login`),
  * otherwise an AUTH request after which the CVS protocol follows. The password is
- * `password` if not NULL, else the one in the CVSROOT, else the pass file's entry
+ * `password` (bytes, in any encoding) if not NULL, else the one in the CVSROOT, else the pass file's entry
  * (`passfile`, NULL: the default), else asked from `responder` (NULL: none) as a `password`
  * question. Each step may take `timeout_ms` (<= 0: 30 s). The server's `E` lines and `error`
  * text are stored, one a line, in `*messages_out` when it is not NULL (also on failure; free
- * with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED.
+ * with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED;
+ * more than 64 `E` lines are DAEMONAUTH_RESULT_TOO_LARGE.
  */
 daemonauth_result cvs_auth_client_authenticate(int read_fd, int write_fd, const char *cvsroot, int verify_only, const char *password, const char *passfile, const daemonauth_responder *responder, int timeout_ms, char **messages_out);
 
@@ -158,7 +166,8 @@ void cvs_auth_server_config_free(cvs_auth_server_config *config);
  * minutes), `fail_delay_ms`,
  * `max_line`, `allow_empty_password` (yes/no: an empty hash in CVSROOT/passwd lets any
  * password in, as cvs does; default no), `system_passwords` (`pam`, `crypt` or `off`),
- * `pam_service` (default `cvs`), `keytab` (for gserver).
+ * `pam_service` (default `cvs`; PAM gets the client's numeric address as `PAM_RHOST` when
+ * the read descriptor is an IP socket), `keytab` (for gserver).
  */
 daemonauth_result cvs_auth_server_config_set(cvs_auth_server_config *config, const char *key, const char *value);
 
@@ -177,16 +186,21 @@ daemonauth_result cvs_auth_server_config_set_limiter(cvs_auth_server_config *con
  * VERIFICATION request (allowed repository, CVSROOT/passwd, then system passwords when the
  * repository's SystemAuth allows) or a gserver request (GSS-API, principal mapped to a local
  * user by the krb5 rules and checked with its user-ok rules). Root is refused. Every refusal
- * is answered on `write_fd` as cvs answers it. On success nothing has been answered yet: for
- * AUTH and gserver call `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for
- * VERIFICATION only `cvs_auth_session_accept`. The session goes to `*session_out`.
+ * is answered on `write_fd` as cvs answers it, except that any failure cvs has no refusal of
+ * its own for (a malformed request, an unreadable file, a keytab or GSS-API error) is answered
+ * with the fixed `error 0 authentication failed` and its details go to the log only. On
+ * success nothing has been answered yet: for AUTH and gserver call
+ * `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for VERIFICATION only
+ * `cvs_auth_session_accept`. The session goes to `*session_out`.
  */
 daemonauth_result cvs_auth_server_authenticate(const cvs_auth_server_config *config, int read_fd, int write_fd, cvs_auth_session **session_out);
 
 /**
  * Switches the process to the session's system user (initgroups, setgid, setuid; root is
  * refused) and sets `CVS_USER`, `LOGNAME`, `USER` and `HOME`. Call it in the process that
- * serves this one client, before it starts any thread.
+ * serves this one client, before it starts any thread. If any step of the switch fails (or
+ * root privileges could be regained afterwards) the process aborts with SIGABRT after logging
+ * the step: it never returns still root or half switched.
  */
 daemonauth_result cvs_auth_session_switch_user(const cvs_auth_session *session);
 

@@ -33,7 +33,7 @@ pub fn password_for(
     };
     let user = user_of(root)?;
     if let Some(stored) = passfile::lookup(&path, root, &user)? {
-        return Ok(Zeroizing::new(stored.as_bytes().to_vec()));
+        return Ok(stored);
     }
     let responder = responder.ok_or_else(|| {
         Error::new(
@@ -73,19 +73,35 @@ pub fn authenticate(
     }
     let user = user_of(root)?;
     let end = if kind == RequestKind::Auth { request::END_AUTH } else { request::END_VERIFICATION };
-    let mut bytes = Zeroizing::new(format!("{}\n{}\n{user}\n", kind.begin(), root.directory).into_bytes());
+    let head = format!("{}\n{}\n{user}\n", kind.begin(), root.directory);
+    let tail = format!("\n{end}\n");
+    // Room for all of it at once: growing would leave an unwiped copy of the password behind.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(head.len() + scrambled.len() + tail.len()));
+    bytes.extend_from_slice(head.as_bytes());
     bytes.extend_from_slice(scrambled);
-    bytes.extend_from_slice(format!("\n{end}\n").as_bytes());
+    bytes.extend_from_slice(tail.as_bytes());
     channel.write_all(&bytes, channel.deadline()).map_err(|err| err.context("sending the request"))?;
     read_answer(channel, root, &user, messages)
 }
 
+/// The most `E` lines a server's answer may hold: a real server sends a few at most, and
+/// with the line limit this bounds the memory a hostile server can make the client use.
+/// cbindgen:ignore
+pub const MAX_MESSAGES: usize = 64;
+
 /// Reads answer lines until `I LOVE YOU` (Ok), `I HATE YOU` or `error` (AuthFailed), or a
-/// line of anything else (Protocol; the line is kept in `messages`).
+/// line of anything else (Protocol; the line is kept in `messages`). More than
+/// [`MAX_MESSAGES`] `E` lines are TooLarge.
 fn read_answer(channel: &Channel, root: &CvsRoot, user: &str, messages: &mut Vec<String>) -> Result<()> {
     let deadline = channel.deadline();
     loop {
         let line = request::read_line(channel, deadline, MAX_LINE, "the server's answer")?;
+        if messages.len() >= MAX_MESSAGES && line.starts_with(b"E ") {
+            return Err(Error::new(
+                ErrorCode::TooLarge,
+                format!("server {} sent more than {MAX_MESSAGES} message lines", root.host),
+            ));
+        }
         let line = String::from_utf8_lossy(&line).into_owned();
         if line == I_LOVE_YOU {
             return Ok(());
@@ -179,6 +195,30 @@ mod tests {
     }
 
     #[test]
+    fn endless_message_lines_are_refused() {
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        let (client_end, mut server_end) = std::os::unix::net::UnixStream::pair().unwrap();
+        let server = std::thread::spawn(move || {
+            let mut sent = 0usize;
+            while server_end.write_all(b"E more and more\n").is_ok() {
+                sent += 1;
+            }
+            sent
+        });
+        let channel =
+            Channel::new(client_end.as_raw_fd(), client_end.as_raw_fd(), std::time::Duration::from_secs(20)).unwrap();
+        let root = CvsRoot::parse(":pserver:alice@h:/r").unwrap();
+        let mut messages = Vec::new();
+        let err = authenticate(&channel, &root, RequestKind::Auth, b"A", &mut messages).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::TooLarge, "{}", err.message());
+        assert_eq!(err.message(), format!("server h sent more than {MAX_MESSAGES} message lines"));
+        assert_eq!(messages.len(), MAX_MESSAGES);
+        drop((channel, client_end));
+        assert!(server.join().unwrap() > MAX_MESSAGES);
+    }
+
+    #[test]
     fn passwords_come_from_the_caller_the_root_the_pass_file_then_the_responder() {
         let dir = std::env::temp_dir().join(format!("daemonauth-client-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -197,7 +237,7 @@ mod tests {
             &password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..],
             &scramble::scramble(b"asked")[..]
         );
-        passfile::store(&path, &root, "alice", "Astored").unwrap();
+        passfile::store(&path, &root, "alice", b"Astored").unwrap();
         assert_eq!(&password_for(&root, None, Some(&path), Some(&responder)).unwrap()[..], b"Astored");
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -18,9 +18,10 @@ use super::server::{ServerOptions, Session, SystemPasswords};
 use super::sys::Regex;
 use super::{client, gss_stream, passfile, scramble, server};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
+use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_secret_string, give_string};
 use crate::ffi::{
-    arg_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut, handle_ref,
+    arg_bytes, arg_c_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut,
+    handle_ref,
 };
 use crate::gss::{self, ffi::daemonauth_gss_ctx};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
@@ -58,32 +59,31 @@ unsafe fn arg_root(cvsroot: *const c_char) -> Result<CvsRoot> {
 }
 
 /// Stores `*password` scrambled with method `A` in `*scrambled_out` (free with
-/// `daemonauth_string_free`), as cvs's `scramble()`.
+/// `daemonauth_string_free`, which wipes it), as cvs's `scramble()`. The password is bytes,
+/// in any encoding (UTF-8, Latin-1, ...); the result is exactly the bytes cvs 1.12.13 writes
+/// to `~/.cvspass` for it.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_scramble(password: *const c_char, scrambled_out: *mut *mut c_char) -> ErrorCode {
     guard_result("cvs_auth_scramble", || {
         // SAFETY: NULL or a NUL-terminated string.
-        let password = unsafe { arg_str(password, "password") }?;
-        let scrambled = scramble::scramble(password.as_bytes());
-        let text = String::from_utf8_lossy(&scrambled).into_owned();
+        let password = unsafe { arg_c_bytes(password, "password") }?;
         // SAFETY: NULL or a writable pointer.
-        unsafe { give_string(scrambled_out, text, "scrambled_out") }
+        unsafe { give_secret_string(scrambled_out, &scramble::scramble(password), "scrambled_out") }
     })
 }
 
 /// Stores the password a scrambled string stands for in `*password_out` (free with
-/// `daemonauth_string_free`, which wipes it). An unknown scrambling method (a first
-/// character other than `A`) is DAEMONAUTH_RESULT_PROTOCOL, where cvs exits.
+/// `daemonauth_string_free`, which wipes it): the bytes, in whatever encoding they were
+/// scrambled. An unknown scrambling method (a first character other than `A`) is
+/// DAEMONAUTH_RESULT_PROTOCOL, where cvs exits.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_descramble(scrambled: *const c_char, password_out: *mut *mut c_char) -> ErrorCode {
     guard_result("cvs_auth_descramble", || {
         // SAFETY: NULL or a NUL-terminated string.
-        let scrambled = unsafe { arg_str(scrambled, "scrambled") }?;
-        let password = scramble::descramble(scrambled.as_bytes())?;
-        let text = String::from_utf8(password.to_vec())
-            .map_err(|_| Error::new(ErrorCode::InvalidArgument, "the password is not valid UTF-8"))?;
+        let scrambled = unsafe { arg_c_bytes(scrambled, "scrambled") }?;
+        let password = scramble::descramble(scrambled)?;
         // SAFETY: NULL or a writable pointer.
-        unsafe { give_string(password_out, text, "password_out") }
+        unsafe { give_secret_string(password_out, &password, "password_out") }
     })
 }
 
@@ -114,8 +114,9 @@ unsafe fn arg_passfile(passfile: *const c_char) -> Result<std::path::PathBuf> {
 }
 
 /// Looks up the scrambled password (`A...`) stored for `cvsroot` in the pass file `passfile`
-/// (NULL: `$CVS_PASSFILE`, else `~/.cvspass`) and stores it in `*scrambled_out`.
-/// DAEMONAUTH_RESULT_NOT_FOUND when there is no entry.
+/// (NULL: `$CVS_PASSFILE`, else `~/.cvspass`) and stores it in `*scrambled_out` (free with
+/// `daemonauth_string_free`): the entry's bytes exactly as the file holds them, whatever
+/// their encoding. DAEMONAUTH_RESULT_NOT_FOUND when there is no entry.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_passfile_lookup(
     passfile: *const c_char,
@@ -129,13 +130,15 @@ pub extern "C" fn cvs_auth_passfile_lookup(
         let found = passfile::lookup(&path, &root, &client::user_of(&root)?)?
             .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no entry for the root in {}", path.display())))?;
         // SAFETY: checked non-NULL above.
-        unsafe { give_string(scrambled_out, found.to_string(), "scrambled_out") }
+        unsafe { give_secret_string(scrambled_out, &found, "scrambled_out") }
     })
 }
 
 /// Stores `scrambled` (an `A...` string, see `cvs_auth_scramble`) for `cvsroot` in the pass
 /// file (NULL: the default), replacing any entry for the same root; the file is rewritten
-/// atomically with mode 0600, in the `/1 ` format of cvs 1.12.13.
+/// atomically with mode 0600, in the `/1 ` format of cvs 1.12.13, the new entry at the end as
+/// cvs puts it. Every byte of the other entries stays as it was (a last line without its LF
+/// gets one). `scrambled` is bytes: any but CR and LF.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_passfile_store(
     passfile: *const c_char,
@@ -145,12 +148,13 @@ pub extern "C" fn cvs_auth_passfile_store(
     guard_result("cvs_auth_passfile_store", || {
         // SAFETY: NULL or NUL-terminated strings.
         let (path, root, scrambled) =
-            unsafe { (arg_passfile(passfile)?, arg_root(cvsroot)?, arg_str(scrambled, "scrambled")?) };
+            unsafe { (arg_passfile(passfile)?, arg_root(cvsroot)?, arg_c_bytes(scrambled, "scrambled")?) };
         passfile::store(&path, &root, &client::user_of(&root)?, scrambled)
     })
 }
 
-/// Removes the entries for `cvsroot` from the pass file (NULL: the default), atomically.
+/// Removes the entries for `cvsroot` from the pass file (NULL: the default), atomically;
+/// every byte of the other entries stays as it was.
 /// DAEMONAUTH_RESULT_NOT_FOUND when there was none (cvs says "Entry not found.").
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_passfile_remove(passfile: *const c_char, cvsroot: *const c_char) -> ErrorCode {
@@ -180,11 +184,12 @@ unsafe fn give_messages(messages_out: *mut *mut c_char, messages: &[String]) {
 /// Authenticates to a pserver over `read_fd`/`write_fd` (not closed) for `cvsroot`
 /// (`:pserver:...`): `verify_only` non-zero sends a VERIFICATION request (`cvs login`),
 /// otherwise an AUTH request after which the CVS protocol follows. The password is
-/// `password` if not NULL, else the one in the CVSROOT, else the pass file's entry
+/// `password` (bytes, in any encoding) if not NULL, else the one in the CVSROOT, else the pass file's entry
 /// (`passfile`, NULL: the default), else asked from `responder` (NULL: none) as a `password`
 /// question. Each step may take `timeout_ms` (<= 0: 30 s). The server's `E` lines and `error`
 /// text are stored, one a line, in `*messages_out` when it is not NULL (also on failure; free
-/// with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED.
+/// with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED;
+/// more than 64 `E` lines are DAEMONAUTH_RESULT_TOO_LARGE.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_client_authenticate(
     read_fd: c_int,
@@ -204,12 +209,12 @@ pub extern "C" fn cvs_auth_client_authenticate(
             let (root, password, path, responder) = unsafe {
                 (
                     arg_root(cvsroot)?,
-                    arg_opt_str(password, "password")?,
+                    (!password.is_null()).then(|| arg_c_bytes(password, "password")).transpose()?,
                     arg_opt_str(passfile, "passfile")?,
                     responder.as_ref().map(|r| &r.responder),
                 )
             };
-            let scrambled = client::password_for(&root, password.map(str::as_bytes), path.map(Path::new), responder)?;
+            let scrambled = client::password_for(&root, password, path.map(Path::new), responder)?;
             let channel = Channel::new(read_fd, write_fd, timeout(timeout_ms))?;
             let kind = if verify_only != 0 { RequestKind::Verification } else { RequestKind::Auth };
             client::authenticate(&channel, &root, kind, &scrambled, &mut messages)
@@ -436,7 +441,8 @@ fn set_option(options: &mut ServerOptions, key: &str, value: &str) -> Result<()>
 /// minutes), `fail_delay_ms`,
 /// `max_line`, `allow_empty_password` (yes/no: an empty hash in CVSROOT/passwd lets any
 /// password in, as cvs does; default no), `system_passwords` (`pam`, `crypt` or `off`),
-/// `pam_service` (default `cvs`), `keytab` (for gserver).
+/// `pam_service` (default `cvs`; PAM gets the client's numeric address as `PAM_RHOST` when
+/// the read descriptor is an IP socket), `keytab` (for gserver).
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_server_config_set(
     config: *mut cvs_auth_server_config,
@@ -475,9 +481,12 @@ pub extern "C" fn cvs_auth_server_config_set_limiter(
 /// VERIFICATION request (allowed repository, CVSROOT/passwd, then system passwords when the
 /// repository's SystemAuth allows) or a gserver request (GSS-API, principal mapped to a local
 /// user by the krb5 rules and checked with its user-ok rules). Root is refused. Every refusal
-/// is answered on `write_fd` as cvs answers it. On success nothing has been answered yet: for
-/// AUTH and gserver call `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for
-/// VERIFICATION only `cvs_auth_session_accept`. The session goes to `*session_out`.
+/// is answered on `write_fd` as cvs answers it, except that any failure cvs has no refusal of
+/// its own for (a malformed request, an unreadable file, a keytab or GSS-API error) is answered
+/// with the fixed `error 0 authentication failed` and its details go to the log only. On
+/// success nothing has been answered yet: for AUTH and gserver call
+/// `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for VERIFICATION only
+/// `cvs_auth_session_accept`. The session goes to `*session_out`.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_server_authenticate(
     config: *const cvs_auth_server_config,
@@ -515,7 +524,9 @@ fn with_session(
 
 /// Switches the process to the session's system user (initgroups, setgid, setuid; root is
 /// refused) and sets `CVS_USER`, `LOGNAME`, `USER` and `HOME`. Call it in the process that
-/// serves this one client, before it starts any thread.
+/// serves this one client, before it starts any thread. If any step of the switch fails (or
+/// root privileges could be regained afterwards) the process aborts with SIGABRT after logging
+/// the step: it never returns still root or half switched.
 #[unsafe(no_mangle)]
 pub extern "C" fn cvs_auth_session_switch_user(session: *const cvs_auth_session) -> ErrorCode {
     with_session("cvs_auth_session_switch_user", session, |session| session.session.switch_user())

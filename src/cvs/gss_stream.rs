@@ -116,7 +116,6 @@ impl ResponseSealer {
 /// that was not encrypted is refused.
 pub fn open(context: &SecurityContext, encrypt: bool, wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     let (plain, encrypted) = context.unwrap(wrapped)?;
-    let plain = Zeroizing::new(plain);
     if encrypt && !encrypted {
         return Err(Error::new(ErrorCode::Protocol, "an unencrypted packet on an encrypted stream"));
     }

@@ -1,10 +1,11 @@
 //! System passwords through PAM: a hand-declared binding to libpam with a conversation that
 //! answers `PAM_PROMPT_ECHO_OFF` with the client's password and `PAM_PROMPT_ECHO_ON` with the
-//! user name (as cvs does), then `pam_authenticate` and `pam_acct_mgmt`.
+//! user name (as cvs does), `PAM_RHOST` set to the client's address, then `pam_authenticate`
+//! and `pam_acct_mgmt`.
 
 use std::ffi::{CString, c_char, c_int, c_void};
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -41,6 +42,7 @@ unsafe extern "C" {
         conv: *const PamConv,
         handle: *mut *mut PamHandle,
     ) -> c_int;
+    fn pam_set_item(handle: *mut PamHandle, item_type: c_int, item: *const c_void) -> c_int;
     fn pam_authenticate(handle: *mut PamHandle, flags: c_int) -> c_int;
     fn pam_acct_mgmt(handle: *mut PamHandle, flags: c_int) -> c_int;
     fn pam_end(handle: *mut PamHandle, status: c_int) -> c_int;
@@ -51,6 +53,7 @@ const PAM_BUF_ERR: c_int = 5;
 const PAM_CONV_ERR: c_int = 19;
 const PAM_PROMPT_ECHO_OFF: c_int = 1;
 const PAM_PROMPT_ECHO_ON: c_int = 2;
+const PAM_RHOST: c_int = 4;
 const PAM_SILENT: c_int = 0x8000;
 const PAM_DISALLOW_NULL_AUTHTOK: c_int = 1;
 
@@ -89,6 +92,8 @@ unsafe extern "C" fn conversation(
         // SAFETY: malloc of answer + NUL; filled below; owned by PAM afterwards.
         let copy = unsafe { libc::malloc(answer.len() + 1) } as *mut u8;
         if copy.is_null() {
+            // SAFETY: `replies` holds `count` responses, each NULL or filled below.
+            unsafe { free_replies(replies, count) };
             return PAM_BUF_ERR;
         }
         // SAFETY: `copy` has answer.len() + 1 bytes; `replies` has `count` entries.
@@ -103,11 +108,34 @@ unsafe extern "C" fn conversation(
     PAM_SUCCESS
 }
 
+/// Wipes and frees the responses of a conversation that fails, and their array: on failure
+/// PAM takes none of them.
+///
+/// # Safety
+/// `replies` is a calloc'd array of `count` responses whose `resp` are NULL or malloc'd
+/// NUL-terminated strings; nothing uses any of them afterwards.
+unsafe fn free_replies(replies: *mut PamResponse, count: usize) {
+    for index in 0..count {
+        // SAFETY: per the contract.
+        unsafe {
+            let resp = (*replies.add(index)).resp;
+            if !resp.is_null() {
+                std::slice::from_raw_parts_mut(resp.cast::<u8>(), libc::strlen(resp)).zeroize();
+                libc::free(resp.cast());
+            }
+        }
+    }
+    // SAFETY: per the contract.
+    unsafe { libc::free(replies.cast()) };
+}
+
 /// Authenticates `user` with `password` through the PAM `service`, then checks the account.
-/// Fails with AuthFailed when PAM says no.
-pub fn authenticate(service: &str, user: &str, password: &[u8]) -> Result<()> {
+/// `rhost` (the client's address), when known, is given to PAM as `PAM_RHOST`. Fails with
+/// AuthFailed when PAM says no.
+pub fn authenticate(service: &str, user: &str, password: &[u8], rhost: Option<&str>) -> Result<()> {
     let invalid = |what: &str| Error::new(ErrorCode::InvalidArgument, format!("{what} contains a NUL byte"));
     let service = CString::new(service).map_err(|_| invalid("the PAM service"))?;
+    let rhost = rhost.map(CString::new).transpose().map_err(|_| invalid("the client's address"))?;
     let credentials = Credentials {
         user: CString::new(user).map_err(|_| invalid("the user name"))?,
         password: Zeroizing::new(password.to_vec()),
@@ -122,9 +150,15 @@ pub fn authenticate(service: &str, user: &str, password: &[u8]) -> Result<()> {
     if started != PAM_SUCCESS || handle.is_null() {
         return Err(Error::new(ErrorCode::Config, format!("pam_start failed ({started})")));
     }
-    // SAFETY: a live handle from pam_start, ended exactly once.
+    // SAFETY: a live handle from pam_start, ended exactly once; PAM copies the item.
     let status = unsafe {
-        let mut status = pam_authenticate(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+        let mut status = match &rhost {
+            Some(rhost) => pam_set_item(handle, PAM_RHOST, rhost.as_ptr().cast()),
+            None => PAM_SUCCESS,
+        };
+        if status == PAM_SUCCESS {
+            status = pam_authenticate(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+        }
         if status == PAM_SUCCESS {
             status = pam_acct_mgmt(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
         }

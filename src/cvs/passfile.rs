@@ -26,89 +26,122 @@ pub fn default_path() -> Result<PathBuf> {
     Ok(Path::new(&home).join(".cvspass"))
 }
 
-/// The scrambled password (`A...`) on `line` if the line is for `canonical`.
-fn entry_password<'a>(line: &'a str, canonical: &str, default_user: &str, number: usize) -> Option<&'a str> {
-    if let Some(versioned) = line.strip_prefix('/') {
-        let digits = versioned.bytes().take_while(u8::is_ascii_digit).count();
+/// The scrambled password (`A...`) on `line` if the line is for `canonical`. Lines are bytes:
+/// cvs writes whatever bytes the password scrambles to, and the root is compared byte for byte.
+fn entry_password<'a>(line: &'a [u8], canonical: &str, default_user: &str, number: usize) -> Option<&'a [u8]> {
+    if let Some(versioned) = line.strip_prefix(b"/") {
+        let digits = versioned.iter().take_while(|byte| byte.is_ascii_digit()).count();
         match &versioned[..digits] {
-            "1" => {
+            b"1" => {
                 // One delimiter character after the version, as cvs skips it.
                 let rest = versioned.get(digits + 1..)?;
-                let (root, password) = rest.split_once(' ')?;
-                (root == canonical).then_some(password)
+                let (root, password) = split_at_space(rest)?;
+                (root == canonical.as_bytes()).then_some(password)
             }
             version => {
+                let version = String::from_utf8_lossy(version);
                 log_warn!("cvs: skipping the entry with unknown version `{version}` at line {number} of the pass file");
                 None
             }
         }
     } else {
-        let (root, password) = line.split_once(' ')?;
-        let root = CvsRoot::parse(root).ok()?;
+        let (root, password) = split_at_space(line)?;
+        let root = CvsRoot::parse(std::str::from_utf8(root).ok()?).ok()?;
         (root.canonical(default_user) == canonical).then_some(password)
     }
 }
 
-fn read_lines(path: &Path) -> Result<Zeroizing<String>> {
+/// `line` split at its first space.
+fn split_at_space(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let space = line.iter().position(|&byte| byte == b' ')?;
+    Some((&line[..space], &line[space + 1..]))
+}
+
+/// The file's bytes (none when it does not exist).
+fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     match fs::read(path) {
-        Ok(bytes) => Ok(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Zeroizing::new(String::new())),
+        Ok(bytes) => Ok(Zeroizing::new(bytes)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Zeroizing::new(Vec::new())),
         Err(err) => Err(Error::io(format!("reading {}", path.display()), &err)),
     }
 }
 
-/// The scrambled password stored for `root` (whose missing user is `default_user`), if any.
-pub fn lookup(path: &Path, root: &CvsRoot, default_user: &str) -> Result<Option<Zeroizing<String>>> {
-    let canonical = root.canonical(default_user);
-    let text = read_lines(path)?;
-    Ok(text
-        .lines()
-        .enumerate()
-        .find_map(|(index, line)| entry_password(line, &canonical, default_user, index + 1))
-        .map(|password| Zeroizing::new(password.to_owned())))
+/// The lines of `text`, each with its LF (the last one may have none), so that joining
+/// them gives back `text` exactly.
+fn lines_with_ends(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.split_inclusive(|&byte| byte == b'\n')
 }
 
-/// Stores `scrambled` (an `A...` string) for `root`, replacing any entry for the same root.
-pub fn store(path: &Path, root: &CvsRoot, default_user: &str, scrambled: &str) -> Result<()> {
-    if !scrambled.starts_with('A') || scrambled.contains(['\n', '\r']) {
+fn without_end(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\n").unwrap_or(line)
+}
+
+/// The scrambled password stored for `root` (whose missing user is `default_user`), if any,
+/// exactly as the file has it.
+pub fn lookup(path: &Path, root: &CvsRoot, default_user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    let canonical = root.canonical(default_user);
+    let text = read_file(path)?;
+    Ok(lines_with_ends(&text)
+        .enumerate()
+        .find_map(|(index, line)| entry_password(without_end(line), &canonical, default_user, index + 1))
+        .map(|password| Zeroizing::new(password.to_vec())))
+}
+
+/// Stores `scrambled` (an `A...` string, any bytes but LF, CR and NUL) for `root`, replacing
+/// any entry for the same root at the end of the file, as cvs does; every other byte of the
+/// file stays as it was.
+pub fn store(path: &Path, root: &CvsRoot, default_user: &str, scrambled: &[u8]) -> Result<()> {
+    if scrambled.first() != Some(&b'A') || scrambled.iter().any(|byte| matches!(byte, b'\n' | b'\r' | 0)) {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
             "a stored password must be a one-line `A` scrambled string",
         ));
     }
     let canonical = root.canonical(default_user);
-    let mut text = rewrite_without(path, &canonical, default_user)?.0;
-    text.push_str(&format!("/1 {canonical} {scrambled}\n"));
+    let entry_len = "\n/1  \n".len() + canonical.len() + scrambled.len();
+    let mut text = rewrite_without(path, &canonical, default_user, entry_len)?.0;
+    if text.last().is_some_and(|&byte| byte != b'\n') {
+        text.push(b'\n');
+    }
+    text.extend_from_slice(format!("/1 {canonical} ").as_bytes());
+    text.extend_from_slice(scrambled);
+    text.push(b'\n');
     replace(path, &text)
 }
 
-/// Removes the entries for `root`; says whether there was one.
+/// Removes the entries for `root`; says whether there was one. Every other byte of the file
+/// stays as it was.
 pub fn remove(path: &Path, root: &CvsRoot, default_user: &str) -> Result<bool> {
-    let (text, found) = rewrite_without(path, &root.canonical(default_user), default_user)?;
+    let (text, found) = rewrite_without(path, &root.canonical(default_user), default_user, 0)?;
     if found {
         replace(path, &text)?;
     }
     Ok(found)
 }
 
-/// The file's text without the entries for `canonical`, and whether there were any.
-fn rewrite_without(path: &Path, canonical: &str, default_user: &str) -> Result<(Zeroizing<String>, bool)> {
-    let text = read_lines(path)?;
-    let mut kept = Zeroizing::new(String::with_capacity(text.len() + 128));
+/// The file's bytes without the entries for `canonical`, and whether there were any, with
+/// room for `room` more bytes (so that adding an entry never leaves a copy behind).
+fn rewrite_without(
+    path: &Path,
+    canonical: &str,
+    default_user: &str,
+    room: usize,
+) -> Result<(Zeroizing<Vec<u8>>, bool)> {
+    let text = read_file(path)?;
+    let mut kept = Zeroizing::new(Vec::with_capacity(text.len() + room));
     let mut found = false;
-    for (index, line) in text.lines().enumerate() {
-        if entry_password(line, canonical, default_user, index + 1).is_some() {
+    for (index, line) in lines_with_ends(&text).enumerate() {
+        if entry_password(without_end(line), canonical, default_user, index + 1).is_some() {
             found = true;
         } else {
-            kept.push_str(line);
-            kept.push('\n');
+            kept.extend_from_slice(line);
         }
     }
     Ok((kept, found))
 }
 
 /// Writes `text` to a temporary file next to `path` (mode 0600) and renames it over `path`.
-fn replace(path: &Path, text: &str) -> Result<()> {
+fn replace(path: &Path, text: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name =
         path.file_name().ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "the pass file path names no file"))?;
@@ -124,7 +157,7 @@ fn replace(path: &Path, text: &str) -> Result<()> {
             .open(&temp)
             .map_err(|err| io("creating", err))?;
         file.set_permissions(fs::Permissions::from_mode(0o600)).map_err(|err| io("securing", err))?;
-        file.write_all(text.as_bytes()).map_err(|err| io("writing", err))?;
+        file.write_all(text).map_err(|err| io("writing", err))?;
         file.sync_all().map_err(|err| io("syncing", err))?;
         fs::rename(&temp, path).map_err(|err| io("renaming", err))
     };
@@ -136,6 +169,7 @@ fn replace(path: &Path, text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cvs::scramble::scramble;
 
     fn temp_file(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("daemonauth-passfile-{}-{name}", std::process::id()));
@@ -149,10 +183,10 @@ mod tests {
         let root = CvsRoot::parse(":pserver:alice@LocalHost:/repo").unwrap();
         let other = CvsRoot::parse(":pserver:bob@localhost:2402/repo").unwrap();
         fs::write(&path, "/2 something else\n:pserver:bob@localhost:2402/repo Aold\n").unwrap();
-        store(&path, &root, "x", "AZdh d,").unwrap();
-        assert_eq!(lookup(&path, &root, "x").unwrap().as_deref().map(String::as_str), Some("AZdh d,"));
-        assert_eq!(lookup(&path, &other, "x").unwrap().as_deref().map(String::as_str), Some("Aold"));
-        store(&path, &root, "x", "Anew").unwrap();
+        store(&path, &root, "x", b"AZdh d,").unwrap();
+        assert_eq!(lookup(&path, &root, "x").unwrap().as_deref().map(Vec::as_slice), Some(&b"AZdh d,"[..]));
+        assert_eq!(lookup(&path, &other, "x").unwrap().as_deref().map(Vec::as_slice), Some(&b"Aold"[..]));
+        store(&path, &root, "x", b"Anew").unwrap();
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,
@@ -171,6 +205,42 @@ mod tests {
         let root = CvsRoot::parse(":pserver:alice@h:/r").unwrap();
         assert_eq!(lookup(&path, &root, "x").unwrap(), None);
         assert!(!remove(&path, &root, "x").unwrap());
-        assert_eq!(store(&path, &root, "x", "no-A").unwrap_err().code(), ErrorCode::InvalidArgument);
+        assert_eq!(store(&path, &root, "x", b"no-A").unwrap_err().code(), ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn entries_in_any_bytes_are_kept_byte_for_byte() {
+        let path = temp_file("bytes");
+        let root = CvsRoot::parse(":pserver:alice@localhost:/repo").unwrap();
+        // What cvs writes for UTF-8 and Latin-1 passwords, an old-style line, a CR, and a last
+        // line without its LF.
+        let mut original = b"/1 :pserver:bob@localhost:2401/repo ".to_vec();
+        original.extend_from_slice(&scramble(b"p\xc3\xa4ssw\xc3\xb6rd"));
+        original.extend_from_slice(b"\n/1 :pserver:carol@localhost:2401/repo ");
+        original.extend_from_slice(&scramble(b"p\xe4ssw\xf6rd"));
+        original.extend_from_slice(b"\n:pserver:dave@h:/r A\xff\xfe\r\n/1 :pserver:erin@h:2401/r A\x80");
+        fs::write(&path, &original).unwrap();
+        let carol = CvsRoot::parse(":pserver:carol@localhost:/repo").unwrap();
+        assert_eq!(&lookup(&path, &carol, "x").unwrap().unwrap()[..], &scramble(b"p\xe4ssw\xf6rd")[..]);
+
+        let latin1 = scramble(b"gr\xfc\xdf");
+        store(&path, &root, "x", &latin1).unwrap();
+        let mut expected = original.clone();
+        expected.extend_from_slice(b"\n/1 :pserver:alice@localhost:2401/repo ");
+        expected.extend_from_slice(&latin1);
+        expected.push(b'\n');
+        assert_eq!(fs::read(&path).unwrap(), expected);
+        assert_eq!(lookup(&path, &root, "x").unwrap().as_deref(), Some(&latin1.to_vec()));
+
+        assert!(remove(&path, &root, "x").unwrap());
+        original.push(b'\n');
+        assert_eq!(fs::read(&path).unwrap(), original, "only the entry and the missing LF differ");
+        assert!(remove(&path, &carol, "x").unwrap());
+        let bob_line_end = original.iter().position(|&byte| byte == b'\n').unwrap() + 1;
+        let carol_line_end =
+            bob_line_end + original[bob_line_end..].iter().position(|&byte| byte == b'\n').unwrap() + 1;
+        let without_carol = [&original[..bob_line_end], &original[carol_line_end..]].concat();
+        assert_eq!(fs::read(&path).unwrap(), without_carol);
+        fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 }

@@ -12,34 +12,48 @@ use crate::error::{Error, ErrorCode, Result};
 /// The entry of one CVS user.
 pub struct PasswdEntry {
     pub user: String,
-    pub hash: Zeroizing<String>,
+    /// The crypt(3) hash, bytes as the file has them.
+    pub hash: Zeroizing<Vec<u8>>,
     /// The system user the CVS user works as (the CVS user's own name when not given).
     pub system_user: String,
 }
 
-fn read_optional(path: &Path) -> Result<Option<Zeroizing<String>>> {
+/// The file's bytes, wiped when dropped (no file: None).
+fn read_optional(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>> {
     match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()))),
+        Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(err) => Err(Error::io(format!("reading {}", path.display()), &err)),
     }
 }
 
-/// The first entry for `user` in `REPOSITORY/CVSROOT/passwd` (no file: no entry).
+/// The first entry for `user` in `REPOSITORY/CVSROOT/passwd` (no file: no entry). Lines are
+/// matched as bytes; a system user name that is not UTF-8 is a Config error.
 pub fn find_entry(repository: &Path, user: &str) -> Result<Option<PasswdEntry>> {
     let Some(text) = read_optional(&repository.join("CVSROOT/passwd"))? else { return Ok(None) };
-    Ok(text.lines().find_map(|line| {
-        let rest = line.strip_prefix(user)?.strip_prefix(':')?;
-        let (hash, system_user) = match rest.split_once(':') {
-            Some((hash, system)) => (hash, system),
-            None => (rest, ""),
-        };
-        let system_user = if system_user.is_empty() { user } else { system_user };
-        Some(PasswdEntry {
-            user: user.to_owned(),
-            hash: Zeroizing::new(hash.to_owned()),
-            system_user: system_user.to_owned(),
-        })
+    let Some(rest) =
+        text.split(|&byte| byte == b'\n').find_map(|line| line.strip_prefix(user.as_bytes())?.strip_prefix(b":"))
+    else {
+        return Ok(None);
+    };
+    let (hash, system_user) = match rest.iter().position(|&byte| byte == b':') {
+        Some(colon) => (&rest[..colon], &rest[colon + 1..]),
+        None => (rest, &b""[..]),
+    };
+    let system_user = match std::str::from_utf8(system_user) {
+        Ok("") => user,
+        Ok(name) => name,
+        Err(_) => {
+            return Err(Error::new(
+                ErrorCode::Config,
+                format!("CVSROOT/passwd: the system user of {user} is not valid UTF-8"),
+            ));
+        }
+    };
+    Ok(Some(PasswdEntry {
+        user: user.to_owned(),
+        hash: Zeroizing::new(hash.to_vec()),
+        system_user: system_user.to_owned(),
     }))
 }
 
@@ -47,19 +61,24 @@ pub fn find_entry(repository: &Path, user: &str) -> Result<Option<PasswdEntry>> 
 pub fn system_auth(repository: &Path) -> Result<bool> {
     let Some(text) = read_optional(&repository.join("CVSROOT/config"))? else { return Ok(true) };
     let mut value = true;
-    for line in text.lines().map(str::trim).filter(|line| !line.starts_with('#')) {
-        if let Some((key, setting)) = line.split_once('=').filter(|(key, _)| key.trim() == "SystemAuth") {
-            value = match setting.trim() {
-                "yes" | "on" | "true" | "1" => true,
-                "no" | "off" | "false" | "0" => false,
-                other => {
-                    return Err(Error::new(
-                        ErrorCode::Config,
-                        format!("CVSROOT/config: {} has the unrecognized value {other:?}", key.trim()),
-                    ));
-                }
-            };
+    for line in text.split(|&byte| byte == b'\n').map(<[u8]>::trim_ascii).filter(|line| !line.starts_with(b"#")) {
+        let Some(equals) = line.iter().position(|&byte| byte == b'=') else { continue };
+        if line[..equals].trim_ascii() != b"SystemAuth" {
+            continue;
         }
+        value = match line[equals + 1..].trim_ascii() {
+            b"yes" | b"on" | b"true" | b"1" => true,
+            b"no" | b"off" | b"false" | b"0" => false,
+            other => {
+                return Err(Error::new(
+                    ErrorCode::Config,
+                    format!(
+                        "CVSROOT/config: SystemAuth has the unrecognized value {:?}",
+                        other.escape_ascii().to_string()
+                    ),
+                ));
+            }
+        };
     }
     Ok(value)
 }
@@ -76,16 +95,16 @@ pub enum HashCheck {
 }
 
 /// Checks `password` against a crypt(3) `hash` in constant time.
-pub fn check_hash(password: &[u8], hash: &str, allow_empty: bool) -> Result<HashCheck> {
+pub fn check_hash(password: &[u8], hash: &[u8], allow_empty: bool) -> Result<HashCheck> {
     if hash.is_empty() {
         return Ok(if allow_empty { HashCheck::Match } else { HashCheck::EmptyRefused });
     }
-    if hash.starts_with([' ', '\t', '*', '!']) {
+    if matches!(hash[0], b' ' | b'\t' | b'*' | b'!') {
         return Ok(HashCheck::Disabled);
     }
     Ok(match sys::crypt(password, hash)? {
         None => HashCheck::Disabled,
-        Some(computed) if bool::from(computed.as_bytes().ct_eq(hash.as_bytes())) => HashCheck::Match,
+        Some(computed) if bool::from(computed.as_bytes().ct_eq(hash)) => HashCheck::Match,
         Some(_) => HashCheck::Mismatch,
     })
 }
@@ -108,7 +127,7 @@ mod tests {
     fn entries_are_found_by_exact_name() {
         let dir = repo("entries", "alice2:x\nalice:HASH:cvsuser\nbob:HASH2\nalice:second\n", None);
         let alice = find_entry(&dir, "alice").unwrap().unwrap();
-        assert_eq!((alice.hash.as_str(), alice.system_user.as_str()), ("HASH", "cvsuser"));
+        assert_eq!((alice.hash.as_slice(), alice.system_user.as_str()), (&b"HASH"[..], "cvsuser"));
         assert_eq!(find_entry(&dir, "bob").unwrap().unwrap().system_user, "bob");
         assert!(find_entry(&dir, "ali").unwrap().is_none());
         assert!(system_auth(&dir).unwrap());
@@ -126,11 +145,15 @@ mod tests {
 
     #[test]
     fn hashes_are_checked() {
-        let hash = sys::crypt(b"secret", "$6$abcdefgh$").unwrap().unwrap();
-        assert_eq!(check_hash(b"secret", &hash, false).unwrap(), HashCheck::Match);
-        assert_eq!(check_hash(b"wrong", &hash, false).unwrap(), HashCheck::Mismatch);
-        assert_eq!(check_hash(b"secret", &format!(" {}", &*hash), false).unwrap(), HashCheck::Disabled);
-        assert_eq!(check_hash(b"anything", "", false).unwrap(), HashCheck::EmptyRefused);
-        assert_eq!(check_hash(b"anything", "", true).unwrap(), HashCheck::Match);
+        let hash = sys::crypt(b"secret", b"$6$abcdefgh$").unwrap().unwrap();
+        let hash = hash.as_bytes();
+        assert_eq!(check_hash(b"secret", hash, false).unwrap(), HashCheck::Match);
+        assert_eq!(check_hash(b"wrong", hash, false).unwrap(), HashCheck::Mismatch);
+        assert_eq!(check_hash(b"secret", &[b" ", hash].concat(), false).unwrap(), HashCheck::Disabled);
+        assert_eq!(check_hash(b"anything", b"", false).unwrap(), HashCheck::EmptyRefused);
+        assert_eq!(check_hash(b"anything", b"", true).unwrap(), HashCheck::Match);
+        let latin1 = sys::crypt(b"gr\xfc\xdf", b"$6$abcdefgh$").unwrap().unwrap();
+        assert_eq!(check_hash(b"gr\xfc\xdf", latin1.as_bytes(), false).unwrap(), HashCheck::Match);
+        assert_eq!(check_hash(b"gr\xc3\xbc\xc3\x9f", latin1.as_bytes(), false).unwrap(), HashCheck::Mismatch);
     }
 }

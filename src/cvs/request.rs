@@ -86,10 +86,21 @@ pub fn read_line(channel: &Channel, deadline: Deadline, max: usize, what: &str) 
             _ if line.len() >= max => {
                 return Err(Error::new(ErrorCode::TooLarge, format!("{what}: the line is longer than {max} bytes")));
             }
-            _ => line.push(byte),
+            _ => push_wiping(&mut line, byte),
         }
     }
     Ok(line)
+}
+
+/// Appends `byte`, growing the line into new storage so that the old storage is wiped (a
+/// plain `push` could reallocate and leave a copy of a password behind).
+fn push_wiping(line: &mut Zeroizing<Vec<u8>>, byte: u8) {
+    if line.len() == line.capacity() {
+        let mut grown = Zeroizing::new(Vec::with_capacity((line.capacity() * 2).max(64)));
+        grown.extend_from_slice(line);
+        *line = grown;
+    }
+    line.push(byte);
 }
 
 fn text_line(channel: &Channel, deadline: Deadline, max: usize, what: &str) -> Result<String> {

@@ -114,7 +114,8 @@ pub struct Session {
 
 impl Session {
     /// Becomes the system user (root is refused) and sets `CVS_USER`, `LOGNAME`, `USER`
-    /// and `HOME`. Call before [`Session::accept`] for an Auth or gserver request.
+    /// and `HOME`. Call before [`Session::accept`] for an Auth or gserver request. A failure
+    /// during the switch aborts the process ([`sys::switch_to`]).
     pub fn switch_user(&self) -> Result<()> {
         refuse_root(&self.system_user)?;
         sys::switch_to(&self.system_user)?;
@@ -147,9 +148,14 @@ struct Refused {
     delay: bool,
 }
 
+/// The answer to a client whose request failed for a reason other than those cvs names
+/// (a malformed request, an unreadable CVSROOT/passwd, a keytab or GSS-API failure): a fixed
+/// text, as the client is not authenticated; the reason, with its paths, goes to the log only.
+const GENERIC_REFUSAL: &str = "error 0 authentication failed";
+
 impl From<Error> for Refused {
     fn from(error: Error) -> Refused {
-        Refused { reply: vec![format!("error 0 {}", one_line(error.message()))], error, delay: false }
+        Refused { reply: vec![GENERIC_REFUSAL.to_owned()], error, delay: false }
     }
 }
 
@@ -212,6 +218,8 @@ fn serve(channel: &Channel, options: &ServerOptions) -> std::result::Result<Sess
             delay: false,
         });
     }
+    // The client's address: for the limiter and for PAM (PAM_RHOST); none when the descriptor
+    // is not an IP socket.
     let address = net::peer_address(channel.read_fd()).ok();
     if let Some(limiter) = &options.limiter {
         limiter.check(address.as_deref(), Some(user)).map_err(|err| Refused {
@@ -220,14 +228,15 @@ fn serve(channel: &Channel, options: &ServerOptions) -> std::result::Result<Sess
             delay: true,
         })?;
     }
-    let system_name = check_password(options, Path::new(repository), user, &password).inspect_err(|refused| {
-        // A refusal after the pause is a failed password (or unknown user): count it.
-        if let (true, Some(limiter)) = (refused.delay, &options.limiter) {
-            if let Err(err) = limiter.record_failure(address.as_deref(), Some(user)) {
-                log_warn!("cvs: {err}");
+    let system_name =
+        check_password(options, Path::new(repository), user, &password, address.as_deref()).inspect_err(|refused| {
+            // A refusal after the pause is a failed password (or unknown user): count it.
+            if let (true, Some(limiter)) = (refused.delay, &options.limiter) {
+                if let Err(err) = limiter.record_failure(address.as_deref(), Some(user)) {
+                    log_warn!("cvs: {err}");
+                }
             }
-        }
-    })?;
+        })?;
     let system_user = system_user(&system_name)?;
     log_info!(
         "cvs: {} accepted for {user} as {system_name} to {repository}",
@@ -249,6 +258,7 @@ fn check_password(
     repository: &Path,
     user: &str,
     password: &[u8],
+    rhost: Option<&str>,
 ) -> std::result::Result<String, Refused> {
     let shown = repository.display().to_string();
     if let Some(entry) = passwd::find_entry(repository, user)? {
@@ -270,7 +280,7 @@ fn check_password(
         });
     }
     match options.system_passwords {
-        SystemPasswords::Pam => pam::authenticate(&options.pam_service, user, password)
+        SystemPasswords::Pam => pam::authenticate(&options.pam_service, user, password, rhost)
             .map_err(|err| hate(user, &shown, &format!("system password: {}", err.message())))?,
         _ => check_system_crypt(options, user, password).map_err(|why| hate(user, &shown, why))?,
     }
@@ -284,7 +294,7 @@ fn check_system_crypt(options: &ServerOptions, user: &str, password: &[u8]) -> s
     } else {
         entry.hash
     };
-    match passwd::check_hash(password, &hash, options.allow_empty_password) {
+    match passwd::check_hash(password, hash.as_bytes(), options.allow_empty_password) {
         Ok(HashCheck::Match) => Ok(()),
         _ => Err("wrong system password"),
     }

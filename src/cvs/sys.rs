@@ -7,6 +7,7 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::log_error;
 
 #[link(name = "crypt")]
 unsafe extern "C" {
@@ -128,14 +129,15 @@ pub fn shadow_hash(name: &str) -> Result<Option<Zeroizing<String>>> {
 
 /// crypt(3) of `password` with the setting (salt and method) of `hash`; None when the
 /// setting is not a hash crypt understands (a disabled `*` or `!` entry, for example).
-pub fn crypt(password: &[u8], hash: &str) -> Result<Option<Zeroizing<String>>> {
+pub fn crypt(password: &[u8], hash: &[u8]) -> Result<Option<Zeroizing<String>>> {
     if password.contains(&0) {
         return Err(Error::new(ErrorCode::InvalidArgument, "a password contains a NUL byte"));
     }
     let mut phrase = Zeroizing::new(Vec::with_capacity(password.len() + 1));
     phrase.extend_from_slice(password);
     phrase.push(0);
-    let setting = c_string(hash, "a password hash")?;
+    let setting = CString::new(hash)
+        .map_err(|_| Error::new(ErrorCode::InvalidArgument, "a password hash contains a NUL byte"))?;
     let mut data = Zeroizing::new(vec![0u8; CRYPT_DATA_SIZE]);
     // SAFETY: valid strings and a work area of the size passed.
     let out = unsafe {
@@ -149,29 +151,41 @@ pub fn crypt(password: &[u8], hash: &str) -> Result<Option<Zeroizing<String>>> {
     Ok((!result.starts_with('*')).then_some(result))
 }
 
-/// Becomes `user`: supplementary groups, group and user ids (real, effective and saved).
-/// Fails if any step fails or root privileges could be regained.
+/// Becomes `user`: supplementary groups, group and user ids (real, effective and saved), then
+/// checks that root privileges cannot be regained. An error before the switch begins (a user
+/// name with a NUL byte) is returned; once it has begun, a failing step aborts the process
+/// (SIGABRT, after logging which step failed): a process half switched, or still root because a
+/// step failed, must never go on to serve a client, whatever its caller does with an error.
 pub fn switch_to(user: &Passwd) -> Result<()> {
     let name = c_string(&user.name, "a user name")?;
-    let os = |what: &str| {
-        Error::new(ErrorCode::AccessDenied, format!("{what} for {}: {}", user.name, std::io::Error::last_os_error()))
-    };
-    // SAFETY: plain system calls with valid arguments.
-    unsafe {
-        if libc::initgroups(name.as_ptr(), user.gid) != 0 {
-            return Err(os("initgroups"));
-        }
-        if libc::setgid(user.gid) != 0 {
-            return Err(os("setgid"));
-        }
-        if libc::setuid(user.uid) != 0 {
-            return Err(os("setuid"));
-        }
-        if user.uid != 0 && (libc::setuid(0) == 0 || libc::geteuid() == 0) {
-            return Err(Error::new(ErrorCode::Internal, "root privileges could be regained after setuid"));
+    // SAFETY (of every call below): plain system calls with valid arguments.
+    let steps: [(&str, &dyn Fn() -> bool); 4] = [
+        ("initgroups", &|| unsafe { libc::initgroups(name.as_ptr(), user.gid) } == 0),
+        ("setgid", &|| unsafe { libc::setgid(user.gid) } == 0),
+        ("setuid", &|| unsafe { libc::setuid(user.uid) } == 0),
+        ("the check that root cannot be regained", &|| {
+            user.uid == 0 || (unsafe { libc::setuid(0) } != 0 && unsafe { libc::geteuid() } != 0)
+        }),
+    ];
+    for (step, succeeds) in steps {
+        if simulated_failure(step) || !succeeds() {
+            let why = std::io::Error::last_os_error();
+            log_error!("cvs: {step} failed switching to {} ({why}); aborting rather than going on", user.name);
+            std::process::abort();
         }
     }
     Ok(())
+}
+
+/// In the unit tests, `DAEMONAUTH_TEST_SWITCH_FAIL` names a step of [`switch_to`] that fails.
+#[cfg(test)]
+fn simulated_failure(step: &str) -> bool {
+    std::env::var("DAEMONAUTH_TEST_SWITCH_FAIL").is_ok_and(|failing| step.starts_with(&failing))
+}
+
+#[cfg(not(test))]
+fn simulated_failure(_step: &str) -> bool {
+    false
 }
 
 /// A compiled POSIX extended regular expression, matched against whole strings.
@@ -221,12 +235,12 @@ mod tests {
     #[test]
     fn crypt_checks_every_format() {
         for setting in ["$y$j9T$abcdefghijklmnopqrstu.", "$6$saltsalt$", "$5$saltsalt$", "$1$saltsalt$", "ab"] {
-            let hash = crypt(b"secret", setting).unwrap().expect(setting);
-            assert_eq!(crypt(b"secret", &hash).unwrap().as_deref(), Some(&*hash), "{setting}");
-            assert_ne!(crypt(b"Secret", &hash).unwrap().as_deref(), Some(&*hash), "{setting}");
+            let hash = crypt(b"secret", setting.as_bytes()).unwrap().expect(setting);
+            assert_eq!(crypt(b"secret", hash.as_bytes()).unwrap().as_deref(), Some(&*hash), "{setting}");
+            assert_ne!(crypt(b"Secret", hash.as_bytes()).unwrap().as_deref(), Some(&*hash), "{setting}");
         }
-        assert_eq!(crypt(b"secret", "*").unwrap(), None);
-        assert_eq!(crypt(b"secret", "!").unwrap(), None);
+        assert_eq!(crypt(b"secret", b"*").unwrap(), None);
+        assert_eq!(crypt(b"secret", b"!").unwrap(), None);
     }
 
     #[test]
@@ -234,6 +248,43 @@ mod tests {
         assert_eq!(user_by_name("root").unwrap().unwrap().uid, 0);
         assert_eq!(user_by_name("no-such-user-daemonauth").unwrap(), None);
         assert!(!current_user().unwrap().is_empty());
+    }
+
+    /// Runs this test binary's `a_failed_switch_aborts` as a child that switches to `nobody`,
+    /// with `fail` (if any) as the step that fails.
+    fn switch_in_child(fail: Option<&str>) -> std::process::ExitStatus {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args(["--exact", "cvs::sys::tests::a_failed_switch_aborts", "--test-threads=1", "--nocapture"])
+            .env("DAEMONAUTH_TEST_SWITCH_CHILD", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        match fail {
+            Some(step) => child.env("DAEMONAUTH_TEST_SWITCH_FAIL", step),
+            None => child.env_remove("DAEMONAUTH_TEST_SWITCH_FAIL"),
+        };
+        child.status().unwrap()
+    }
+
+    #[test]
+    fn a_failed_switch_aborts() {
+        use std::os::unix::process::ExitStatusExt;
+        let nobody = user_by_name("nobody").unwrap().expect("the user nobody");
+        if std::env::var_os("DAEMONAUTH_TEST_SWITCH_CHILD").is_some() {
+            let _ = switch_to(&nobody);
+            // SAFETY: geteuid cannot fail.
+            std::process::exit(if unsafe { libc::geteuid() } == nobody.uid { 0 } else { 3 });
+        }
+        for step in ["initgroups", "setgid", "setuid", "the check"] {
+            assert_eq!(switch_in_child(Some(step)).signal(), Some(libc::SIGABRT), "{step}");
+        }
+        // SAFETY: geteuid cannot fail.
+        if unsafe { libc::geteuid() } == 0 {
+            assert!(switch_in_child(None).success(), "a switch that works goes on as nobody");
+        } else {
+            // Not root: the real initgroups fails, and that aborts too.
+            assert_eq!(switch_in_child(None).signal(), Some(libc::SIGABRT));
+        }
     }
 
     #[test]

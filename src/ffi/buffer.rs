@@ -30,17 +30,33 @@ pub(crate) unsafe fn give_buffer(
     unsafe { give_handle(out, daemonauth_buffer { bytes: bytes.into() }, name) }
 }
 
-/// Stores `text` through `out` as a NUL-terminated string for `daemonauth_string_free`.
+/// Stores `text` (any bytes but NUL) through `out` as a NUL-terminated string for
+/// `daemonauth_string_free`.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing one pointer.
-pub(crate) unsafe fn give_string(out: *mut *mut c_char, text: String, name: &str) -> Result<()> {
+pub(crate) unsafe fn give_string(out: *mut *mut c_char, text: impl Into<Vec<u8>>, name: &str) -> Result<()> {
     check_out(out, name)?;
     let text =
         CString::new(text).map_err(|_| Error::new(ErrorCode::Internal, "a result string contains a NUL byte"))?;
     // SAFETY: non-NULL and writable per the contract.
     unsafe { out.write(text.into_raw()) };
     Ok(())
+}
+
+/// As [`give_string`] for a secret: the bytes are copied once into storage that already has
+/// room for the NUL, so no reallocation leaves an unwiped copy behind.
+///
+/// # Safety
+/// As for [`give_string`].
+pub(crate) unsafe fn give_secret_string(out: *mut *mut c_char, secret: &[u8], name: &str) -> Result<()> {
+    if secret.contains(&0) {
+        return Err(Error::new(ErrorCode::Internal, "a result string contains a NUL byte"));
+    }
+    let mut copy = Vec::with_capacity(secret.len() + 1);
+    copy.extend_from_slice(secret);
+    // SAFETY: forwarded contract.
+    unsafe { give_string(out, copy, name) }
 }
 
 /// The bytes of a buffer (NULL for a NULL buffer; may be non-NULL for an empty one).

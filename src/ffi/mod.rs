@@ -33,6 +33,19 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     text.to_str().map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("argument `{name}` is not valid UTF-8")))
 }
 
+/// Borrows a C string argument as the bytes it holds (without the NUL), for what a person
+/// typed or another program wrote: passwords, scrambled passwords.
+///
+/// # Safety
+/// As for [`arg_str`].
+pub(crate) unsafe fn arg_c_bytes<'a>(ptr: *const c_char, name: &str) -> Result<&'a [u8]> {
+    if ptr.is_null() {
+        return Err(Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL")));
+    }
+    // SAFETY: non-NULL, and the caller guarantees NUL termination and lifetime.
+    Ok(unsafe { CStr::from_ptr(ptr) }.to_bytes())
+}
+
 /// Borrows an optional C string argument: NULL means "not given".
 ///
 /// # Safety

@@ -207,7 +207,7 @@ impl SecurityContext {
     }
 
     /// Checks and opens a wrapped token; also says whether it had been encrypted.
-    pub fn unwrap(&self, token: &[u8]) -> Result<(Vec<u8>, bool)> {
+    pub fn unwrap(&self, token: &[u8]) -> Result<(zeroize::Zeroizing<Vec<u8>>, bool)> {
         self.live()?.unwrap(token)
     }
 
@@ -230,7 +230,7 @@ impl SecurityContext {
     /// context can no longer be used afterwards.
     pub fn export(&mut self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         self.live()?;
-        self.context.export().map(zeroize::Zeroizing::new)
+        self.context.export()
     }
 
     /// Rebuilds an exported context.

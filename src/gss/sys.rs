@@ -9,6 +9,7 @@ use std::ffi::{CString, c_int, c_void};
 use std::ptr;
 
 use libgssapi_sys as gss;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -178,7 +179,8 @@ fn check_sequence(major: u32, what: &str) -> Result<()> {
     }
 }
 
-/// A buffer the GSS library allocated; released on drop.
+/// A buffer the GSS library allocated; wiped and released on drop, as it may hold a secret
+/// (an unwrapped message, an exported context).
 struct Buffer(gss::gss_buffer_desc);
 
 impl Buffer {
@@ -199,13 +201,28 @@ impl Buffer {
 impl Drop for Buffer {
     fn drop(&mut self) {
         let mut minor = 0;
-        // SAFETY: the buffer is empty or was allocated by the GSS library.
-        unsafe { gss::gss_release_buffer(&mut minor, &mut self.0) };
+        // SAFETY: the buffer is empty or was allocated by the GSS library, which owns its
+        // bytes until this release; nothing else refers to them.
+        unsafe {
+            wipe(&self.0);
+            gss::gss_release_buffer(&mut minor, &mut self.0)
+        };
     }
 }
 
-/// Releases a buffer a C caller holds (as `gss_release_buffer` does) and empties it; NULL is a
-/// no-op.
+/// Overwrites a buffer's bytes with zeros before it is released.
+///
+/// # Safety
+/// `buffer` is empty or its `value` points to `length` writable bytes nothing else uses.
+unsafe fn wipe(buffer: &gss::gss_buffer_desc) {
+    if !buffer.value.is_null() && buffer.length > 0 {
+        // SAFETY: per the contract.
+        unsafe { std::slice::from_raw_parts_mut(buffer.value as *mut u8, buffer.length) }.zeroize();
+    }
+}
+
+/// Wipes and releases a buffer a C caller holds (as `gss_release_buffer` does) and empties
+/// it; NULL is a no-op.
 ///
 /// # Safety
 /// `buffer` is NULL or points to a writable descriptor that is empty or whose `value` was
@@ -216,7 +233,10 @@ pub unsafe fn release_raw_buffer(buffer: *mut gss::gss_buffer_desc) -> Result<()
     }
     let mut minor = 0;
     // SAFETY: non-NULL and valid per the contract; the library frees `value` and empties it.
-    let major = unsafe { gss::gss_release_buffer(&mut minor, buffer) };
+    let major = unsafe {
+        wipe(&*buffer);
+        gss::gss_release_buffer(&mut minor, buffer)
+    };
     check(major, minor, "gss_release_buffer")
 }
 
@@ -593,7 +613,7 @@ impl Context {
 
     /// Verifies and opens a wrapped token. Returns the message and whether it was encrypted.
     /// Replayed, stale, out-of-order messages and gaps are refused (see [`check_sequence`]).
-    pub fn unwrap(&self, token: &[u8]) -> Result<(Vec<u8>, bool)> {
+    pub fn unwrap(&self, token: &[u8]) -> Result<(Zeroizing<Vec<u8>>, bool)> {
         let mut input_buf = input(token);
         let mut output = Buffer::empty();
         let mut conf_state: c_int = 0;
@@ -604,7 +624,7 @@ impl Context {
         };
         check(major, minor, "gss_unwrap")?;
         check_sequence(major, "gss_unwrap")?;
-        Ok((output.as_slice().to_vec(), conf_state != 0))
+        Ok((Zeroizing::new(output.as_slice().to_vec()), conf_state != 0))
     }
 
     /// A message integrity code over `message`.
@@ -630,13 +650,13 @@ impl Context {
     }
 
     /// Serialises the context for another process; this context becomes unusable.
-    pub fn export(&mut self) -> Result<Vec<u8>> {
+    pub fn export(&mut self) -> Result<Zeroizing<Vec<u8>>> {
         let mut output = Buffer::empty();
         let mut minor = 0;
         // SAFETY: `self.0` is live; on success the library resets it to GSS_C_NO_CONTEXT.
         let major = unsafe { gss::gss_export_sec_context(&mut minor, &mut self.0, &mut output.0) };
         check(major, minor, "gss_export_sec_context")?;
-        Ok(output.as_slice().to_vec())
+        Ok(Zeroizing::new(output.as_slice().to_vec()))
     }
 
     /// Rebuilds a context from [`Context::export`]'s bytes.
