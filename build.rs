@@ -11,8 +11,9 @@ struct Header {
     name: &'static str,
     /// The Rust files it is generated from.
     sources: &'static [&'static str],
-    /// Enums the functions take as plain `int` (cbindgen would otherwise leave them out).
-    enums: &'static [&'static str],
+    /// Types no function of the header names (enums the functions take as plain `int`, opaque
+    /// handles other headers use): cbindgen would otherwise leave them out.
+    types: &'static [&'static str],
     /// Other daemonauth headers whose types it uses.
     includes: &'static [&'static str],
 }
@@ -20,28 +21,28 @@ struct Header {
 const HEADERS: &[Header] = &[
     Header {
         name: "core",
-        sources: &["src/error.rs", "src/log.rs", "src/ffi/core.rs", "src/ffi/buffer.rs"],
-        enums: &[],
+        sources: &["src/error.rs", "src/log.rs", "src/ffi/core.rs", "src/ffi/buffer.rs", "src/ffi/handles.rs"],
+        types: &["daemonauth_gss_ctx", "daemonauth_responder"],
         includes: &[],
     },
-    Header { name: "responder", sources: &["src/responder/ffi.rs"], enums: &[], includes: &["core"] },
+    Header { name: "responder", sources: &["src/responder/ffi.rs"], types: &[], includes: &["core"] },
     Header {
         name: "gss",
         sources: &["src/framing.rs", "src/gss/mod.rs"],
-        enums: &["Framing", "GssNameType", "GssUsage"],
+        types: &["Framing", "GssNameType", "GssUsage"],
         includes: &["core", "responder"],
     },
     Header {
         name: "distcc",
         sources: &["src/distcc/mod.rs"],
-        enums: &["DistccExit", "DistccListMode"],
+        types: &["DistccExit", "DistccListMode"],
         includes: &["core"],
     },
-    Header { name: "limits", sources: &["src/limits/mod.rs"], enums: &[], includes: &["core"] },
+    Header { name: "limits", sources: &["src/limits/mod.rs"], types: &[], includes: &["core"] },
     Header {
         name: "cvs_auth",
         sources: &["src/cvs/ffi.rs"],
-        enums: &[],
+        types: &[],
         includes: &["core", "responder", "gss", "limits"],
     },
 ];
@@ -52,7 +53,7 @@ const SHARED_TYPES: &[&str] = &[
     "LogLevel",
     "LogCallback",
     "daemonauth_buffer",
-    "ResponderHandle",
+    "daemonauth_responder",
     "daemonauth_gss_ctx",
     "daemonauth_limiter",
 ];
@@ -99,7 +100,7 @@ fn generate(root: &Path, header: &Header) -> String {
     let mut config =
         cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml is readable and valid");
     config.include_guard = Some(format!("DAEMONAUTH_{}_H", name.to_uppercase()));
-    config.export.include.extend(header.enums.iter().map(|e| (*e).to_owned()));
+    config.export.include.extend(header.types.iter().map(|e| (*e).to_owned()));
     config.includes.extend(header.includes.iter().map(|h| format!("daemonauth/{h}.h")));
     config.export.exclude.extend(
         SHARED_TYPES.iter().filter(|t| !header.sources.iter().any(|s| declares(root, s, t))).map(|t| (*t).to_owned()),

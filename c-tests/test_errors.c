@@ -17,7 +17,7 @@ int main(void) {
 
     CHECK(strcmp(daemonauth_last_error(), "") == 0);
     CHECK(strcmp(daemonauth_strerror(DAEMONAUTH_RESULT_OK), "success") == 0);
-    for (code = DAEMONAUTH_RESULT_OK; code <= DAEMONAUTH_RESULT_OUT_OF_MEMORY; code++) {
+    for (code = DAEMONAUTH_RESULT_OK; code <= DAEMONAUTH_RESULT_REPLAY; code++) {
         int other;
         const char *text = daemonauth_strerror(code);
         CHECK(text != NULL && text[0] != '\0');
@@ -26,7 +26,7 @@ int main(void) {
             CHECK(strcmp(text, daemonauth_strerror(other)) != 0);
     }
     CHECK(strcmp(daemonauth_strerror(-1), "unknown daemonauth error code") == 0);
-    CHECK(strcmp(daemonauth_strerror(DAEMONAUTH_RESULT_OUT_OF_MEMORY + 1000),
+    CHECK(strcmp(daemonauth_strerror(DAEMONAUTH_RESULT_REPLAY + 1000),
                  "unknown daemonauth error code") == 0);
 
     /* A failing call names itself and the reason. */

@@ -12,20 +12,34 @@
 
 static const char *const framing_names[] = {"", "distcc TLEN", "u16", "u32", "gss-sample"};
 
-static daemonauth_gss_options *options_for(int framing) {
+/* Options with a framing, a per-token timeout, a whole-exchange timeout and a token limit
+ * (0: the defaults). */
+static daemonauth_gss_options *options_with(int framing, uint32_t timeout_ms, uint32_t exchange_timeout_ms,
+                                            size_t max_token_len) {
+    daemonauth_gss_options_builder *builder = NULL;
     daemonauth_gss_options *options = NULL;
-    CHECK_RESULT(daemonauth_gss_options_new(&options), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_gss_options_set_framing(options, framing), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_gss_options_set_timeout_ms(options, 5000), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_gss_options_set_flags(
-                     options, DAEMONAUTH_GSS_FLAG_MUTUAL | DAEMONAUTH_GSS_FLAG_REPLAY |
+    CHECK_RESULT(daemonauth_gss_options_builder_new(&builder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_framing(builder, framing), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_timeout_ms(builder, timeout_ms), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_exchange_timeout_ms(builder, exchange_timeout_ms),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_max_token_len(builder, max_token_len),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_flags(
+                     builder, DAEMONAUTH_GSS_FLAG_MUTUAL | DAEMONAUTH_GSS_FLAG_REPLAY |
                                   DAEMONAUTH_GSS_FLAG_SEQUENCE),
                  DAEMONAUTH_RESULT_OK);
     if (framing == DAEMONAUTH_FRAMING_GSS_SAMPLE)
-        CHECK_RESULT(daemonauth_gss_options_set_context_token_flags(options,
-                                                                    DAEMONAUTH_SAMPLE_TOKEN_CONTEXT),
+        CHECK_RESULT(daemonauth_gss_options_builder_set_context_token_flags(builder,
+                                                                            DAEMONAUTH_SAMPLE_TOKEN_CONTEXT),
                      DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_build(builder, &options), DAEMONAUTH_RESULT_OK);
+    CHECK(options != NULL);
     return options;
+}
+
+static daemonauth_gss_options *options_for(int framing) {
+    return options_with(framing, 5000, 0, 0);
 }
 
 /* The acceptor: accepts, checks the client's name, answers one wrapped message with a MIC
@@ -40,7 +54,7 @@ static int serve(int fd, int framing) {
     CHECK_RESULT(daemonauth_gss_accept(options, NULL, fd, fd, &ctx), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_ctx_peer_name(ctx, &peer), DAEMONAUTH_RESULT_OK);
     CHECK(strcmp(peer, "alice@DAEMONAUTH.TEST") == 0);
-    CHECK_RESULT(daemonauth_token_recv(options, fd, NULL, &token), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_token_recv(options, fd, NULL, &token), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_unwrap(ctx, daemonauth_buffer_data(token),
                                        daemonauth_buffer_len(token), &message, &encrypted),
                  DAEMONAUTH_RESULT_OK);
@@ -50,7 +64,7 @@ static int serve(int fd, int framing) {
     CHECK_RESULT(daemonauth_gss_get_mic(ctx, daemonauth_buffer_data(message),
                                         daemonauth_buffer_len(message), &mic),
                  DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_token_send(options, fd, 0, daemonauth_buffer_data(mic),
+    CHECK_RESULT(daemonauth_gss_token_send(options, fd, 0, daemonauth_buffer_data(mic),
                                        daemonauth_buffer_len(mic)),
                  DAEMONAUTH_RESULT_OK);
     daemonauth_string_free(peer);
@@ -111,10 +125,10 @@ static void round_trip(int framing) {
     CHECK_RESULT(daemonauth_gss_wrap(ctx, (const uint8_t *)"hello", 5, true, &wrapped, &encrypted),
                  DAEMONAUTH_RESULT_OK);
     CHECK(encrypted);
-    CHECK_RESULT(daemonauth_token_send(options, fds[0], 0, daemonauth_buffer_data(wrapped),
+    CHECK_RESULT(daemonauth_gss_token_send(options, fds[0], 0, daemonauth_buffer_data(wrapped),
                                        daemonauth_buffer_len(wrapped)),
                  DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_token_recv(options, fds[0], NULL, &mic), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_token_recv(options, fds[0], NULL, &mic), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_verify_mic(ctx, (const uint8_t *)"hello", 5,
                                            daemonauth_buffer_data(mic), daemonauth_buffer_len(mic)),
                  DAEMONAUTH_RESULT_OK);
@@ -165,13 +179,13 @@ static void protection_and_export(void) {
                                                    daemonauth_buffer_len(exported), &imported),
                          DAEMONAUTH_RESULT_OK);
             /* First a tampered copy: refused. */
-            CHECK_RESULT(daemonauth_token_recv(options, fds[1], NULL, &token), DAEMONAUTH_RESULT_OK);
+            CHECK_RESULT(daemonauth_gss_token_recv(options, fds[1], NULL, &token), DAEMONAUTH_RESULT_OK);
             CHECK_RESULT(daemonauth_gss_unwrap(imported, daemonauth_buffer_data(token),
                                                daemonauth_buffer_len(token), &message, &encrypted),
                          DAEMONAUTH_RESULT_GSS);
             CHECK(message == NULL);
             daemonauth_buffer_free(token);
-            CHECK_RESULT(daemonauth_token_recv(options, fds[1], NULL, &token), DAEMONAUTH_RESULT_OK);
+            CHECK_RESULT(daemonauth_gss_token_recv(options, fds[1], NULL, &token), DAEMONAUTH_RESULT_OK);
             CHECK_RESULT(daemonauth_gss_unwrap(imported, daemonauth_buffer_data(token),
                                                daemonauth_buffer_len(token), &message, &encrypted),
                          DAEMONAUTH_RESULT_OK);
@@ -193,9 +207,9 @@ static void protection_and_export(void) {
     CHECK(daemonauth_buffer_len(wrapped) <= sizeof tampered);
     memcpy(tampered, daemonauth_buffer_data(wrapped), daemonauth_buffer_len(wrapped));
     tampered[daemonauth_buffer_len(wrapped) - 1] ^= 0x01;
-    CHECK_RESULT(daemonauth_token_send(options, fds[0], 0, tampered, daemonauth_buffer_len(wrapped)),
+    CHECK_RESULT(daemonauth_gss_token_send(options, fds[0], 0, tampered, daemonauth_buffer_len(wrapped)),
                  DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_token_send(options, fds[0], 0, daemonauth_buffer_data(wrapped),
+    CHECK_RESULT(daemonauth_gss_token_send(options, fds[0], 0, daemonauth_buffer_data(wrapped),
                                        daemonauth_buffer_len(wrapped)),
                  DAEMONAUTH_RESULT_OK);
     check_child(pid);
@@ -212,10 +226,8 @@ static daemonauth_result accept_from(const void *bytes, size_t len, int close_af
     int fds[2];
     daemonauth_result result;
     daemonauth_gss_ctx *ctx = NULL;
-    daemonauth_gss_options *options = options_for(DAEMONAUTH_FRAMING_U32_BE);
+    daemonauth_gss_options *options = options_with(DAEMONAUTH_FRAMING_U32_BE, timeout_ms, 0, 65536);
 
-    CHECK_RESULT(daemonauth_gss_options_set_timeout_ms(options, timeout_ms), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_gss_options_set_max_token_len(options, 65536), DAEMONAUTH_RESULT_OK);
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
     CHECK(write(fds[0], bytes, len) == (ssize_t)len);
     if (close_after)
@@ -236,11 +248,8 @@ static void trickling_initiator(void) {
     time_t started;
     pid_t pid;
     daemonauth_gss_ctx *ctx = NULL;
-    daemonauth_gss_options *options = options_for(DAEMONAUTH_FRAMING_U32_BE);
+    daemonauth_gss_options *options = options_with(DAEMONAUTH_FRAMING_U32_BE, 30000, 500, 0);
 
-    CHECK_RESULT(daemonauth_gss_options_set_timeout_ms(options, 30000), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_gss_options_set_exchange_timeout_ms(options, 0), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
-    CHECK_RESULT(daemonauth_gss_options_set_exchange_timeout_ms(options, 500), DAEMONAUTH_RESULT_OK);
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
     pid = fork();
     CHECK(pid >= 0);
@@ -329,6 +338,8 @@ static void names_credentials_and_pipes(void) {
 }
 
 static void refusals(void) {
+    daemonauth_gss_options_builder *builder = NULL;
+    daemonauth_gss_options *options = NULL;
     daemonauth_gss_name *name = NULL;
     daemonauth_gss_cred *cred = NULL;
     daemonauth_gss_ctx *ctx = NULL;
@@ -346,7 +357,7 @@ static void refusals(void) {
                                             DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &name),
                  DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_gss_cred_acquire(name, DAEMONAUTH_GSS_USAGE_ACCEPT, NULL, NULL, NULL, &cred),
-                 DAEMONAUTH_RESULT_GSS);
+                 DAEMONAUTH_RESULT_NO_CREDENTIALS);
     CHECK(cred == NULL);
     CHECK_RESULT(daemonauth_gss_initiate(NULL, NULL, name, -1, -1, &ctx),
                  DAEMONAUTH_RESULT_INVALID_ARGUMENT);
@@ -356,7 +367,15 @@ static void refusals(void) {
     CHECK_RESULT(daemonauth_gss_name_import(NULL, 1, &name), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_gss_name_import("x@y", 9, &name), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK_RESULT(daemonauth_gss_name_import("x@y", 1, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
-    CHECK_RESULT(daemonauth_gss_options_set_framing(NULL, 1), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_framing(NULL, 1), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_gss_options_builder_build(NULL, &options), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK(options == NULL);
+    CHECK_RESULT(daemonauth_gss_options_builder_new(&builder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_framing(builder, 9), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "9 is not a token framing");
+    /* build consumes the builder even when its out-pointer is NULL. */
+    CHECK_RESULT(daemonauth_gss_options_builder_build(builder, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    daemonauth_gss_options_builder_free(NULL);
     CHECK_RESULT(daemonauth_gss_wrap(NULL, NULL, 0, true, NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_gss_ctx_import((const uint8_t *)"garbage", 7, &ctx), DAEMONAUTH_RESULT_GSS);
     daemonauth_gss_name_free(NULL);

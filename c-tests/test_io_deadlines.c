@@ -14,9 +14,11 @@
 enum { BIG = 8 << 20 };
 
 static daemonauth_gss_options *options_with_timeout(uint32_t ms) {
+    daemonauth_gss_options_builder *builder = NULL;
     daemonauth_gss_options *options = NULL;
-    CHECK_RESULT(daemonauth_gss_options_new(&options), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(daemonauth_gss_options_set_timeout_ms(options, ms), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_new(&builder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_set_timeout_ms(builder, ms), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_gss_options_builder_build(builder, &options), DAEMONAUTH_RESULT_OK);
     return options;
 }
 
@@ -27,7 +29,7 @@ static void stalled_reader_times_out(int fd) {
     time_t started = time(NULL);
     CHECK(big != NULL);
     alarm(60); /* before the fix the write blocked forever */
-    CHECK_RESULT(daemonauth_token_send(options, fd, 0, big, BIG), DAEMONAUTH_RESULT_TIMEOUT);
+    CHECK_RESULT(daemonauth_gss_token_send(options, fd, 0, big, BIG), DAEMONAUTH_RESULT_TIMEOUT);
     alarm(0);
     CHECK_CONTAINS(daemonauth_last_error(), "did not take what was written within 500 ms");
     CHECK(time(NULL) - started < 10);
@@ -58,7 +60,7 @@ static void log_to_a_dead_stderr(int reader_gone) {
     started = time(NULL);
     alarm(30); /* before the fix a full stderr blocked forever, a closed one raised SIGPIPE */
     /* A failed call is logged at debug level. */
-    result = daemonauth_token_send(NULL, -1, 0, (const uint8_t *)"x", 1);
+    result = daemonauth_gss_token_send(NULL, -1, 0, (const uint8_t *)"x", 1);
     alarm(0);
     CHECK(dup2(saved, 2) == 2 && close(saved) == 0);
     CHECK(result == DAEMONAUTH_RESULT_INVALID_ARGUMENT);
@@ -76,7 +78,7 @@ int main(void) {
     /* A pipe whose reader closed: an I/O error, no SIGPIPE, the signal mask as it was. */
     CHECK(pipe(fds) == 0);
     CHECK(close(fds[0]) == 0);
-    CHECK_RESULT(daemonauth_token_send(NULL, fds[1], 0, (const uint8_t *)"x", 1), DAEMONAUTH_RESULT_IO);
+    CHECK_RESULT(daemonauth_gss_token_send(NULL, fds[1], 0, (const uint8_t *)"x", 1), DAEMONAUTH_RESULT_IO);
     CHECK_CONTAINS(daemonauth_last_error(), "Broken pipe");
     CHECK(pthread_sigmask(SIG_BLOCK, NULL, &mask) == 0);
     CHECK(!sigismember(&mask, SIGPIPE));
@@ -86,7 +88,7 @@ int main(void) {
     /* The same on a socket whose peer closed. */
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
     CHECK(close(fds[1]) == 0);
-    CHECK_RESULT(daemonauth_token_send(NULL, fds[0], 0, (const uint8_t *)"x", 1), DAEMONAUTH_RESULT_IO);
+    CHECK_RESULT(daemonauth_gss_token_send(NULL, fds[0], 0, (const uint8_t *)"x", 1), DAEMONAUTH_RESULT_IO);
     CHECK(close(fds[0]) == 0);
 
     /* A socket peer and a pipe reader that stop reading. */

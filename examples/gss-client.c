@@ -177,7 +177,7 @@ static void describe_context(const daemonauth_gss_ctx *ctx) {
 
 /* Sends the message mcount times and checks each reply. */
 static int exchange_messages(int s, const struct client_config *cfg, const daemonauth_gss_options *options,
-                             const daemonauth_gss_ctx *ctx, const uint8_t *msg, size_t len) {
+                             daemonauth_gss_ctx *ctx, const uint8_t *msg, size_t len) {
     int i;
     for (i = 0; i < cfg->mcount; i++) {
         daemonauth_buffer *wrapped = NULL, *reply = NULL;
@@ -201,9 +201,9 @@ static int exchange_messages(int s, const struct client_config *cfg, const daemo
             out = daemonauth_buffer_data(wrapped);
             out_len = daemonauth_buffer_len(wrapped);
         }
-        ok = daemonauth_token_send(options, s, flags, out, out_len) == DAEMONAUTH_RESULT_OK;
+        ok = daemonauth_gss_token_send(options, s, flags, out, out_len) == DAEMONAUTH_RESULT_OK;
         daemonauth_buffer_free(wrapped);
-        if (!ok || daemonauth_token_recv(options, s, NULL, &reply) != DAEMONAUTH_RESULT_OK) {
+        if (!ok || daemonauth_gss_token_recv(options, s, NULL, &reply) != DAEMONAUTH_RESULT_OK) {
             sample_display_error(stdout, "exchanging message");
             return -1;
         }
@@ -226,6 +226,28 @@ static int exchange_messages(int s, const struct client_config *cfg, const daemo
     return 0;
 }
 
+/* The options of one connection, from the command line. */
+static daemonauth_gss_options *make_options(const struct client_config *cfg, const char *mech) {
+    daemonauth_gss_options_builder *builder = NULL;
+    daemonauth_gss_options *options = NULL;
+
+    if (daemonauth_gss_options_builder_new(&builder) != DAEMONAUTH_RESULT_OK)
+        return NULL;
+    if (daemonauth_gss_options_builder_set_framing(builder, DAEMONAUTH_FRAMING_GSS_SAMPLE) ||
+        daemonauth_gss_options_builder_set_timeout_ms(builder, 10000) ||
+        daemonauth_gss_options_builder_set_flags(builder, cfg->gss_flags) ||
+        daemonauth_gss_options_builder_set_required_flags(builder, 0) ||
+        daemonauth_gss_options_builder_set_context_token_flags(builder,
+                                                               cfg->v1 ? 0 : DAEMONAUTH_SAMPLE_TOKEN_CONTEXT) ||
+        daemonauth_gss_options_builder_set_mech(builder, mech) ||
+        (cfg->verbose && daemonauth_gss_options_builder_set_token_observer(builder, trace_token, NULL))) {
+        daemonauth_gss_options_builder_free(builder);
+        return NULL;
+    }
+    daemonauth_gss_options_builder_build(builder, &options);
+    return options;
+}
+
 static int call_server(const struct client_config *cfg) {
     daemonauth_gss_options *options = NULL;
     daemonauth_gss_name *target = NULL;
@@ -239,14 +261,7 @@ static int call_server(const struct client_config *cfg) {
 
     if ((s = connect_to_server(cfg->host, cfg->port)) < 0)
         return -1;
-    if (daemonauth_gss_options_new(&options) != DAEMONAUTH_RESULT_OK ||
-        daemonauth_gss_options_set_framing(options, DAEMONAUTH_FRAMING_GSS_SAMPLE) ||
-        daemonauth_gss_options_set_timeout_ms(options, 10000) ||
-        daemonauth_gss_options_set_flags(options, cfg->gss_flags) ||
-        daemonauth_gss_options_set_required_flags(options, 0) ||
-        daemonauth_gss_options_set_context_token_flags(options, cfg->v1 ? 0 : DAEMONAUTH_SAMPLE_TOKEN_CONTEXT) ||
-        daemonauth_gss_options_set_mech(options, mech) ||
-        (cfg->verbose && daemonauth_gss_options_set_token_observer(options, trace_token, NULL))) {
+    if ((options = make_options(cfg, mech)) == NULL) {
         sample_display_error(stdout, "setting up");
         goto done;
     }
@@ -258,7 +273,7 @@ static int call_server(const struct client_config *cfg) {
             sample_display_error(stdout, "parsing name");
             goto done;
         }
-        if (!cfg->v1 && daemonauth_token_send(options, s, DAEMONAUTH_SAMPLE_TOKEN_NOOP |
+        if (!cfg->v1 && daemonauth_gss_token_send(options, s, DAEMONAUTH_SAMPLE_TOKEN_NOOP |
                                                               DAEMONAUTH_SAMPLE_TOKEN_CONTEXT_NEXT,
                                               NULL, 0) != DAEMONAUTH_RESULT_OK) {
             sample_display_error(stdout, "sending token");
@@ -270,7 +285,7 @@ static int call_server(const struct client_config *cfg) {
         }
         if (cfg->verbose)
             describe_context(ctx);
-    } else if (daemonauth_token_send(options, s, DAEMONAUTH_SAMPLE_TOKEN_NOOP, NULL, 0) !=
+    } else if (daemonauth_gss_token_send(options, s, DAEMONAUTH_SAMPLE_TOKEN_NOOP, NULL, 0) !=
                DAEMONAUTH_RESULT_OK) {
         sample_display_error(stdout, "sending token");
         goto done;
@@ -286,7 +301,7 @@ static int call_server(const struct client_config *cfg) {
     if (exchange_messages(s, cfg, options, ctx, msg, len) < 0)
         goto done;
     if (!cfg->v1)
-        (void)daemonauth_token_send(options, s, DAEMONAUTH_SAMPLE_TOKEN_NOOP, NULL, 0);
+        (void)daemonauth_gss_token_send(options, s, DAEMONAUTH_SAMPLE_TOKEN_NOOP, NULL, 0);
     status = 0;
 done:
     free(file_data);

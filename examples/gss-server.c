@@ -103,10 +103,29 @@ static void trace_token(void *userdata, daemonauth_gss_token_event event, const 
     sample_print_token(logfile, token, len);
 }
 
+/* The options for one protocol version: context tokens flagged CONTEXT (v2) or bare (v1). */
+static daemonauth_gss_options *make_options(uint8_t context_token_flags) {
+    daemonauth_gss_options_builder *builder = NULL;
+    daemonauth_gss_options *options = NULL;
+
+    if (daemonauth_gss_options_builder_new(&builder) != DAEMONAUTH_RESULT_OK)
+        return NULL;
+    if (daemonauth_gss_options_builder_set_framing(builder, DAEMONAUTH_FRAMING_GSS_SAMPLE) ||
+        daemonauth_gss_options_builder_set_timeout_ms(builder, 10000) ||
+        daemonauth_gss_options_builder_set_required_flags(builder, 0) ||
+        daemonauth_gss_options_builder_set_context_token_flags(builder, context_token_flags) ||
+        (verbose && daemonauth_gss_options_builder_set_token_observer(builder, trace_token, NULL))) {
+        daemonauth_gss_options_builder_free(builder);
+        return NULL;
+    }
+    daemonauth_gss_options_builder_build(builder, &options);
+    return options;
+}
+
 /* Establishes the context (or not, for an unauthenticated client). v1 is set for a client of
  * the old protocol, whose first token is already a context token. */
-static int establish(int s, const daemonauth_gss_cred *cred, daemonauth_gss_options *options,
-                     daemonauth_gss_ctx **ctx, bool *v1) {
+static int establish(int s, const daemonauth_gss_cred *cred, const daemonauth_gss_options *options,
+                     const daemonauth_gss_options *v1_options, daemonauth_gss_ctx **ctx, bool *v1) {
     uint8_t flags = 0;
     daemonauth_buffer *first = NULL;
     daemonauth_result result;
@@ -114,15 +133,14 @@ static int establish(int s, const daemonauth_gss_cred *cred, daemonauth_gss_opti
     char *client = NULL, *mech = NULL, *user = NULL;
 
     *ctx = NULL;
-    if (daemonauth_token_recv(options, s, &flags, &first) != DAEMONAUTH_RESULT_OK) {
+    if (daemonauth_gss_token_recv(options, s, &flags, &first) != DAEMONAUTH_RESULT_OK) {
         sample_display_error(logfile, "receiving token");
         return -1;
     }
     *v1 = (flags == 0);
     if (*v1) {
         /* A v1 client: its tokens (and ours to it) have no flags byte. */
-        daemonauth_gss_options_set_context_token_flags(options, 0);
-        result = daemonauth_gss_accept_after(options, cred, daemonauth_buffer_data(first),
+        result = daemonauth_gss_accept_after(v1_options, cred, daemonauth_buffer_data(first),
                                              daemonauth_buffer_len(first), s, s, ctx);
     } else if (!(flags & DAEMONAUTH_SAMPLE_TOKEN_NOOP)) {
         if (logfile)
@@ -130,7 +148,6 @@ static int establish(int s, const daemonauth_gss_cred *cred, daemonauth_gss_opti
         daemonauth_buffer_free(first);
         return -1;
     } else if (flags & DAEMONAUTH_SAMPLE_TOKEN_CONTEXT_NEXT) {
-        daemonauth_gss_options_set_context_token_flags(options, DAEMONAUTH_SAMPLE_TOKEN_CONTEXT);
         result = daemonauth_gss_accept(options, cred, s, s, ctx);
     } else {
         daemonauth_buffer_free(first);
@@ -181,20 +198,17 @@ static void log_message(const daemonauth_buffer *message) {
 
 /* Serves one connection: context, then messages until NOOP (or, for v1, end of stream). */
 static int sign_server(int s, const daemonauth_gss_cred *cred, int export) {
-    daemonauth_gss_options *options = NULL;
+    daemonauth_gss_options *options = make_options(DAEMONAUTH_SAMPLE_TOKEN_CONTEXT);
+    daemonauth_gss_options *v1_options = make_options(0);
     daemonauth_gss_ctx *ctx = NULL;
     bool v1 = false;
     int i, status = -1;
 
-    if (daemonauth_gss_options_new(&options) != DAEMONAUTH_RESULT_OK ||
-        daemonauth_gss_options_set_framing(options, DAEMONAUTH_FRAMING_GSS_SAMPLE) ||
-        daemonauth_gss_options_set_timeout_ms(options, 10000) ||
-        daemonauth_gss_options_set_required_flags(options, 0) ||
-        (verbose && daemonauth_gss_options_set_token_observer(options, trace_token, NULL))) {
+    if (options == NULL || v1_options == NULL) {
         sample_display_error(logfile, "setting up");
         goto done;
     }
-    if (establish(s, cred, options, &ctx, &v1) < 0)
+    if (establish(s, cred, options, v1_options, &ctx, &v1) < 0)
         goto done;
     if (ctx == NULL)
         printf("Accepted unauthenticated connection.\n");
@@ -209,7 +223,7 @@ static int sign_server(int s, const daemonauth_gss_cred *cred, int export) {
         daemonauth_buffer *token = NULL, *message = NULL, *mic = NULL;
         const daemonauth_buffer *plain;
         bool encrypted = false, wrapped, send_mic;
-        daemonauth_result received = daemonauth_token_recv(options, s, &flags, &token);
+        daemonauth_result received = daemonauth_gss_token_recv(options, s, &flags, &token);
 
         if (received == DAEMONAUTH_RESULT_PEER_CLOSED && v1) {
             status = 0; /* v1 clients just close */
@@ -265,8 +279,8 @@ static int sign_server(int s, const daemonauth_gss_cred *cred, int export) {
         } else {
             reply_flags = DAEMONAUTH_SAMPLE_TOKEN_NOOP;
         }
-        received = daemonauth_token_send(options, s, reply_flags, daemonauth_buffer_data(mic),
-                                         daemonauth_buffer_len(mic));
+        received = daemonauth_gss_token_send(options, s, reply_flags, daemonauth_buffer_data(mic),
+                                             daemonauth_buffer_len(mic));
         daemonauth_buffer_free(token);
         daemonauth_buffer_free(message);
         daemonauth_buffer_free(mic);
@@ -280,6 +294,7 @@ done:
         fflush(logfile);
     daemonauth_gss_ctx_free(ctx);
     daemonauth_gss_options_free(options);
+    daemonauth_gss_options_free(v1_options);
     return status;
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::c_enum::c_enum;
+
 /// The outcome of a daemonauth call.
 ///
 /// The numbers are part of the ABI: a code keeps its number forever and a retired number is
@@ -53,40 +55,63 @@ pub enum ErrorCode {
     Unsupported = 19,
     /// Memory for a peer's message could not be allocated.
     OutOfMemory = 20,
+    /// No credentials to use: no ticket cache (run kinit), or no key for the name in the
+    /// keytab.
+    NoCredentials = 21,
+    /// The credentials (ticket) or the context have expired.
+    CredentialsExpired = 22,
+    /// The KDC does not know the principal (often a wrong service or host name).
+    UnknownPrincipal = 23,
+    /// A ticket arrived that the service's keytab cannot decrypt (a stale key version, a
+    /// principal missing from the keytab, a wrong key).
+    KeyMismatch = 24,
+    /// The peers' clocks differ by more than Kerberos allows.
+    ClockSkew = 25,
+    /// The requested GSS-API mechanism is not available.
+    MechUnavailable = 26,
+    /// No KDC could be reached for the realm (or the realm is unknown).
+    KdcUnreachable = 27,
+    /// A message or authenticator was replayed or arrived out of sequence.
+    Replay = 28,
 }
 
+c_enum!(
+    ErrorCode,
+    "daemonauth result code",
+    [
+        Ok,
+        NullArgument,
+        InvalidArgument,
+        Internal,
+        Io,
+        Timeout,
+        PeerClosed,
+        Protocol,
+        TooLarge,
+        Gss,
+        AccessDenied,
+        AuthFailed,
+        Unanswered,
+        BufferTooSmall,
+        NotFound,
+        Config,
+        InsecureFile,
+        NoTerminal,
+        Krb5,
+        Unsupported,
+        OutOfMemory,
+        NoCredentials,
+        CredentialsExpired,
+        UnknownPrincipal,
+        KeyMismatch,
+        ClockSkew,
+        MechUnavailable,
+        KdcUnreachable,
+        Replay,
+    ]
+);
+
 impl ErrorCode {
-    /// Every code, in numeric order.
-    /// cbindgen:ignore
-    pub const ALL: [ErrorCode; 21] = [
-        ErrorCode::Ok,
-        ErrorCode::NullArgument,
-        ErrorCode::InvalidArgument,
-        ErrorCode::Internal,
-        ErrorCode::Io,
-        ErrorCode::Timeout,
-        ErrorCode::PeerClosed,
-        ErrorCode::Protocol,
-        ErrorCode::TooLarge,
-        ErrorCode::Gss,
-        ErrorCode::AccessDenied,
-        ErrorCode::AuthFailed,
-        ErrorCode::Unanswered,
-        ErrorCode::BufferTooSmall,
-        ErrorCode::NotFound,
-        ErrorCode::Config,
-        ErrorCode::InsecureFile,
-        ErrorCode::NoTerminal,
-        ErrorCode::Krb5,
-        ErrorCode::Unsupported,
-        ErrorCode::OutOfMemory,
-    ];
-
-    /// The code with this number, if there is one.
-    pub fn from_number(number: i64) -> Option<ErrorCode> {
-        ErrorCode::ALL.into_iter().find(|code| *code as i64 == number)
-    }
-
     /// A short, fixed description of the code (what `daemonauth_strerror()` returns).
     pub fn description(self) -> &'static str {
         self.c_description().to_str().expect("descriptions are ASCII")
@@ -116,6 +141,14 @@ impl ErrorCode {
             ErrorCode::Krb5 => c"Kerberos failure",
             ErrorCode::Unsupported => c"not supported",
             ErrorCode::OutOfMemory => c"out of memory",
+            ErrorCode::NoCredentials => c"no credentials (no ticket cache, or no key for the name in the keytab)",
+            ErrorCode::CredentialsExpired => c"credentials expired",
+            ErrorCode::UnknownPrincipal => c"no such principal in the KDC's database",
+            ErrorCode::KeyMismatch => c"the service's key does not match the ticket (keytab)",
+            ErrorCode::ClockSkew => c"clock skew too great",
+            ErrorCode::MechUnavailable => c"GSS-API mechanism unavailable",
+            ErrorCode::KdcUnreachable => c"cannot reach a KDC for the realm",
+            ErrorCode::Replay => c"replayed or out-of-sequence message",
         }
     }
 }
@@ -170,10 +203,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::c_enum::CEnum;
 
     #[test]
     fn numbers_are_dense_and_stable() {
-        for (index, code) in ErrorCode::ALL.into_iter().enumerate() {
+        for (index, code) in ErrorCode::ALL.iter().copied().enumerate() {
             assert_eq!(code as usize, index, "{code:?} moved");
             assert_eq!(ErrorCode::from_number(index as i64), Some(code));
         }
@@ -184,7 +218,7 @@ mod tests {
     #[test]
     fn descriptions_are_distinct() {
         let mut seen = std::collections::HashSet::new();
-        for code in ErrorCode::ALL {
+        for &code in ErrorCode::ALL {
             assert!(seen.insert(code.description()), "{code:?} repeats a description");
         }
     }

@@ -11,6 +11,7 @@
 //! them apart and pays for it with Nagle and delayed-ACK stalls). A peer's announced length
 //! is checked against the caller's cap before anything is allocated for it.
 
+use crate::c_enum::c_enum;
 use crate::error::{Error, ErrorCode, Result};
 use crate::io::Channel;
 
@@ -41,14 +42,9 @@ pub struct Token {
     pub body: Vec<u8>,
 }
 
-impl Framing {
-    /// The framing with this number, if there is one.
-    pub fn from_number(number: i64) -> Option<Framing> {
-        [Framing::DistccTlen, Framing::U16Be, Framing::U32Be, Framing::GssSample]
-            .into_iter()
-            .find(|framing| *framing as i64 == number)
-    }
+c_enum!(Framing, "token framing", [DistccTlen, U16Be, U32Be, GssSample]);
 
+impl Framing {
     /// The bytes that carry `body` (with `flags`, for the framing that has them).
     pub fn encode(self, flags: u8, body: &[u8]) -> Result<Vec<u8>> {
         if flags != 0 && self != Framing::GssSample {

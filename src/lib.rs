@@ -9,6 +9,7 @@
 // its contract in its documentation, which is what callers from C read.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+mod c_enum;
 pub mod cvs;
 pub mod distcc;
 pub mod error;

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use parking_lot::RwLock;
 
+use crate::c_enum::{CEnum, c_enum};
 use crate::ffi::Userdata;
 use crate::io::Channel;
 
@@ -46,14 +47,9 @@ pub enum LogLevel {
     Trace = 5,
 }
 
-impl LogLevel {
-    /// The level with this number, if there is one.
-    pub fn from_number(number: i64) -> Option<LogLevel> {
-        [LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug, LogLevel::Trace]
-            .into_iter()
-            .find(|level| *level as i64 == number)
-    }
+c_enum!(LogLevel, "log level (1 to 5)", [Error, Warn, Info, Debug, Trace]);
 
+impl LogLevel {
     fn from_name(name: &str) -> Option<LogLevel> {
         match name.to_ascii_lowercase().as_str() {
             "error" => Some(LogLevel::Error),

@@ -48,7 +48,12 @@ fn krb5_and_spnego_contexts_carry_messages() {
             let (message, encrypted) = server.unwrap(&token).unwrap();
             assert_eq!((message.as_slice(), encrypted), (&b"secret"[..], true));
             // A replayed token is refused.
-            assert_eq!(server.unwrap(&token).unwrap_err().code(), ErrorCode::Gss);
+            assert_eq!(server.unwrap(&token).unwrap_err().code(), ErrorCode::Replay);
+            // With the default flags (SEQUENCE requested and required), a message that skips
+            // one is refused too.
+            let (_skipped, _) = client.wrap(true, b"one").unwrap();
+            let (second, _) = client.wrap(true, b"two").unwrap();
+            assert_eq!(server.unwrap(&second).unwrap_err().code(), ErrorCode::Replay);
             let mic = server.get_mic(b"data").unwrap();
             client.verify_mic(b"data", &mic).unwrap();
             assert_eq!(client.verify_mic(b"date", &mic).unwrap_err().code(), ErrorCode::Gss);
@@ -87,7 +92,61 @@ fn unknown_service_fails_with_readable_text() {
         let channel = options.channel(a.as_raw_fd(), a.as_raw_fd()).unwrap();
         let name = Name::import("nosuch@localhost", NameType::HostBasedService).unwrap();
         let err = gss::initiate(&channel, &options, None, &name).err().unwrap();
-        assert_eq!(err.code(), ErrorCode::Gss);
+        assert_eq!(err.code(), ErrorCode::UnknownPrincipal);
         assert!(err.message().contains("not found in Kerberos database"), "{err}");
+    });
+}
+
+#[test]
+fn no_ticket_cache_is_no_credentials() {
+    support::in_realm("no_ticket_cache_is_no_credentials", || {
+        let dir = std::env::var("DAEMONAUTH_TEST_DIR").unwrap();
+        let store = [("ccache", format!("FILE:{dir}/no-such-ccache"))];
+        let store: Vec<(&str, &str)> = store.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        let err = gss::Cred::acquire(None, gss::Usage::Initiate, None, &store).err().unwrap();
+        assert_eq!(err.code(), ErrorCode::NoCredentials, "{err}");
+    });
+}
+
+#[test]
+fn a_stale_keytab_is_a_key_mismatch_on_both_sides() {
+    support::in_realm("a_stale_keytab_is_a_key_mismatch_on_both_sides", || {
+        // New keys in the KDC; the service's keytab keeps the old ones.
+        let realm = std::env::var("DAEMONAUTH_TEST_REALM").unwrap();
+        let status = std::process::Command::new("kadmin.local")
+            .args(["-r", &realm, "-q", "cpw -randkey host/localhost"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (client, server) = establish(Options::default(), Options::default());
+        let server_err = server.err().expect("the acceptor has no key for the new ticket");
+        assert_eq!(server_err.code(), ErrorCode::KeyMismatch, "{server_err}");
+        // The acceptor sent its KRB-ERROR: the initiator names the same cause instead of
+        // "the peer closed the connection".
+        let client_err = client.err().expect("the initiator hears the refusal");
+        assert_eq!(client_err.code(), ErrorCode::KeyMismatch, "{client_err}");
+    });
+}
+
+#[test]
+fn a_password_gets_a_ticket_of_its_own() {
+    support::in_realm("a_password_gets_a_ticket_of_its_own", || {
+        let user = std::env::var("DAEMONAUTH_TEST_USER").unwrap();
+        let password = std::env::var("DAEMONAUTH_TEST_PASSWORD").unwrap();
+        let wrong = gss::acquire_with_password(&user, "not-the-password".to_owned().into(), None).err().unwrap();
+        assert_eq!(wrong.code(), ErrorCode::AuthFailed, "{wrong}");
+
+        let cred = gss::acquire_with_password(&user, password.into(), None).unwrap();
+        let (a, b) = UnixStream::pair().unwrap();
+        let acceptor = thread::spawn(move || {
+            let options = Options::default();
+            let channel = options.channel(b.as_raw_fd(), b.as_raw_fd()).unwrap();
+            gss::accept(&channel, &options, None).map(|context| context.peer_name().unwrap())
+        });
+        let options = Options::default();
+        let channel = options.channel(a.as_raw_fd(), a.as_raw_fd()).unwrap();
+        gss::initiate(&channel, &options, Some(&cred), &target()).unwrap();
+        assert_eq!(acceptor.join().unwrap().unwrap(), format!("{user}@DAEMONAUTH.TEST"));
     });
 }

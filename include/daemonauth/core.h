@@ -127,6 +127,40 @@ typedef enum {
      * Memory for a peer's message could not be allocated.
      */
     DAEMONAUTH_RESULT_OUT_OF_MEMORY = 20,
+    /**
+     * No credentials to use: no ticket cache (run kinit), or no key for the name in the
+     * keytab.
+     */
+    DAEMONAUTH_RESULT_NO_CREDENTIALS = 21,
+    /**
+     * The credentials (ticket) or the context have expired.
+     */
+    DAEMONAUTH_RESULT_CREDENTIALS_EXPIRED = 22,
+    /**
+     * The KDC does not know the principal (often a wrong service or host name).
+     */
+    DAEMONAUTH_RESULT_UNKNOWN_PRINCIPAL = 23,
+    /**
+     * A ticket arrived that the service's keytab cannot decrypt (a stale key version, a
+     * principal missing from the keytab, a wrong key).
+     */
+    DAEMONAUTH_RESULT_KEY_MISMATCH = 24,
+    /**
+     * The peers' clocks differ by more than Kerberos allows.
+     */
+    DAEMONAUTH_RESULT_CLOCK_SKEW = 25,
+    /**
+     * The requested GSS-API mechanism is not available.
+     */
+    DAEMONAUTH_RESULT_MECH_UNAVAILABLE = 26,
+    /**
+     * No KDC could be reached for the realm (or the realm is unknown).
+     */
+    DAEMONAUTH_RESULT_KDC_UNREACHABLE = 27,
+    /**
+     * A message or authenticator was replayed or arrived out of sequence.
+     */
+    DAEMONAUTH_RESULT_REPLAY = 28,
 } daemonauth_result;
 
 /**
@@ -134,6 +168,20 @@ typedef enum {
  * `daemonauth_buffer_len`; release them with `daemonauth_buffer_free`.
  */
 typedef struct daemonauth_buffer daemonauth_buffer;
+
+/**
+ * An established or imported GSS-API security context. One thread at a time: wrap, unwrap
+ * and MIC calls change its sequence state (different contexts may be used on different
+ * threads at once). Free with `daemonauth_gss_ctx_free`.
+ */
+typedef struct daemonauth_gss_ctx daemonauth_gss_ctx;
+
+/**
+ * A responder: answers the questions of authentication flows. Made by one of the
+ * `daemonauth_responder_new_*` functions, released with `daemonauth_responder_free`.
+ * Shared: any number of threads may run flows with it at once.
+ */
+typedef struct daemonauth_responder daemonauth_responder;
 
 /**
  * A host-supplied log function: receives the caller's `userdata`, the level and a

@@ -45,7 +45,22 @@
 #define DAEMONAUTH_GSS_FLAG_ANON 64
 
 /**
- * gss-sample token flags (for `daemonauth_token_send` and `daemonauth_token_recv`).
+ * GSS_C_PROT_READY_FLAG: messages can be protected before establishment completes.
+ */
+#define DAEMONAUTH_GSS_FLAG_PROT_READY 128
+
+/**
+ * GSS_C_TRANS_FLAG: the context can be exported (`daemonauth_gss_ctx_export`).
+ */
+#define DAEMONAUTH_GSS_FLAG_TRANS 256
+
+/**
+ * GSS_C_DELEG_POLICY_FLAG: delegate only where the KDC's policy allows it.
+ */
+#define DAEMONAUTH_GSS_FLAG_DELEG_POLICY 32768
+
+/**
+ * gss-sample token flags (for `daemonauth_gss_token_send` and `daemonauth_gss_token_recv`).
  */
 #define DAEMONAUTH_SAMPLE_TOKEN_NOOP 1
 
@@ -166,29 +181,37 @@ typedef enum {
 } daemonauth_gss_usage;
 
 /**
- * GSS-API credentials. Free with `daemonauth_gss_cred_free`.
+ * GSS-API credentials. Shared: immutable, usable by any number of threads at once (a daemon
+ * may accept on many threads with one acceptor credential). Free with
+ * `daemonauth_gss_cred_free`.
  */
 typedef struct daemonauth_gss_cred daemonauth_gss_cred;
 
 /**
- * An established or imported security context. Free with `daemonauth_gss_ctx_free`.
- */
-typedef struct daemonauth_gss_ctx daemonauth_gss_ctx;
-
-/**
- * A GSS-API name. Free with `daemonauth_gss_name_free`.
+ * A GSS-API name. Shared: immutable, usable by any number of threads at once. Free with
+ * `daemonauth_gss_name_free`.
  */
 typedef struct daemonauth_gss_name daemonauth_gss_name;
 
 /**
- * Settings for context establishment and token I/O. Free with `daemonauth_gss_options_free`.
+ * Settings for context establishment and token I/O, made by
+ * `daemonauth_gss_options_builder_build`. Shared: immutable, usable by any number of threads
+ * at once. Free with `daemonauth_gss_options_free`.
  */
 typedef struct daemonauth_gss_options daemonauth_gss_options;
 
 /**
+ * Options being built. One thread at a time. `daemonauth_gss_options_builder_build` consumes
+ * it; free it with `daemonauth_gss_options_builder_free` only if it was never built.
+ */
+typedef struct daemonauth_gss_options_builder daemonauth_gss_options_builder;
+
+/**
  * A C function told about every context token and step of an establishment: `event` is a
  * `daemonauth_gss_token_event`; `token` and `len` hold the token for RECEIVED and SENT
- * (NULL and 0 otherwise) and are valid only during the call.
+ * (NULL and 0 otherwise) and are valid only during the call. It is called on the thread
+ * running the establishment (so from several threads at once when the options are shared),
+ * and must return normally: no unwinding (C++ exceptions) and no `longjmp` out of it.
  */
 typedef void (*daemonauth_gss_token_observer)(void *userdata, daemonauth_gss_token_event event, const uint8_t *token, size_t len);
 
@@ -197,8 +220,8 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Imports `text` as a name of type `name_type` (a `daemonauth_gss_name_type` value) and
- * stores it in `*name_out`; free it with `daemonauth_gss_name_free`.
+ * Imports `text` as a name of type `name_type` (a `daemonauth_gss_name_type`) and stores it
+ * in `*name_out`; free it with `daemonauth_gss_name_free`.
  */
 daemonauth_result daemonauth_gss_name_import(const char *text, int name_type, daemonauth_gss_name **name_out);
 
@@ -223,19 +246,28 @@ void daemonauth_gss_name_free(daemonauth_gss_name *name);
  * `daemonauth_gss_usage`; `mech` is NULL (default), "krb5", "spnego" or an OID. `keytab` and
  * `ccache` (each may be NULL) select a key table (for acceptors, and for initiators as a
  * client keytab) and a credential cache instead of the process defaults.
+ *
+ * Fails with DAEMONAUTH_RESULT_NO_CREDENTIALS (no ticket cache), DAEMONAUTH_RESULT_KEY_MISMATCH
+ * (no key for the name in the keytab), DAEMONAUTH_RESULT_CREDENTIALS_EXPIRED, or
+ * DAEMONAUTH_RESULT_GSS.
  */
 daemonauth_result daemonauth_gss_cred_acquire(const daemonauth_gss_name *name, int usage, const char *mech, const char *keytab, const char *ccache, daemonauth_gss_cred **cred_out);
 
 /**
- * Acquires initiator credentials for `name` by getting a Kerberos ticket with `password`.
+ * Acquires initiator credentials for `name` by getting a new Kerberos ticket with `password`
+ * (the tickets already cached are not used); the ticket lives in a memory cache that is
+ * removed when the credentials are freed. The same path as
+ * `daemonauth_gss_cred_acquire_initiator` with a responder that knows only the password.
  */
 daemonauth_result daemonauth_gss_cred_acquire_with_password(const daemonauth_gss_name *name, const char *password, const char *mech, daemonauth_gss_cred **cred_out);
 
 /**
  * Acquires initiator credentials for `user` (NULL: the default principal): the tickets
  * already in the credential cache if there are any; otherwise, when `responder` is not
- * NULL, a ticket obtained with a `password` question (and a `username` question when `user`
- * is NULL) asked from it, in one step. `mech` is NULL (default), "krb5", "spnego" or an OID.
+ * NULL, a new ticket obtained through Kerberos's responder (`password`, `otp` or `pkinit`
+ * questions, and `username` when `user` is NULL; see `daemonauth_krb5_get_init_creds`),
+ * kept in a memory cache that is removed when the credentials are freed. `mech` is NULL
+ * (default), "krb5", "spnego" or an OID.
  */
 daemonauth_result daemonauth_gss_cred_acquire_initiator(const char *user, const char *mech, const daemonauth_responder *responder, daemonauth_gss_cred **cred_out);
 
@@ -245,81 +277,100 @@ daemonauth_result daemonauth_gss_cred_acquire_initiator(const char *user, const 
 void daemonauth_gss_cred_free(daemonauth_gss_cred *cred);
 
 /**
- * Creates options with the defaults: 4-byte big-endian framing, 30 s per token, 60 s for
- * the whole context establishment, tokens of at most 256 KiB, flags MUTUAL|REPLAY requested and required, the default mechanism.
+ * Starts building options, with the defaults: DAEMONAUTH_FRAMING_U32_BE, 30 s per token
+ * read or write, 60 s for the whole context establishment, tokens of at most 256 KiB, the default mechanism, flags
+ * MUTUAL|REPLAY|SEQUENCE|CONF|INTEG requested and MUTUAL|REPLAY|SEQUENCE required (so that
+ * replayed and out-of-sequence messages are refused).
  */
-daemonauth_result daemonauth_gss_options_new(daemonauth_gss_options **options_out);
+daemonauth_result daemonauth_gss_options_builder_new(daemonauth_gss_options_builder **builder_out);
 
 /**
- * Frees options. NULL is a no-op.
+ * Turns the builder into options in `*options_out`. The builder is consumed, whether this
+ * succeeds or not: do not use or free it afterwards.
+ */
+daemonauth_result daemonauth_gss_options_builder_build(daemonauth_gss_options_builder *builder, daemonauth_gss_options **options_out);
+
+/**
+ * Frees a builder that was never built. NULL is a no-op.
+ */
+void daemonauth_gss_options_builder_free(daemonauth_gss_options_builder *builder);
+
+/**
+ * Frees options. NULL is a no-op. No call may be using them any more.
  */
 void daemonauth_gss_options_free(daemonauth_gss_options *options);
 
 /**
- * Sets the token framing (a `daemonauth_framing` value).
+ * Sets the token framing (a `daemonauth_framing`).
  */
-daemonauth_result daemonauth_gss_options_set_framing(daemonauth_gss_options *options, int framing);
+daemonauth_result daemonauth_gss_options_builder_set_framing(daemonauth_gss_options_builder *builder, int framing);
 
 /**
- * Sets how long one token read or write may take, in milliseconds (at least 1).
+ * Sets how long one token read or write may take, in milliseconds; 0 restores the default
+ * (30 000).
  */
-daemonauth_result daemonauth_gss_options_set_timeout_ms(daemonauth_gss_options *options, uint32_t timeout_ms);
+daemonauth_result daemonauth_gss_options_builder_set_timeout_ms(daemonauth_gss_options_builder *builder, uint32_t timeout_ms);
 
 /**
  * Sets how long a whole context establishment (`daemonauth_gss_initiate`,
- * `daemonauth_gss_accept*`) may take, in milliseconds (at least 1; default 60 000), however
- * many tokens it needs: a peer that trickles tokens is cut off with DAEMONAUTH_RESULT_TIMEOUT
- * when it runs out.
+ * `daemonauth_gss_accept*`) may take, in milliseconds, however many tokens it needs: a peer
+ * that trickles tokens is cut off with DAEMONAUTH_RESULT_TIMEOUT when it runs out. 0 restores
+ * the default (60 000).
  */
-daemonauth_result daemonauth_gss_options_set_exchange_timeout_ms(daemonauth_gss_options *options, uint32_t timeout_ms);
+daemonauth_result daemonauth_gss_options_builder_set_exchange_timeout_ms(daemonauth_gss_options_builder *builder, uint32_t timeout_ms);
 
 /**
- * Sets the largest token a peer may announce, in bytes (at least 1); longer announcements
- * fail with DAEMONAUTH_RESULT_TOO_LARGE before anything is allocated for them.
+ * Sets the largest token a peer may announce, in bytes; longer announcements fail with
+ * DAEMONAUTH_RESULT_TOO_LARGE before anything is allocated for them. 0 restores the default
+ * (262 144).
  */
-daemonauth_result daemonauth_gss_options_set_max_token_len(daemonauth_gss_options *options, size_t max_len);
+daemonauth_result daemonauth_gss_options_builder_set_max_token_len(daemonauth_gss_options_builder *builder, size_t max_len);
 
 /**
  * Sets the flags an initiator requests (DAEMONAUTH_GSS_FLAG_*). The required flags become
- * the same minus DELEG; change them afterwards with `daemonauth_gss_options_set_required_flags`.
+ * the same minus DELEG, CONF and INTEG (which a mechanism may decline); change them afterwards
+ * with `daemonauth_gss_options_builder_set_required_flags`.
  */
-daemonauth_result daemonauth_gss_options_set_flags(daemonauth_gss_options *options, uint32_t flags);
+daemonauth_result daemonauth_gss_options_builder_set_flags(daemonauth_gss_options_builder *builder, uint32_t flags);
 
 /**
  * Sets the flags an established context must have, on either side; a context without
  * them fails with DAEMONAUTH_RESULT_GSS.
  */
-daemonauth_result daemonauth_gss_options_set_required_flags(daemonauth_gss_options *options, uint32_t flags);
+daemonauth_result daemonauth_gss_options_builder_set_required_flags(daemonauth_gss_options_builder *builder, uint32_t flags);
 
 /**
  * Sets the initiator's mechanism: NULL or "default", "krb5", "spnego", or an OID in dotted
  * (`1.2.840.113554.1.2.2`) or braced (`{ 1 2 840 113554 1 2 2 }`) form.
  */
-daemonauth_result daemonauth_gss_options_set_mech(daemonauth_gss_options *options, const char *mech);
+daemonauth_result daemonauth_gss_options_builder_set_mech(daemonauth_gss_options_builder *builder, const char *mech);
 
 /**
  * Sets the flags byte put on context tokens with DAEMONAUTH_FRAMING_GSS_SAMPLE
  * (DAEMONAUTH_SAMPLE_TOKEN_CONTEXT for MIT's samples, 0 for their v1 protocol).
  */
-daemonauth_result daemonauth_gss_options_set_context_token_flags(daemonauth_gss_options *options, uint8_t flags);
+daemonauth_result daemonauth_gss_options_builder_set_context_token_flags(daemonauth_gss_options_builder *builder, uint8_t flags);
 
 /**
  * Calls `callback(userdata, event, token, len)` for every context token sent or received
  * and every finished step during `daemonauth_gss_initiate` / `daemonauth_gss_accept*` with
- * these options. NULL `callback` removes the observer.
+ * these options. NULL `callback` removes the observer. `userdata` must stay valid as long as
+ * the options.
  */
-daemonauth_result daemonauth_gss_options_set_token_observer(daemonauth_gss_options *options, daemonauth_gss_token_observer callback, void *userdata);
+daemonauth_result daemonauth_gss_options_builder_set_token_observer(daemonauth_gss_options_builder *builder, daemonauth_gss_token_observer callback, void *userdata);
 
 /**
  * Establishes a context as the initiator towards `target` over `read_fd`/`write_fd` (may
  * be the same socket). `options` NULL means the defaults; `cred` NULL means the default
  * credentials (the ticket cache). The descriptors stay open and owned by the caller.
+ * Options and credentials may be shared with other threads doing the same at once.
  */
 daemonauth_result daemonauth_gss_initiate(const daemonauth_gss_options *options, const daemonauth_gss_cred *cred, const daemonauth_gss_name *target, int read_fd, int write_fd, daemonauth_gss_ctx **ctx_out);
 
 /**
  * Establishes a context as the acceptor over `read_fd`/`write_fd`. `options` NULL means the
  * defaults; `cred` NULL means the default acceptor credentials (the default keytab).
+ * Options and credentials may be shared with other threads accepting at once.
  */
 daemonauth_result daemonauth_gss_accept(const daemonauth_gss_options *options, const daemonauth_gss_cred *cred, int read_fd, int write_fd, daemonauth_gss_ctx **ctx_out);
 
@@ -383,25 +434,30 @@ daemonauth_result daemonauth_gss_ctx_lifetime(const daemonauth_gss_ctx *ctx, uin
 /**
  * Protects `len` bytes at `message`; encrypts them if `encrypt`. Stores the token in
  * `*token_out` and, when `encrypted_out` is not NULL, whether encryption was applied.
+ * Advances the context's sequence number: one thread at a time.
  */
-daemonauth_result daemonauth_gss_wrap(const daemonauth_gss_ctx *ctx, const uint8_t *message, size_t len, bool encrypt, daemonauth_buffer **token_out, bool *encrypted_out);
+daemonauth_result daemonauth_gss_wrap(daemonauth_gss_ctx *ctx, const uint8_t *message, size_t len, bool encrypt, daemonauth_buffer **token_out, bool *encrypted_out);
 
 /**
  * Verifies and opens a wrapped token of `len` bytes. Stores the message in `*message_out`
- * and, when `encrypted_out` is not NULL, whether it had been encrypted. A tampered,
- * replayed or foreign token fails with DAEMONAUTH_RESULT_GSS.
+ * and, when `encrypted_out` is not NULL, whether it had been encrypted. A tampered or
+ * foreign token fails with DAEMONAUTH_RESULT_GSS, a replayed or out-of-sequence one with
+ * DAEMONAUTH_RESULT_REPLAY. Advances the context's sequence state: one thread at a time.
  */
-daemonauth_result daemonauth_gss_unwrap(const daemonauth_gss_ctx *ctx, const uint8_t *token, size_t len, daemonauth_buffer **message_out, bool *encrypted_out);
+daemonauth_result daemonauth_gss_unwrap(daemonauth_gss_ctx *ctx, const uint8_t *token, size_t len, daemonauth_buffer **message_out, bool *encrypted_out);
 
 /**
- * Computes a MIC over `len` bytes at `message` and stores it in `*mic_out`.
+ * Computes a MIC over `len` bytes at `message` and stores it in `*mic_out`. Advances the
+ * context's sequence number: one thread at a time.
  */
-daemonauth_result daemonauth_gss_get_mic(const daemonauth_gss_ctx *ctx, const uint8_t *message, size_t len, daemonauth_buffer **mic_out);
+daemonauth_result daemonauth_gss_get_mic(daemonauth_gss_ctx *ctx, const uint8_t *message, size_t len, daemonauth_buffer **mic_out);
 
 /**
- * Verifies a MIC over a message; DAEMONAUTH_RESULT_GSS if it does not match.
+ * Verifies a MIC over a message: DAEMONAUTH_RESULT_GSS if it does not match,
+ * DAEMONAUTH_RESULT_REPLAY if it was seen before or out of sequence. Advances the context's
+ * sequence state: one thread at a time.
  */
-daemonauth_result daemonauth_gss_verify_mic(const daemonauth_gss_ctx *ctx, const uint8_t *message, size_t message_len, const uint8_t *mic, size_t mic_len);
+daemonauth_result daemonauth_gss_verify_mic(daemonauth_gss_ctx *ctx, const uint8_t *message, size_t message_len, const uint8_t *mic, size_t mic_len);
 
 /**
  * Exports the context into `*token_out` for another process (for example a forked child,
@@ -416,18 +472,19 @@ daemonauth_result daemonauth_gss_ctx_export(daemonauth_gss_ctx *ctx, daemonauth_
 daemonauth_result daemonauth_gss_ctx_import(const uint8_t *token, size_t len, daemonauth_gss_ctx **ctx_out);
 
 /**
- * Sends one token on `fd` in the options' framing (header and body in one write), within
- * the options' timeout. `flags` must be 0 except with DAEMONAUTH_FRAMING_GSS_SAMPLE.
+ * Sends one token on `write_fd` in the options' framing (header and body in one write),
+ * within the options' timeout. `flags` must be 0 except with DAEMONAUTH_FRAMING_GSS_SAMPLE.
+ * `options` NULL means the defaults.
  */
-daemonauth_result daemonauth_token_send(const daemonauth_gss_options *options, int fd, uint8_t flags, const uint8_t *data, size_t len);
+daemonauth_result daemonauth_gss_token_send(const daemonauth_gss_options *options, int write_fd, uint8_t flags, const uint8_t *data, size_t len);
 
 /**
- * Receives one token from `fd` in the options' framing, within the options' timeout and
+ * Receives one token from `read_fd` in the options' framing, within the options' timeout and
  * token-length limit. Stores its flags (0 for framings without) in `*flags_out` when not
  * NULL, and its body in `*data_out`. A peer that closes first yields
- * DAEMONAUTH_RESULT_PEER_CLOSED.
+ * DAEMONAUTH_RESULT_PEER_CLOSED. `options` NULL means the defaults.
  */
-daemonauth_result daemonauth_token_recv(const daemonauth_gss_options *options, int fd, uint8_t *flags_out, daemonauth_buffer **data_out);
+daemonauth_result daemonauth_gss_token_recv(const daemonauth_gss_options *options, int read_fd, uint8_t *flags_out, daemonauth_buffer **data_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -15,13 +15,6 @@
 typedef struct daemonauth_responder_ctx daemonauth_responder_ctx;
 
 /**
- * A responder: answers the questions of authentication flows. Made by one of the
- * `daemonauth_responder_new_*` functions, released with daemonauth_responder_free().
- * It may be used by several threads at once.
- */
-typedef struct daemonauth_responder daemonauth_responder;
-
-/**
  * A caller's responder function: called once per step with all of the step's questions in
  * `rctx`. It answers the questions it can with daemonauth_responder_set_answer() and returns
  * 0; leaving a required question unanswered (and no later responder in a chain answering it)

@@ -19,14 +19,14 @@ use super::sys::Regex;
 use super::{client, gss_stream, passfile, scramble, server};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_secret_string, give_string};
+use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_responder};
 use crate::ffi::{
     arg_bytes, arg_c_bytes, arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut,
     handle_ref,
 };
-use crate::gss::{self, ffi::daemonauth_gss_ctx};
+use crate::gss;
 use crate::io::{Channel, DEFAULT_TIMEOUT};
 use crate::limits::ffi::daemonauth_limiter;
-use crate::responder::ffi::ResponderHandle;
 
 /// The server's policy. Made by `cvs_auth_server_config_new`, changed with
 /// `cvs_auth_server_config_set`, freed with `cvs_auth_server_config_free`.
@@ -198,7 +198,7 @@ pub extern "C" fn cvs_auth_client_authenticate(
     verify_only: c_int,
     password: *const c_char,
     passfile: *const c_char,
-    responder: *const ResponderHandle,
+    responder: *const daemonauth_responder,
     timeout_ms: c_int,
     messages_out: *mut *mut c_char,
 ) -> ErrorCode {
@@ -237,7 +237,7 @@ pub extern "C" fn cvs_auth_client_gserver(
     read_fd: c_int,
     write_fd: c_int,
     cvsroot: *const c_char,
-    responder: *const ResponderHandle,
+    responder: *const daemonauth_responder,
     timeout_ms: c_int,
     ctx_out: *mut *mut daemonauth_gss_ctx,
     messages_out: *mut *mut c_char,

@@ -321,6 +321,8 @@ fn serve_gssapi(channel: &Channel, options: &ServerOptions) -> std::result::Resu
         framing: Framing::U16Be,
         max_token_len: usize::from(u16::MAX),
         timeout: channel.timeout(),
+        // cvs 1.12.13 clients request MUTUAL|REPLAY only.
+        required_flags: gss::flags::MUTUAL | gss::flags::REPLAY,
         ..gss::Options::default()
     };
     let context = gss::accept(channel, &gss_options, Some(&cred))

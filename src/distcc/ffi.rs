@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use super::lists::{List, ListMode};
 use super::server::{self, Server};
 use super::{Timeouts, client, exit_code};
+use crate::c_enum::CEnum;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::give_string;
 use crate::ffi::{arg_opt_str, check_out, free_handle, give_handle, guard, guard_or, guard_result, handle_ref};

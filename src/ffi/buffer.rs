@@ -8,7 +8,7 @@ use std::ffi::{CString, c_char};
 
 use zeroize::Zeroizing;
 
-use super::{check_out, free_handle, give_handle, guard};
+use super::{check_out, ffi_boundary, free_handle, give_handle};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Bytes returned by the library. Read them with `daemonauth_buffer_data` and
@@ -63,35 +63,40 @@ pub(crate) unsafe fn give_secret_string(out: *mut *mut c_char, secret: &[u8], na
 /// Valid until the buffer is freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_buffer_data(buffer: *const daemonauth_buffer) -> *const u8 {
-    // SAFETY: NULL or a live buffer from this library, per the documented contract.
-    guard("daemonauth_buffer_data", || match unsafe { buffer.as_ref() } {
-        Some(buffer) => buffer.bytes.as_ptr(),
-        None => std::ptr::null(),
-    })
+    ffi_boundary! {
+        // SAFETY: NULL or a live buffer from this library, per the documented contract.
+        match unsafe { buffer.as_ref() } {
+            Some(buffer) => buffer.bytes.as_ptr(),
+            None => std::ptr::null(),
+        }
+    }
 }
 
 /// The number of bytes in a buffer (0 for NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_buffer_len(buffer: *const daemonauth_buffer) -> usize {
-    // SAFETY: NULL or a live buffer from this library, per the documented contract.
-    super::guard_or("daemonauth_buffer_len", 0, || unsafe { buffer.as_ref() }.map_or(0, |b| b.bytes.len()))
+    ffi_boundary! {
+        on_panic: 0;
+        // SAFETY: NULL or a live buffer from this library, per the documented contract.
+        unsafe { buffer.as_ref() }.map_or(0, |b| b.bytes.len())
+    }
 }
 
 /// Wipes and frees a buffer returned by the library. NULL is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_buffer_free(buffer: *mut daemonauth_buffer) {
     // SAFETY: NULL or a buffer from this library that the caller gives up.
-    guard("daemonauth_buffer_free", || unsafe { free_handle(buffer) })
+    ffi_boundary! { unsafe { free_handle(buffer) } }
 }
 
 /// Wipes and frees a string returned by the library. NULL is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_string_free(text: *mut c_char) {
-    guard("daemonauth_string_free", || {
+    ffi_boundary! {
         if !text.is_null() {
             // SAFETY: `text` came from CString::into_raw in this library and is given up.
             let text = unsafe { CString::from_raw(text) };
             drop(Zeroizing::new(text.into_bytes_with_nul()));
         }
-    })
+    }
 }

@@ -2,18 +2,21 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use super::{Userdata, guard, guard_or, guard_result, with_last_error};
-use crate::error::{Error, ErrorCode};
+use super::{Userdata, ffi_boundary, with_last_error};
+use crate::c_enum::CEnum;
+use crate::error::ErrorCode;
 use crate::log::{self, LogCallback, LogLevel, Sink};
 
 /// Returns a fixed English description of an error code; unknown numbers get
 /// "unknown daemonauth error code". The string is static: never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_strerror(code: c_int) -> *const c_char {
-    guard("daemonauth_strerror", || match ErrorCode::from_number(i64::from(code)) {
-        Some(code) => code.c_description().as_ptr(),
-        None => c"unknown daemonauth error code".as_ptr(),
-    })
+    ffi_boundary! {
+        match ErrorCode::from_number(i64::from(code)) {
+            Some(code) => code.c_description().as_ptr(),
+            None => c"unknown daemonauth error code".as_ptr(),
+        }
+    }
 }
 
 /// Returns a sentence describing the most recent failed call made by the calling thread,
@@ -23,18 +26,19 @@ pub extern "C" fn daemonauth_strerror(code: c_int) -> *const c_char {
 /// same thread; copy it if you need to keep it. Never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_last_error() -> *const c_char {
-    guard("daemonauth_last_error", || with_last_error(|text| text.as_ptr()))
+    ffi_boundary! { with_last_error(|text| text.as_ptr()) }
 }
+
+const VERSION: &std::ffi::CStr =
+    match std::ffi::CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(version) => version,
+        Err(_) => panic!("the package version contains a NUL"),
+    };
 
 /// Returns the library's version as "MAJOR.MINOR.PATCH". The string is static: never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_version() -> *const c_char {
-    const VERSION: &std::ffi::CStr =
-        match std::ffi::CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-            Ok(version) => version,
-            Err(_) => panic!("the package version contains a NUL"),
-        };
-    VERSION.as_ptr()
+    ffi_boundary! { VERSION.as_ptr() }
 }
 
 /// Sends the library's log messages to `callback` instead of the default sink; `userdata` is
@@ -43,10 +47,12 @@ pub extern "C" fn daemonauth_version() -> *const c_char {
 /// A NULL `callback` restores the default sink chosen at load time from `DAEMONAUTH_LOG`.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_set_log_callback(callback: LogCallback, userdata: *mut c_void) {
-    guard("daemonauth_set_log_callback", || match callback {
-        Some(callback) => log::set_sink(Sink::Callback { callback, userdata: Userdata::new(userdata) }),
-        None => log::restore_default_sink(),
-    })
+    ffi_boundary! {
+        match callback {
+            Some(callback) => log::set_sink(Sink::Callback { callback, userdata: Userdata::new(userdata) }),
+            None => log::restore_default_sink(),
+        }
+    }
 }
 
 /// Sets the most detailed level of message that is delivered (DAEMONAUTH_LOG_LEVEL_ERROR
@@ -54,16 +60,14 @@ pub extern "C" fn daemonauth_set_log_callback(callback: LogCallback, userdata: *
 /// warnings. Returns DAEMONAUTH_RESULT_INVALID_ARGUMENT for a number that is not a level.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_set_log_level(level: c_int) -> ErrorCode {
-    guard_result("daemonauth_set_log_level", || {
-        let level = LogLevel::from_number(i64::from(level))
-            .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, format!("{level} is not a log level (1 to 5)")))?;
-        log::set_level(level);
+    ffi_boundary! {
+        log::set_level(LogLevel::from_c(level)?);
         Ok(())
-    })
+    }
 }
 
 /// Returns the most detailed level of message currently delivered.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_get_log_level() -> LogLevel {
-    guard_or("daemonauth_get_log_level", LogLevel::Warn, log::level)
+    ffi_boundary! { on_panic: LogLevel::Warn; log::level() }
 }

@@ -20,6 +20,18 @@ pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
     }
 }
 
+/// Takes back ownership of a handle (for functions that consume their argument).
+///
+/// # Safety
+/// `handle` is NULL or a live handle from [`into_handle`] that the caller gives up.
+pub(crate) unsafe fn take_handle<T>(handle: *mut T, name: &str) -> Result<T> {
+    if handle.is_null() {
+        return Err(null_handle(name));
+    }
+    // SAFETY: per the contract, `handle` is a live Box<T> allocation given up by the caller.
+    Ok(*unsafe { Box::from_raw(handle) })
+}
+
 /// Borrows a handle.
 ///
 /// # Safety

@@ -6,13 +6,14 @@ pub mod buffer;
 pub mod core;
 mod guard;
 mod handle;
+pub mod handles;
 mod last_error;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 mod userdata;
 
-pub(crate) use guard::{guard, guard_or, guard_result, guard_value};
-pub(crate) use handle::{check_out, free_handle, give_handle, give_value, handle_mut, handle_ref};
+pub(crate) use guard::{boundary, export_name, ffi_boundary, guard, guard_or, guard_result, guard_value};
+pub(crate) use handle::{check_out, free_handle, give_handle, give_value, handle_mut, handle_ref, take_handle};
 pub(crate) use last_error::{record_error, with_last_error};
 pub use userdata::Userdata;
 

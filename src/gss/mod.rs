@@ -6,6 +6,7 @@
 //! refuses use after export.
 
 pub mod ffi;
+mod status;
 pub mod sys;
 
 use std::time::Duration;
@@ -13,7 +14,10 @@ use std::time::Duration;
 use crate::error::{Error, ErrorCode, Result};
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing, Token};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
-use crate::responder::{PASSWORD, Question, Responder, USERNAME, json};
+use zeroize::Zeroizing;
+
+use crate::responder::krb5::{self, MemoryCache};
+use crate::responder::{Answers, PASSWORD, Question, Responder};
 use crate::{log_debug, log_info};
 pub use sys::{Cred, Name, NameType, Oid, Usage, oids};
 
@@ -27,10 +31,13 @@ pub mod flags {
     pub const CONF: u32 = 16;
     pub const INTEG: u32 = 32;
     pub const ANON: u32 = 64;
+    pub const PROT_READY: u32 = 128;
+    pub const TRANS: u32 = 256;
+    pub const DELEG_POLICY: u32 = 32768;
 
     /// The names of the flags set in `bits`, e.g. "MUTUAL|REPLAY".
     pub fn names(bits: u32) -> String {
-        const NAMES: [(u32, &str); 7] = [
+        const NAMES: [(u32, &str); 10] = [
             (DELEG, "DELEG"),
             (MUTUAL, "MUTUAL"),
             (REPLAY, "REPLAY"),
@@ -38,6 +45,9 @@ pub mod flags {
             (CONF, "CONF"),
             (INTEG, "INTEG"),
             (ANON, "ANON"),
+            (PROT_READY, "PROT_READY"),
+            (TRANS, "TRANS"),
+            (DELEG_POLICY, "DELEG_POLICY"),
         ];
         let set: Vec<&str> = NAMES.iter().filter(|(bit, _)| bits & bit != 0).map(|(_, name)| *name).collect();
         if set.is_empty() { "none".to_owned() } else { set.join("|") }
@@ -75,6 +85,16 @@ pub enum TokenEvent {
 /// public protocol messages.
 pub type TokenObserver = std::sync::Arc<dyn Fn(TokenEvent, &[u8]) + Send + Sync>;
 
+/// The flags an initiator requests unless told otherwise: mutual authentication, replay and
+/// sequence detection (so that replayed and out-of-sequence messages are refused), integrity
+/// and confidentiality.
+/// cbindgen:ignore
+pub const DEFAULT_FLAGS: u32 = flags::MUTUAL | flags::REPLAY | flags::SEQUENCE | flags::CONF | flags::INTEG;
+
+/// The flags a context must have unless told otherwise, on both sides.
+/// cbindgen:ignore
+pub const DEFAULT_REQUIRED_FLAGS: u32 = flags::MUTUAL | flags::REPLAY | flags::SEQUENCE;
+
 /// How a context is established.
 #[derive(Clone)]
 pub struct Options {
@@ -105,8 +125,8 @@ impl Default for Options {
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             timeout: DEFAULT_TIMEOUT,
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
-            flags: flags::MUTUAL | flags::REPLAY,
-            required_flags: flags::MUTUAL | flags::REPLAY,
+            flags: DEFAULT_FLAGS,
+            required_flags: DEFAULT_REQUIRED_FLAGS,
             mech: None,
             context_token_flags: 0,
             observer: None,
@@ -129,6 +149,17 @@ impl Options {
         if let Some(observer) = &self.observer {
             observer(event, token);
         }
+    }
+
+    /// Sends the acceptor's error token, if GSS made one, so that the initiator can report
+    /// the acceptor's reason; returns the acceptor's error (a failure to send is only logged).
+    fn send_error_token(&self, channel: &Channel, refused: sys::RefusedStep) -> Error {
+        if !refused.token.is_empty()
+            && let Err(err) = self.send_context_token(channel, &refused.token)
+        {
+            log_debug!("gss: the error token did not reach the initiator: {err}");
+        }
+        refused.error
     }
 
     fn send_context_token(&self, channel: &Channel, token: &[u8]) -> Result<()> {
@@ -290,7 +321,7 @@ pub fn accept_after(
             Some(token) => token,
             None => options.read_context_token(channel)?,
         };
-        let step = context.accept_step(cred, &input)?;
+        let step = context.accept_step(cred, &input).map_err(|refused| options.send_error_token(channel, refused))?;
         options.send_context_token(channel, &step.output)?;
         options.observe_step(step.complete);
         if step.complete {
@@ -320,25 +351,36 @@ fn too_many_rounds() -> Error {
 }
 
 /// Initiator credentials for `user` (None: the default principal): the tickets already in
-/// the credential cache if there are any; otherwise, when a responder is given, a ticket
-/// obtained with a password asked from it (and the user name too when `user` is None).
+/// the credential cache if there are any; otherwise, when a responder is given, a new ticket
+/// obtained through Kerberos's responder ([`krb5::get_init_creds`]: password, OTP or PKINIT
+/// questions, and the user name when `user` is None), kept in a memory cache of its own.
 pub fn acquire_initiator(user: Option<&str>, mech: Option<&Oid>, responder: Option<&Responder>) -> Result<Cred> {
     let name = user.map(|user| Name::import(user, NameType::UserName)).transpose()?;
     let existing = Cred::acquire(name.as_ref(), Usage::Initiate, mech, &[]);
     let (Err(no_ticket), Some(responder)) = (&existing, responder) else {
         return existing;
     };
-    log_debug!("gss: no usable ticket ({no_ticket}); asking the responder for a password");
-    let challenge = json::object(&[("service", "gss"), ("user", user.unwrap_or(""))]);
-    let mut questions = Vec::new();
-    if user.is_none() {
-        questions.push(Question::new(USERNAME, &*challenge, "Kerberos user name"));
-    }
-    questions.push(Question::new(PASSWORD, challenge, format!("Kerberos password for {}", user.unwrap_or("the user"))));
-    let answers = responder.ask(&questions)?;
-    let user = user.or(answers.get(USERNAME)).expect("ask() returns every required answer");
-    let password = answers.get(PASSWORD).expect("ask() returns every required answer");
-    Cred::acquire_with_password(&Name::import(user, NameType::UserName)?, password.as_bytes(), mech)
+    log_debug!("gss: no usable ticket ({no_ticket}); asking the responder");
+    acquire_new_ticket(user, mech, responder)
+}
+
+/// Initiator credentials for `user` from a new ticket obtained with `password` (never the
+/// tickets already cached): [`acquire_initiator`]'s path with a responder that knows only the
+/// password.
+pub fn acquire_with_password(user: &str, password: Zeroizing<String>, mech: Option<&Oid>) -> Result<Cred> {
+    let responder = Responder::new(move |questions: &[Question], answers: &mut Answers| {
+        if questions.iter().any(|question| question.name == PASSWORD) {
+            answers.set(PASSWORD, password.clone());
+        }
+        Ok(())
+    });
+    acquire_new_ticket(Some(user), mech, &responder)
+}
+
+fn acquire_new_ticket(user: Option<&str>, mech: Option<&Oid>, responder: &Responder) -> Result<Cred> {
+    let cache = MemoryCache::unique();
+    krb5::get_init_creds(user, Some(cache.name()), responder)?;
+    Cred::acquire_from_memory_cache(mech, cache)
 }
 
 /// Resolves a mechanism given by name (`krb5`, `spnego`) or OID; None or "" is the default.

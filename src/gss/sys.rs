@@ -12,6 +12,7 @@ use libgssapi_sys as gss;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::responder::krb5::MemoryCache;
 
 /// A GSS-API object identifier, held as its DER contents octets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,7 +161,7 @@ fn check(major: u32, minor: u32, what: &str) -> Result<()> {
     if major & 0xffff_0000 == 0 {
         return Ok(());
     }
-    Err(Error::new(ErrorCode::Gss, format!("{what} failed: {}", status_text(major, minor))))
+    Err(Error::new(super::status::classify(major, minor), format!("{what} failed: {}", status_text(major, minor))))
 }
 
 /// Fails when a per-message call reports a replayed, stale, out-of-order or missing
@@ -174,7 +175,7 @@ fn check_sequence(major: u32, what: &str) -> Result<()> {
         (gss::_GSS_S_GAP_TOKEN, "a message after a missing one"),
     ];
     match problems.iter().find(|(bit, _)| major & bit != 0) {
-        Some((_, problem)) => Err(Error::new(ErrorCode::Gss, format!("{what} refused {problem}"))),
+        Some((_, problem)) => Err(Error::new(ErrorCode::Replay, format!("{what} refused {problem}"))),
         None => Ok(()),
     }
 }
@@ -392,8 +393,9 @@ impl MechSet {
     }
 }
 
-/// GSS-API credentials.
-pub struct Cred(gss::gss_cred_id_t);
+/// GSS-API credentials, with the memory credential cache they were acquired from when the
+/// library obtained their ticket itself (destroyed after the credentials are released).
+pub struct Cred(gss::gss_cred_id_t, Option<MemoryCache>);
 
 // SAFETY: MIT's credential handles are usable from any thread (the library locks internally).
 unsafe impl Send for Cred {}
@@ -446,33 +448,14 @@ impl Cred {
             }
         };
         check(major, minor, "acquiring credentials")?;
-        Ok(Cred(raw))
+        Ok(Cred(raw, None))
     }
 
-    /// Acquires initiator credentials for `name` by obtaining a ticket with `password`.
-    pub fn acquire_with_password(name: &Name, password: &[u8], mech: Option<&Oid>) -> Result<Cred> {
-        let mut mechs = mech.map(MechSet::new);
-        let mut set = mechs.as_mut().map(MechSet::set);
-        let set_ptr = set.as_mut().map_or(ptr::null_mut(), |set| set as gss::gss_OID_set);
-        let mut secret = input(password);
-        let mut raw: gss::gss_cred_id_t = ptr::null_mut();
-        let mut minor = 0;
-        // SAFETY: live name, password buffer and mechanism set; `raw` receives a credential.
-        let major = unsafe {
-            gss::gss_acquire_cred_with_password(
-                &mut minor,
-                name.0,
-                &mut secret,
-                gss::_GSS_C_INDEFINITE,
-                set_ptr,
-                Usage::Initiate.raw(),
-                &mut raw,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        check(major, minor, "acquiring credentials with a password")?;
-        Ok(Cred(raw))
+    /// Initiator credentials from the tickets in `cache`, which they keep alive.
+    pub fn acquire_from_memory_cache(mech: Option<&Oid>, cache: MemoryCache) -> Result<Cred> {
+        let mut cred = Cred::acquire(None, Usage::Initiate, mech, &[("ccache", cache.name())])?;
+        cred.1 = Some(cache);
+        Ok(cred)
     }
 }
 
@@ -507,6 +490,13 @@ pub struct ContextInfo {
     pub flags: u32,
     pub locally_initiated: bool,
     pub open: bool,
+}
+
+/// A failed acceptor step: why, and the token the initiator should receive so that it can
+/// report the acceptor's reason (empty when the mechanism made none).
+pub struct RefusedStep {
+    pub error: Error,
+    pub token: Vec<u8>,
 }
 
 /// A GSS-API security context; deleted on drop.
@@ -565,8 +555,9 @@ impl Context {
         })
     }
 
-    /// One acceptor step with the peer's token.
-    pub fn accept_step(&mut self, cred: Option<&Cred>, input_token: &[u8]) -> Result<Step> {
+    /// One acceptor step with the peer's token. A failure carries the error token the
+    /// mechanism produced for the initiator (a Kerberos KRB-ERROR), if any.
+    pub fn accept_step(&mut self, cred: Option<&Cred>, input_token: &[u8]) -> std::result::Result<Step, RefusedStep> {
         let mut input_buf = input(input_token);
         let mut output = Buffer::empty();
         let mut ret_flags = 0;
@@ -592,8 +583,10 @@ impl Context {
             complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0,
             flags: ret_flags,
         };
-        check(major, minor, "gss_accept_sec_context")?;
-        Ok(step)
+        match check(major, minor, "gss_accept_sec_context") {
+            Ok(()) => Ok(step),
+            Err(error) => Err(RefusedStep { error, token: step.output }),
+        }
     }
 
     /// Protects `message`; asks for confidentiality when `encrypt`. Returns the token and

@@ -15,16 +15,10 @@ use zeroize::Zeroizing;
 
 use super::{Answers, Question, Respond, Responder};
 use crate::error::{Error, ErrorCode, Result};
+use crate::ffi::handles::daemonauth_responder;
 use crate::ffi::{
     Userdata, arg_opt_str, arg_str, free_handle, give_handle, guard, guard_result, guard_value, handle_ref,
 };
-
-/// A responder: answers the questions of authentication flows. Made by one of the
-/// `daemonauth_responder_new_*` functions, released with daemonauth_responder_free().
-/// It may be used by several threads at once.
-pub struct ResponderHandle {
-    pub(crate) responder: Responder,
-}
 
 /// The questions of one step, handed to a daemonauth_responder_callback. Valid only during
 /// the callback; everything read from it stays valid until the callback returns.
@@ -131,9 +125,9 @@ pub extern "C" fn daemonauth_responder_set_answer(
 }
 
 /// Hands a new responder to the caller through `out`.
-fn deliver(out: *mut *mut ResponderHandle, responder: Responder) -> Result<()> {
+fn deliver(out: *mut *mut daemonauth_responder, responder: Responder) -> Result<()> {
     // SAFETY: `out` is NULL or writable, per every constructor's contract.
-    unsafe { give_handle(out, ResponderHandle { responder }, "out") }
+    unsafe { give_handle(out, daemonauth_responder { responder }, "out") }
 }
 
 /// Makes a responder that calls `callback` with `userdata` once per step (see
@@ -144,7 +138,7 @@ fn deliver(out: *mut *mut ResponderHandle, responder: Responder) -> Result<()> {
 pub extern "C" fn daemonauth_responder_new_callback(
     callback: ResponderCallback,
     userdata: *mut c_void,
-    out: *mut *mut ResponderHandle,
+    out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
     guard_result("daemonauth_responder_new_callback", || {
         let function = callback.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `callback` is NULL"))?;
@@ -157,7 +151,7 @@ pub extern "C" fn daemonauth_responder_new_callback(
 /// in one pass; an `otp` answer is the code typed, sent as krb5's JSON. `pkinit` is left
 /// unanswered. A flow fails with DAEMONAUTH_RESULT_NO_TERMINAL when there is no terminal.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_responder_new_terminal(out: *mut *mut ResponderHandle) -> ErrorCode {
+pub extern "C" fn daemonauth_responder_new_terminal(out: *mut *mut daemonauth_responder) -> ErrorCode {
     guard_result("daemonauth_responder_new_terminal", || deliver(out, Responder::terminal()))
 }
 
@@ -172,7 +166,7 @@ pub extern "C" fn daemonauth_responder_new_terminal(out: *mut *mut ResponderHand
 /// others no access, else the flow fails with DAEMONAUTH_RESULT_INSECURE_FILE; a malformed
 /// file fails it with DAEMONAUTH_RESULT_CONFIG.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_responder_new_file(path: *const c_char, out: *mut *mut ResponderHandle) -> ErrorCode {
+pub extern "C" fn daemonauth_responder_new_file(path: *const c_char, out: *mut *mut daemonauth_responder) -> ErrorCode {
     guard_result("daemonauth_responder_new_file", || {
         // SAFETY: the caller passes a NUL-terminated string.
         let path = unsafe { arg_str(path, "path") }?;
@@ -186,7 +180,7 @@ pub extern "C" fn daemonauth_responder_new_file(path: *const c_char, out: *mut *
 /// checks a regular file's ownership and permissions the same way, and leaves `fd` open for
 /// the caller to close.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_responder_new_fd(fd: c_int, out: *mut *mut ResponderHandle) -> ErrorCode {
+pub extern "C" fn daemonauth_responder_new_fd(fd: c_int, out: *mut *mut daemonauth_responder) -> ErrorCode {
     guard_result("daemonauth_responder_new_fd", || {
         if fd < 0 {
             return Err(Error::new(ErrorCode::InvalidArgument, format!("{fd} is not a file descriptor")));
@@ -205,15 +199,15 @@ pub extern "C" fn daemonauth_responder_new_fd(fd: c_int, out: *mut *mut Responde
 /// independently of the chain.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_responder_new_chain(
-    list: *const *const ResponderHandle,
+    list: *const *const daemonauth_responder,
     count: usize,
-    out: *mut *mut ResponderHandle,
+    out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
     guard_result("daemonauth_responder_new_chain", || {
         if list.is_null() && count > 0 {
             return Err(Error::new(ErrorCode::NullArgument, "argument `list` is NULL"));
         }
-        let handles: &[*const ResponderHandle] = if count == 0 {
+        let handles: &[*const daemonauth_responder] = if count == 0 {
             &[]
         } else {
             // SAFETY: non-NULL and, per the caller's contract, `count` readable pointers.
@@ -231,7 +225,7 @@ pub extern "C" fn daemonauth_responder_new_chain(
 /// Frees a responder made by a `daemonauth_responder_new_*` function. NULL is a no-op.
 /// Chains that hold it keep working.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_responder_free(responder: *mut ResponderHandle) {
+pub extern "C" fn daemonauth_responder_free(responder: *mut daemonauth_responder) {
     // SAFETY: the caller passes NULL or a responder from a constructor, freed only once.
     guard("daemonauth_responder_free", || unsafe { free_handle(responder) })
 }
@@ -251,7 +245,7 @@ pub extern "C" fn daemonauth_responder_free(responder: *mut ResponderHandle) {
 pub extern "C" fn daemonauth_krb5_get_init_creds(
     principal: *const c_char,
     ccache: *const c_char,
-    responder: *const ResponderHandle,
+    responder: *const daemonauth_responder,
 ) -> ErrorCode {
     guard_result("daemonauth_krb5_get_init_creds", || {
         // SAFETY: the caller passes NULL or NUL-terminated strings and a live responder.

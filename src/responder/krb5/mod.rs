@@ -8,6 +8,7 @@ mod sys;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::fmt::Display;
 use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use zeroize::Zeroizing;
 
@@ -286,6 +287,46 @@ impl<T> Drop for Handle<'_, T> {
         // SAFETY: `raw` was made by this context, is released exactly once, here.
         unsafe { (self.release)(self.context.raw, self.raw) };
     }
+}
+
+/// A credential cache in this process's memory (`MEMORY:` type) with a name of its own,
+/// destroyed with everything in it on drop.
+pub struct MemoryCache {
+    name: String,
+}
+
+impl MemoryCache {
+    /// A new, empty cache name, unique in this process.
+    pub fn unique() -> MemoryCache {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let number = NEXT.fetch_add(1, Ordering::Relaxed);
+        MemoryCache { name: format!("MEMORY:daemonauth-{}-{number}", std::process::id()) }
+    }
+
+    /// The cache's full name (`MEMORY:...`), for krb5 and GSS-API credential stores.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for MemoryCache {
+    fn drop(&mut self) {
+        let Ok(context) = Context::new() else { return };
+        let Ok(name) = c_arg(&self.name, "ccache") else { return };
+        // SAFETY: live context, NUL-terminated name, valid out-pointer; the handle is destroyed
+        // (which also frees it) when it is dropped right away.
+        let cache = context.make("removing a memory credential cache", destroy_ccache, |out| unsafe {
+            sys::krb5_cc_resolve(context.raw, name.as_ptr(), out)
+        });
+        drop(cache);
+    }
+}
+
+/// krb5_cc_destroy with the shape of a release function: removes the cache and frees the
+/// handle (its status is of no use on drop).
+unsafe extern "C" fn destroy_ccache(context: *mut sys::Context, cache: *mut sys::Ccache) {
+    // SAFETY: forwarded from Handle::drop.
+    unsafe { sys::krb5_cc_destroy(context, cache) };
 }
 
 /// krb5_cc_close with the shape of a release function (its status is of no use on drop).

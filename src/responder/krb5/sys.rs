@@ -124,6 +124,7 @@ unsafe extern "C" {
     pub fn krb5_cc_default(context: *mut Context, ccache: *mut *mut Ccache) -> krb5_error_code;
     pub fn krb5_cc_resolve(context: *mut Context, name: *const c_char, ccache: *mut *mut Ccache) -> krb5_error_code;
     pub fn krb5_cc_close(context: *mut Context, ccache: *mut Ccache) -> krb5_error_code;
+    pub fn krb5_cc_destroy(context: *mut Context, ccache: *mut Ccache) -> krb5_error_code;
     pub fn krb5_get_init_creds_opt_alloc(context: *mut Context, opt: *mut *mut InitCredsOpt) -> krb5_error_code;
     pub fn krb5_get_init_creds_opt_free(context: *mut Context, opt: *mut InitCredsOpt);
     pub fn krb5_get_init_creds_opt_set_out_ccache(
