@@ -149,6 +149,22 @@ static void client(void) {
 
     CHECK_RESULT(cvs_auth_client_authenticate(0, 1, NULL, 0, "x", NULL, NULL, 0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(cvs_auth_packet_seal(NULL, 1, (const uint8_t *)"x", 1, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+
+    /* The response sealer: made and freed; a NULL sealer, context or output is refused. */
+    cvs_auth_response_sealer *sealer = NULL;
+    daemonauth_buffer *wire = NULL;
+    CHECK_RESULT(cvs_auth_response_sealer_new(1, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_response_sealer_new(1, &sealer), DAEMONAUTH_RESULT_OK);
+    CHECK(sealer != NULL);
+    CHECK_RESULT(cvs_auth_response_sealer_seal(sealer, NULL, (const uint8_t *)"ok\n", 3, &wire),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_response_sealer_seal(NULL, NULL, (const uint8_t *)"ok\n", 3, &wire),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_response_sealer_seal(sealer, NULL, (const uint8_t *)"ok\n", 3, NULL),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK(wire == NULL);
+    cvs_auth_response_sealer_free(sealer);
+    cvs_auth_response_sealer_free(NULL);
 }
 
 int main(void) {

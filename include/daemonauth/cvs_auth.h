@@ -12,6 +12,12 @@
 #include "daemonauth/limits.h"
 
 /**
+ * Seals a CVS server's response stream for a `Gssapi-encrypt`/`Gssapi-authenticate` client;
+ * made by `cvs_auth_response_sealer_new`, freed with `cvs_auth_response_sealer_free`.
+ */
+typedef struct cvs_auth_response_sealer cvs_auth_response_sealer;
+
+/**
  * The server's policy. Made by `cvs_auth_server_config_new`, changed with
  * `cvs_auth_server_config_set`, freed with `cvs_auth_server_config_free`.
  */
@@ -110,6 +116,35 @@ daemonauth_result cvs_auth_packet_seal(const daemonauth_gss_ctx *ctx, int encryp
  * data in `*data_out`. With `encrypt` non-zero, a packet that was not encrypted is refused.
  */
 daemonauth_result cvs_auth_packet_open(const daemonauth_gss_ctx *ctx, int encrypt, const uint8_t *wrapped, size_t len, daemonauth_buffer **data_out);
+
+/**
+ * Creates a response sealer for a protected stream (`encrypt` non-zero: `Gssapi-encrypt`,
+ * else `Gssapi-authenticate`) that starts at a response boundary, as it does right after the
+ * client's protection request. Free with `cvs_auth_response_sealer_free`.
+ *
+ * Why: cvs 1.12.13's client (Debian's `cvs`) hangs when a packet carries more data than its
+ * reader asked for (a `size_t` wrap in `packetizing_buffer_input`). It asks for 1 byte at a
+ * time while reading a response line and for up to 4096 bytes of a file body, so a server
+ * that seals its responses with `cvs_auth_packet_seal` in arbitrary chunks stalls the client.
+ * The sealer follows the responses (`Created`, `Updated`, `Merged`, `Patched`, `Rcs-diff`,
+ * `Template`, `Mbinary`, … and the length line before each file body) and sizes the packets
+ * to those reads: one packet per line byte, file bodies in 4096-byte packets.
+ */
+daemonauth_result cvs_auth_response_sealer_new(int encrypt, cvs_auth_response_sealer **sealer_out);
+
+/**
+ * Feeds the next `len` bytes of the server's responses (any split: a line or a file body may
+ * continue in the next call) and stores the packets to send, sealed with `ctx`, in
+ * `*wire_out` (free with `daemonauth_buffer_free`): many packets in one buffer, to be sent
+ * with one write. The buffer is empty while the data ends inside a file-body packet; the
+ * rest follows with the next call.
+ */
+daemonauth_result cvs_auth_response_sealer_seal(cvs_auth_response_sealer *sealer, const daemonauth_gss_ctx *ctx, const uint8_t *data, size_t len, daemonauth_buffer **wire_out);
+
+/**
+ * Frees a response sealer. NULL is a no-op.
+ */
+void cvs_auth_response_sealer_free(cvs_auth_response_sealer *sealer);
 
 /**
  * Creates a server policy with the defaults: no repository allowed, 30 s for the request,

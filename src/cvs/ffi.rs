@@ -309,6 +309,65 @@ pub extern "C" fn cvs_auth_packet_open(
     })
 }
 
+/// Seals a CVS server's response stream for a `Gssapi-encrypt`/`Gssapi-authenticate` client;
+/// made by `cvs_auth_response_sealer_new`, freed with `cvs_auth_response_sealer_free`.
+pub struct cvs_auth_response_sealer(gss_stream::ResponseSealer);
+
+/// Creates a response sealer for a protected stream (`encrypt` non-zero: `Gssapi-encrypt`,
+/// else `Gssapi-authenticate`) that starts at a response boundary, as it does right after the
+/// client's protection request. Free with `cvs_auth_response_sealer_free`.
+///
+/// Why: cvs 1.12.13's client (Debian's `cvs`) hangs when a packet carries more data than its
+/// reader asked for (a `size_t` wrap in `packetizing_buffer_input`). It asks for 1 byte at a
+/// time while reading a response line and for up to 4096 bytes of a file body, so a server
+/// that seals its responses with `cvs_auth_packet_seal` in arbitrary chunks stalls the client.
+/// The sealer follows the responses (`Created`, `Updated`, `Merged`, `Patched`, `Rcs-diff`,
+/// `Template`, `Mbinary`, … and the length line before each file body) and sizes the packets
+/// to those reads: one packet per line byte, file bodies in 4096-byte packets.
+#[unsafe(no_mangle)]
+pub extern "C" fn cvs_auth_response_sealer_new(
+    encrypt: c_int,
+    sealer_out: *mut *mut cvs_auth_response_sealer,
+) -> ErrorCode {
+    guard_result("cvs_auth_response_sealer_new", || {
+        let sealer = cvs_auth_response_sealer(gss_stream::ResponseSealer::new(encrypt != 0));
+        // SAFETY: NULL or a writable pointer.
+        unsafe { give_handle(sealer_out, sealer, "sealer_out") }
+    })
+}
+
+/// Feeds the next `len` bytes of the server's responses (any split: a line or a file body may
+/// continue in the next call) and stores the packets to send, sealed with `ctx`, in
+/// `*wire_out` (free with `daemonauth_buffer_free`): many packets in one buffer, to be sent
+/// with one write. The buffer is empty while the data ends inside a file-body packet; the
+/// rest follows with the next call.
+#[unsafe(no_mangle)]
+pub extern "C" fn cvs_auth_response_sealer_seal(
+    sealer: *mut cvs_auth_response_sealer,
+    ctx: *const daemonauth_gss_ctx,
+    data: *const u8,
+    len: usize,
+    wire_out: *mut *mut daemonauth_buffer,
+) -> ErrorCode {
+    guard_result("cvs_auth_response_sealer_seal", || {
+        check_out(wire_out, "wire_out")?;
+        // SAFETY: NULL or a live sealer not used elsewhere during the call; NULL or a live
+        // context; NULL or `len` readable bytes.
+        let (sealer, ctx, data) =
+            unsafe { (handle_mut(sealer, "sealer")?, handle_ref(ctx, "ctx")?, arg_bytes(data, len, "data")?) };
+        let wire = sealer.0.seal(&ctx.0, data)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give_buffer(wire_out, wire, "wire_out") }
+    })
+}
+
+/// Frees a response sealer. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn cvs_auth_response_sealer_free(sealer: *mut cvs_auth_response_sealer) {
+    // SAFETY: NULL or a sealer from this library that the caller gives up.
+    guard("cvs_auth_response_sealer_free", || unsafe { free_handle(sealer) })
+}
+
 /// Creates a server policy with the defaults: no repository allowed, 30 s for the request,
 /// lines of at most 4096 bytes, 2 s pause after a wrong password, empty hashes refused,
 /// system passwords through the PAM service `cvs`, the default keytab.

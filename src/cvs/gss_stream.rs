@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::response_packets::ResponsePacketizer;
 use super::root::Method;
 use super::server::{ServerOptions, Session};
 use crate::error::{Error, ErrorCode, Result};
@@ -29,6 +30,16 @@ pub const MAX_PACKET_DATA: usize = 4096;
 const HANDSHAKE: [&str; 7] =
     ["Root", "Valid-responses", "valid-requests", "UseUnchanged", "Global_option", "Set", "Case"];
 
+/// Requests that may come between `Root` and the protection request: cvs 1.12.13 sends
+/// `Command-prep` (answered by `ok`) before `Gssapi-authenticate`. No file data either.
+const AFTER_ROOT: [&str; 1] = ["Command-prep"];
+
+/// The request that compresses the rest of the stream (`cvs -z`).
+const GZIP_STREAM: &str = "Gzip-stream";
+
+/// How much server output the relay reads (and protects) at once.
+const RESPONSE_READ: usize = 64 * 1024;
+
 /// The request line that turns on encryption.
 pub const GSSAPI_ENCRYPT: &str = "Gssapi-encrypt";
 /// The request line that turns on integrity protection.
@@ -36,6 +47,13 @@ pub const GSSAPI_AUTHENTICATE: &str = "Gssapi-authenticate";
 
 /// One packet carrying `data` (at most [`MAX_PACKET_DATA`] bytes), encrypted when `encrypt`.
 pub fn seal(context: &SecurityContext, encrypt: bool, data: &[u8]) -> Result<Vec<u8>> {
+    let mut packet = Vec::new();
+    seal_into(context, encrypt, data, &mut packet)?;
+    Ok(packet)
+}
+
+/// Appends one packet carrying `data` to `wire` (as [`seal`]).
+fn seal_into(context: &SecurityContext, encrypt: bool, data: &[u8], wire: &mut Vec<u8>) -> Result<()> {
     if data.len() > MAX_PACKET_DATA {
         return Err(Error::new(ErrorCode::TooLarge, format!("{} bytes do not fit one packet", data.len())));
     }
@@ -48,10 +66,50 @@ pub fn seal(context: &SecurityContext, encrypt: bool, data: &[u8]) -> Result<Vec
     }
     let len = u16::try_from(wrapped.len())
         .map_err(|_| Error::new(ErrorCode::TooLarge, "a wrapped packet exceeds 65535 bytes"))?;
-    let mut packet = Vec::with_capacity(wrapped.len() + 2);
-    packet.extend_from_slice(&len.to_be_bytes());
-    packet.extend_from_slice(&wrapped);
-    Ok(packet)
+    wire.extend_from_slice(&len.to_be_bytes());
+    wire.extend_from_slice(&wrapped);
+    Ok(())
+}
+
+/// `data` as a zlib stream (RFC 1950) of one stored deflate block (RFC 1951), for a client
+/// that inflates its input. `data` is at most 65535 bytes.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let len = data.len() as u16;
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in data {
+        a = (a + u32::from(byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    let mut out = vec![0x78, 0x01, 0x01];
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(data);
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
+/// Seals a server's response stream into packets that cvs 1.12.13's client reads without
+/// hanging (see [`super::response_packets`]): fed the responses in any split, it returns the
+/// wire bytes to send, many packets in one buffer (one write).
+pub struct ResponseSealer {
+    packetizer: ResponsePacketizer,
+    encrypt: bool,
+}
+
+impl ResponseSealer {
+    /// A sealer for a stream whose protection (`encrypt`: confidentiality, else integrity)
+    /// starts at a response boundary.
+    pub fn new(encrypt: bool) -> Self {
+        ResponseSealer { packetizer: ResponsePacketizer::new(), encrypt }
+    }
+
+    /// The packets for the next `responses` bytes (empty while a body piece is incomplete).
+    pub fn seal(&mut self, context: &SecurityContext, responses: &[u8]) -> Result<Vec<u8>> {
+        let encrypt = self.encrypt;
+        let mut wire = Vec::new();
+        self.packetizer.push(responses, &mut |piece: &[u8]| seal_into(context, encrypt, piece, &mut wire))?;
+        Ok(wire)
+    }
 }
 
 /// The data of a packet's wrapped part (without its 2-byte length). With `encrypt`, a packet
@@ -87,6 +145,11 @@ struct Relay<'a> {
     options: &'a ServerOptions,
     mode: Mode,
     root_seen: bool,
+    /// The server's responses into packets, once protection is on.
+    sealer: Option<ResponseSealer>,
+    /// The start of the client's first protected request, until it is known not to be
+    /// [`GZIP_STREAM`].
+    first_request: Option<Zeroizing<Vec<u8>>>,
     client: Channel,
     server_in: Option<OwnedFd>,
     idle: Duration,
@@ -108,8 +171,17 @@ pub fn relay(
     idle: Duration,
 ) -> Result<()> {
     let client = Channel::new(client_read, client_write, idle)?;
-    let mut relay =
-        Relay { session, options, mode: Mode::Handshake, root_seen: false, client, server_in: Some(server_in), idle };
+    let mut relay = Relay {
+        session,
+        options,
+        mode: Mode::Handshake,
+        root_seen: false,
+        sealer: None,
+        first_request: None,
+        client,
+        server_in: Some(server_in),
+        idle,
+    };
     relay.run(&server_out)
 }
 
@@ -118,17 +190,18 @@ impl Relay<'_> {
         let server = Channel::new(server_out.as_raw_fd(), server_out.as_raw_fd(), self.idle)?;
         let mut pending = Zeroizing::new(Vec::new());
         let mut buf = Zeroizing::new(vec![0u8; MAX_PACKET_DATA]);
+        let mut responses = Zeroizing::new(vec![0u8; RESPONSE_READ]);
         let mut client_open = true;
         loop {
             let client_fd = if client_open { self.client.read_fd() } else { -1 };
             let [server_ready, client_ready] = wait_readable([server.read_fd(), client_fd], self.idle)
                 .map_err(|err| err.context("the session was idle too long"))?;
             if server_ready {
-                let n = server.read_some(&mut buf, server.deadline())?;
+                let n = server.read_some(&mut responses, server.deadline())?;
                 if n == 0 {
                     return Ok(());
                 }
-                self.to_client(&buf[..n])?;
+                self.send_to_client(&responses[..n])?;
             }
             if client_ready {
                 let n = self.client.read_some(&mut buf, self.client.deadline())?;
@@ -143,11 +216,17 @@ impl Relay<'_> {
         }
     }
 
-    fn to_client(&self, data: &[u8]) -> Result<()> {
-        match self.mode {
-            Mode::Wrapped { encrypt } => {
-                let packet = seal(self.context()?, encrypt, data)?;
-                self.client.write_all(&packet, self.client.deadline())
+    /// Sends server output to the client: as it is, or (protected) as the packets the
+    /// client's reader accepts, all in one write.
+    fn send_to_client(&mut self, data: &[u8]) -> Result<()> {
+        let context = self.session.context.as_ref();
+        match (&mut self.sealer, context) {
+            (Some(sealer), Some(context)) => {
+                let wire = sealer.seal(context, data)?;
+                if wire.is_empty() {
+                    return Ok(());
+                }
+                self.client.write_all(&wire, self.client.deadline())
             }
             _ => self.client.write_all(data, self.client.deadline()),
         }
@@ -193,7 +272,7 @@ impl Relay<'_> {
                     }
                     let data = open(self.context()?, encrypt, &pending[2..2 + len])?;
                     pending.drain(..2 + len);
-                    self.to_server(&data)?;
+                    self.protected_request_bytes(&data)?;
                 }
             }
         }
@@ -218,11 +297,37 @@ impl Relay<'_> {
                 self.session.cvs_user
             );
             self.mode = Mode::Wrapped { encrypt };
+            self.sealer = Some(ResponseSealer::new(encrypt));
+            self.first_request = Some(Zeroizing::new(Vec::new()));
             return Ok(());
-        } else if !HANDSHAKE.contains(&request) {
+        } else if !HANDSHAKE.contains(&request) && !AFTER_ROOT.contains(&request) {
             self.mode = Mode::Plain;
         }
         self.to_server(line)
+    }
+
+    /// Passes protected request bytes to the server, after checking that the first protected
+    /// request does not turn on stream compression (`cvs -z` sends `Gzip-stream` right after
+    /// `Gssapi-encrypt`): the client would then read the compressed stream through its own
+    /// reads, whose sizes the relay cannot see, so such a session is refused.
+    fn protected_request_bytes(&mut self, data: &[u8]) -> Result<()> {
+        let Some(first) = &mut self.first_request else { return self.to_server(data) };
+        first.extend_from_slice(data);
+        let decided = first.contains(&b'\n') || first.len() > GZIP_STREAM.len();
+        if !decided {
+            return Ok(());
+        }
+        let first = self.first_request.take().unwrap_or_default();
+        if first.starts_with(GZIP_STREAM.as_bytes()) {
+            // The client now inflates what it reads: the refusal goes as a zlib stream.
+            let text = "error  compression (-z) is not available on a protected (-x, -a) stream; run cvs without -z\n";
+            self.send_to_client(&zlib_stored(text.as_bytes()))?;
+            return Err(Error::new(
+                ErrorCode::Protocol,
+                format!("{}: asked for Gzip-stream on a protected stream", self.session.cvs_user),
+            ));
+        }
+        self.to_server(&first)
     }
 
     fn check_root(&mut self, repository: &str) -> Result<()> {
@@ -245,5 +350,19 @@ impl Relay<'_> {
         let reply = format!("error  {text}\n");
         let _ = self.client.write_all(reply.as_bytes(), self.client.deadline());
         Error::new(ErrorCode::AccessDenied, format!("{}: {why}", self.session.cvs_user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zlib_stored;
+
+    #[test]
+    fn a_stored_zlib_stream() {
+        // Adler-32 of "Wikipedia" is 0x11E60398 (the usual worked example).
+        let out = zlib_stored(b"Wikipedia");
+        assert_eq!(&out[..7], &[0x78, 0x01, 0x01, 9, 0, 0xf6, 0xff]);
+        assert_eq!(&out[7..16], b"Wikipedia");
+        assert_eq!(&out[16..], &[0x11, 0xe6, 0x03, 0x98]);
     }
 }

@@ -5,7 +5,8 @@
 //! - [`request`]: the request and reply lines on the wire;
 //! - [`client`]: authenticating to a server;
 //! - [`server`], with [`passwd`], [`pam`] and [`sys`]: checking a client's request;
-//! - [`gss_stream`]: the `Gssapi-encrypt` / `Gssapi-authenticate` stream protection.
+//! - [`gss_stream`]: the `Gssapi-encrypt` / `Gssapi-authenticate` stream protection, with
+//!   [`response_packets`]: the packet sizes cvs 1.12.13's client reads without hanging.
 //!
 //! The C API (`cvs_auth_*`) is in [`ffi`].
 
@@ -16,6 +17,7 @@ pub mod pam;
 pub mod passfile;
 pub mod passwd;
 pub mod request;
+pub mod response_packets;
 pub mod root;
 pub mod scramble;
 pub mod server;
