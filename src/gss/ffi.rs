@@ -324,12 +324,10 @@ pub extern "C" fn daemonauth_gss_options_free(options: *mut daemonauth_gss_optio
 ///
 /// # Safety
 /// `builder` is NULL or a live builder from this library, not used elsewhere during the call.
-unsafe fn change(
-    builder: *mut daemonauth_gss_options_builder,
-    change: impl FnOnce(&mut Options) -> Result<()>,
-) -> Result<()> {
+unsafe fn change(builder: *mut daemonauth_gss_options_builder, change: impl FnOnce(&mut Options)) -> Result<()> {
     // SAFETY: forwarded contract.
-    change(&mut unsafe { handle_mut(builder, "builder") }?.0)
+    change(&mut unsafe { handle_mut(builder, "builder") }?.0);
+    Ok(())
 }
 
 /// Sets the token framing (a `daemonauth_framing`).
@@ -339,8 +337,9 @@ pub extern "C" fn daemonauth_gss_options_builder_set_framing(
     framing: c_int,
 ) -> ErrorCode {
     ffi_boundary! {
+        let framing = Framing::from_c(framing)?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.framing = Framing::from_c(framing)?)) }
+        unsafe { change(builder, |options| options.framing = framing) }
     }
 }
 
@@ -353,7 +352,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_timeout_ms(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT))) }
+        unsafe { change(builder, |options| options.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT)) }
     }
 }
 
@@ -369,7 +368,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_exchange_timeout_ms(
     ffi_boundary! {
         let timeout = timeout_or(timeout_ms, DEFAULT_EXCHANGE_TIMEOUT);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.exchange_timeout = timeout)) }
+        unsafe { change(builder, |options| options.exchange_timeout = timeout) }
     }
 }
 
@@ -384,7 +383,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_max_token_len(
     ffi_boundary! {
         let max_len = if max_len == 0 { DEFAULT_MAX_TOKEN_LEN } else { max_len };
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.max_token_len = max_len)) }
+        unsafe { change(builder, |options| options.max_token_len = max_len) }
     }
 }
 
@@ -402,7 +401,6 @@ pub extern "C" fn daemonauth_gss_options_builder_set_flags(
             change(builder, |options| {
                 options.flags = flags;
                 options.required_flags = flags & !(gss::flags::DELEG | gss::flags::CONF | gss::flags::INTEG);
-                Ok(())
             })
         }
     }
@@ -417,7 +415,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_required_flags(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.required_flags = flags)) }
+        unsafe { change(builder, |options| options.required_flags = flags) }
     }
 }
 
@@ -432,7 +430,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_mech(
         // SAFETY: NULL or a NUL-terminated string.
         let mech = gss::mech_from_text(unsafe { arg_opt_str(mech, "mech") }?)?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.mech = mech)) }
+        unsafe { change(builder, |options| options.mech = mech) }
     }
 }
 
@@ -445,7 +443,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_context_token_flags(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.context_token_flags = flags)) }
+        unsafe { change(builder, |options| options.context_token_flags = flags) }
     }
 }
 
@@ -479,7 +477,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_token_observer(
             observer
         });
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.observer = observer)) }
+        unsafe { change(builder, |options| options.observer = observer) }
     }
 }
 
@@ -487,7 +485,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_token_observer(
 ///
 /// # Safety
 /// `options` is NULL or live options from this library.
-unsafe fn options_or_default<'a>(options: *const daemonauth_gss_options, default: &'a Options) -> &'a Options {
+unsafe fn options_or_default(options: *const daemonauth_gss_options, default: &Options) -> &Options {
     // SAFETY: forwarded contract.
     unsafe { options.as_ref() }.map_or(default, |options| &options.0)
 }
