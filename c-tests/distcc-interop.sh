@@ -93,6 +93,25 @@ case "$case_name" in
     start_inetd; real_client ",auth=localhost"
     [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the compile failed (rc $client_rc)"
     expect_server "authenticated alice@DAEMONAUTH.TEST"; expect_client "completed ok" ;;
+  one-write-notification)
+    # The last context token and the `y` leave in one write (two cost the client a delayed ACK
+    # per connection): strace the server through a real compile and look at what it sent.
+    port=$(free_port)
+    strace -f -qq -e trace=write,sendto,sendmsg -s 1000000 -xx -o "$work/strace" \
+      "$inetd" -listen "$port" -once -- distccd --inetd --allow 127.0.0.1 --log-stderr >>"$work/server.out" 2>&1 &
+    traced=$!
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] || fail "the compile failed (rc $client_rc)"
+    wait "$traced"   # -once: the server and strace end after this connection
+    python3 - "$work/strace" <<'PY' || fail "the last token and the notification were not one write"
+import re, sys
+sends = [bytes.fromhex(m.group(1).replace("\\x", ""))
+         for m in re.finditer(r'(?:write|sendto)\(\d+, "((?:\\x[0-9a-f]{2})*)"', open(sys.argv[1]).read())]
+last_token = [b for b in sends if b.startswith(b"TLEN")][-1]
+sys.exit(0 if last_token.endswith(b"y") and b"y" not in sends else 1)
+PY
+    ;;
   our-client-real-server)
     start_distccd --auth; our_client localhost 0 compile
     expect_client "STAT 0"; expect_client "DOTO"; expect_server "Successfully authenticated alice@DAEMONAUTH.TEST" ;;

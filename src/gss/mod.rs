@@ -163,12 +163,23 @@ impl Options {
     }
 
     fn send_context_token(&self, channel: &Channel, token: &[u8]) -> Result<()> {
-        if token.is_empty() {
+        self.send_context_token_and(channel, token, &[])
+    }
+
+    /// Sends a context token (if not empty) and `trailer` after it in one write, so that a
+    /// peer waiting for both never waits on a delayed ACK between them.
+    fn send_context_token_and(&self, channel: &Channel, token: &[u8], trailer: &[u8]) -> Result<()> {
+        let mut bytes = Vec::new();
+        if !token.is_empty() {
+            log_debug!("gss: sending a context token of {} bytes", token.len());
+            self.observe(TokenEvent::Sent, token);
+            bytes = self.framing.encode(self.context_token_flags, token)?;
+        }
+        bytes.extend_from_slice(trailer);
+        if bytes.is_empty() {
             return Ok(());
         }
-        log_debug!("gss: sending a context token of {} bytes", token.len());
-        self.observe(TokenEvent::Sent, token);
-        self.framing.write(channel, self.context_token_flags, token)
+        channel.write_all(&bytes, channel.deadline()).map_err(|err| err.context("sending a token"))
     }
 
     fn observe_step(&self, complete: bool) {
@@ -313,6 +324,20 @@ pub fn accept_after(
     cred: Option<&Cred>,
     first: Option<Vec<u8>>,
 ) -> Result<SecurityContext> {
+    accept_answering(channel, options, cred, first, |_| (Vec::new(), ())).map(|(context, ())| context)
+}
+
+/// [`accept_after`] for a protocol whose server answers the established context at once
+/// (distcc's `y`/`n`): `answer` sees the context and returns the bytes that leave in the same
+/// write as the last context token, and a value handed back with the context. A context that
+/// lacks the required flags gets its last token but no answer.
+pub fn accept_answering<T>(
+    channel: &Channel,
+    options: &Options,
+    cred: Option<&Cred>,
+    first: Option<Vec<u8>>,
+    answer: impl FnOnce(&SecurityContext) -> (Vec<u8>, T),
+) -> Result<(SecurityContext, T)> {
     let channel = &channel.bounded(options.exchange_timeout);
     let mut context = sys::Context::new();
     let mut first = first;
@@ -322,13 +347,23 @@ pub fn accept_after(
             None => options.read_context_token(channel)?,
         };
         let step = context.accept_step(cred, &input).map_err(|refused| options.send_error_token(channel, refused))?;
-        options.send_context_token(channel, &step.output)?;
-        options.observe_step(step.complete);
-        if step.complete {
-            let context = finish(context, options.required_flags)?;
-            log_info!("gss: accepted {}", context.peer_name().unwrap_or_else(|_| "an unnamed peer".into()));
-            return Ok(context);
+        if !step.complete {
+            options.send_context_token(channel, &step.output)?;
+            options.observe_step(false);
+            continue;
         }
+        let context = match finish(context, options.required_flags) {
+            Ok(context) => context,
+            Err(err) => {
+                options.send_context_token(channel, &step.output)?;
+                return Err(err);
+            }
+        };
+        let (trailer, value) = answer(&context);
+        options.send_context_token_and(channel, &step.output, &trailer)?;
+        options.observe_step(true);
+        log_info!("gss: accepted {}", context.peer_name().unwrap_or_else(|_| "an unnamed peer".into()));
+        return Ok((context, value));
     }
     Err(too_many_rounds())
 }
