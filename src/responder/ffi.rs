@@ -19,7 +19,7 @@ use crate::ffi::handles::daemonauth_responder;
 use crate::ffi::{
     Userdata, arg_opt_str, arg_str, free_handle, give_handle, guard, guard_result, guard_value, handle_ref,
 };
-use crate::ffi::{arg_c_bytes, check_out, ffi_boundary};
+use crate::ffi::{arg_c_bytes, ffi_boundary, give_value};
 
 /// The questions of one step, handed to a daemonauth_responder_callback. Valid only during
 /// the callback; everything read from it stays valid until the callback returns.
@@ -276,7 +276,8 @@ pub extern "C" fn daemonauth_responder_new_netrc(
     responder_out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(responder_out, "responder_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(responder_out, std::ptr::null_mut(), "responder_out") }?;
         let path = if path.is_null() {
             None
         } else {

@@ -158,7 +158,8 @@ pub extern "C" fn daemonauth_hostauth_registry_get(
     entry_out: *mut *mut daemonauth_hostauth_entry,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(entry_out, "entry_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(entry_out, std::ptr::null_mut(), "entry_out") }?;
         // SAFETY: NULL or a live registry; NULL or NUL-terminated strings.
         let (registry, key) = unsafe { (handle_ref(registry, "registry")?, key(host, user, server)?) };
         if !registry.0.contains(&key) {
@@ -180,7 +181,8 @@ pub extern "C" fn daemonauth_hostauth_registry_add(
     entry_out: *mut *mut daemonauth_hostauth_entry,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(entry_out, "entry_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(entry_out, std::ptr::null_mut(), "entry_out") }?;
         // SAFETY: NULL or a live registry; NULL or NUL-terminated strings.
         let (registry, key) = unsafe { (handle_ref(registry, "registry")?, key(host, user, server)?) };
         registry.0.add(&key, &ProcessEnv);
@@ -210,7 +212,8 @@ pub extern "C" fn daemonauth_hostauth_registry_read(
     entry_out: *mut *mut daemonauth_hostauth_entry,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(entry_out, "entry_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(entry_out, std::ptr::null_mut(), "entry_out") }?;
         // SAFETY: NULL or a live registry; NULL or NUL-terminated strings.
         let (registry, key) = unsafe { (handle_ref(registry, "registry")?, key(host, user, server)?) };
         registry.0.read(&key, &ProcessEnv);
@@ -229,7 +232,8 @@ pub extern "C" fn daemonauth_hostauth_registry_diagnostics(
     text_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(text_out, "text_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(text_out, std::ptr::null_mut(), "text_out") }?;
         // SAFETY: NULL or a live registry.
         let registry = unsafe { handle_ref(registry, "registry") }?;
         // SAFETY: checked non-NULL above.
@@ -263,7 +267,8 @@ pub extern "C" fn daemonauth_hostauth_registry_print(
     text_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(text_out, "text_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(text_out, std::ptr::null_mut(), "text_out") }?;
         // SAFETY: NULL or a live registry.
         let registry = unsafe { handle_ref(registry, "registry") }?;
         // SAFETY: checked non-NULL above.
@@ -443,6 +448,10 @@ pub extern "C" fn daemonauth_hostauth_entry_method_at(
         check_out(method_out, "method_out")?;
         // SAFETY: NULL or a live entry handle.
         let entry = unsafe { handle_ref(entry, "entry") }?;
+        if !details_out.is_null() {
+            // SAFETY: non-NULL, and writable per the caller's contract; NULL until the call succeeds.
+            unsafe { details_out.write(std::ptr::null_mut()) };
+        }
         let (method, details) = entry.store.method_at(&entry.key, index)?;
         if !details_out.is_null() {
             // SAFETY: non-NULL, and writable per the caller's contract.
@@ -509,7 +518,8 @@ pub extern "C" fn daemonauth_hostauth_entry_print(
     text_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(text_out, "text_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(text_out, std::ptr::null_mut(), "text_out") }?;
         // SAFETY: NULL or a live entry handle.
         let entry = unsafe { handle_ref(entry, "entry") }?;
         let text = entry.store.with(&entry.key, |ha| ha.print())?;
@@ -565,7 +575,8 @@ pub extern "C" fn daemonauth_hostauth_entry_established_at(
     established_out: *mut *mut daemonauth_hostauth_established,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(established_out, "established_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(established_out, std::ptr::null_mut(), "established_out") }?;
         // SAFETY: NULL or a live entry handle.
         let entry = unsafe { handle_ref(entry, "entry") }?;
         let info = entry.store.established_at(&entry.key, index)?;
@@ -595,7 +606,8 @@ pub extern "C" fn daemonauth_hostauth_entry_print_established(
     text_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(text_out, "text_out")?;
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(text_out, std::ptr::null_mut(), "text_out") }?;
         // SAFETY: NULL or a live entry handle.
         let entry = unsafe { handle_ref(entry, "entry") }?;
         let text = entry.store.with(&entry.key, |ha| ha.print_established())?;
