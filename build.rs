@@ -45,6 +45,12 @@ const HEADERS: &[Header] = &[
         types: &[],
         includes: &["core", "responder", "gss", "limits"],
     },
+    Header {
+        name: "hostauth",
+        sources: &["src/hostauth/mod.rs"],
+        types: &["HostauthMethod", "HostauthServer"],
+        includes: &["core", "responder"],
+    },
 ];
 
 /// Types declared in one header and used by others, which must not declare them again.

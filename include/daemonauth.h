@@ -10,5 +10,6 @@
 #include "daemonauth/distcc.h"
 #include "daemonauth/limits.h"
 #include "daemonauth/cvs_auth.h"
+#include "daemonauth/hostauth.h"
 
 #endif /* DAEMONAUTH_H */

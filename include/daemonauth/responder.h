@@ -130,6 +130,23 @@ void daemonauth_responder_free(daemonauth_responder *responder);
  */
 daemonauth_result daemonauth_responder_krb5_get_init_creds(const char *principal, const char *ccache, const daemonauth_responder *responder);
 
+/**
+ * Makes a responder that answers `password`, and `username` when the entry has a `login`,
+ * from the netrc file at `path`, or when `path` is NULL from `~/.rootnetrc` then `~/.netrc`
+ * (either may be missing), read again at every step: ROOT's clients kept their passwords
+ * there. The entry is the one for the host named by the `host` field of the question's JSON
+ * challenge (a `user` field skips entries with another login; `"method":"srp"` uses ROOT's
+ * `secure` lines); questions without a `host` are left for the next responder of a chain.
+ * Format and matching: docs/hostauth.md.
+ *
+ * A file that does not belong to the user the process runs as, or that group or others may
+ * access, fails the flow with DAEMONAUTH_RESULT_INSECURE_FILE (ftp refuses a `.netrc` others
+ * can read); a malformed file, or a password that is not valid UTF-8, with
+ * DAEMONAUTH_RESULT_CONFIG naming file and line. Fails here with DAEMONAUTH_RESULT_NOT_FOUND
+ * when `path` is NULL and `$HOME` is not set.
+ */
+daemonauth_result daemonauth_responder_new_netrc(const char *path, daemonauth_responder **responder_out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -20,6 +20,7 @@ use crate::ffi::handles::daemonauth_responder;
 use crate::ffi::{
     Userdata, arg_c_bytes, arg_opt_str, arg_str, clear_out, ffi_boundary, free_handle, give_handle, handle_ref,
 };
+use crate::ffi::{arg_c_bytes, ffi_boundary, give_value};
 
 /// The questions of one step, handed to a daemonauth_responder_callback. Valid only during
 /// the callback and only on the thread the callback runs on; everything read from it stays
@@ -296,5 +297,39 @@ pub extern "C" fn daemonauth_responder_krb5_get_init_creds(
             (arg_opt_str(principal, "principal")?, arg_opt_str(ccache, "ccache")?, handle_ref(responder, "responder")?)
         };
         super::krb5::get_init_creds(principal, ccache, &handle.responder)
+    }
+}
+
+/// Makes a responder that answers `password`, and `username` when the entry has a `login`,
+/// from the netrc file at `path`, or when `path` is NULL from `~/.rootnetrc` then `~/.netrc`
+/// (either may be missing), read again at every step: ROOT's clients kept their passwords
+/// there. The entry is the one for the host named by the `host` field of the question's JSON
+/// challenge (a `user` field skips entries with another login; `"method":"srp"` uses ROOT's
+/// `secure` lines); questions without a `host` are left for the next responder of a chain.
+/// Format and matching: docs/hostauth.md.
+///
+/// A file that does not belong to the user the process runs as, or that group or others may
+/// access, fails the flow with DAEMONAUTH_RESULT_INSECURE_FILE (ftp refuses a `.netrc` others
+/// can read); a malformed file, or a password that is not valid UTF-8, with
+/// DAEMONAUTH_RESULT_CONFIG naming file and line. Fails here with DAEMONAUTH_RESULT_NOT_FOUND
+/// when `path` is NULL and `$HOME` is not set.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_responder_new_netrc(
+    path: *const c_char,
+    responder_out: *mut *mut daemonauth_responder,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
+        unsafe { give_value(responder_out, std::ptr::null_mut(), "responder_out") }?;
+        let path = if path.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, and a NUL-terminated string per the caller's contract.
+            let bytes = unsafe { arg_c_bytes(path, "path") }?;
+            Some(std::path::PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes)))
+        };
+        let responder = Responder::netrc(path)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { give_handle(responder_out, daemonauth_responder { responder }, "responder_out") }
     }
 }

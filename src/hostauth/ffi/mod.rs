@@ -1,0 +1,4 @@
+//! The C API of host authentication (`daemonauth_hostauth_*`, `include/daemonauth/hostauth.h`):
+//! converts and checks arguments, then calls the safe code of [`crate::hostauth`].
+
+mod registry;
