@@ -20,7 +20,6 @@ use crate::ffi::handles::daemonauth_responder;
 use crate::ffi::{
     Userdata, arg_c_bytes, arg_opt_str, arg_str, clear_out, ffi_boundary, free_handle, give_handle, handle_ref,
 };
-use crate::ffi::{arg_c_bytes, ffi_boundary, give_value};
 
 /// The questions of one step, handed to a daemonauth_responder_callback. Valid only during
 /// the callback and only on the thread the callback runs on; everything read from it stays
@@ -319,17 +318,16 @@ pub extern "C" fn daemonauth_responder_new_netrc(
     responder_out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
     ffi_boundary! {
-        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
-        unsafe { give_value(responder_out, std::ptr::null_mut(), "responder_out") }?;
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
         let path = if path.is_null() {
             None
         } else {
             // SAFETY: non-NULL, and a NUL-terminated string per the caller's contract.
-            let bytes = unsafe { arg_c_bytes(path, "path") }?;
-            Some(std::path::PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes)))
+            Some(std::path::PathBuf::from(OsStr::from_bytes(unsafe { arg_c_bytes(path, "path") }?)))
         };
         let responder = Responder::netrc(path)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give_handle(responder_out, daemonauth_responder { responder }, "responder_out") }
+        // SAFETY: checked non-NULL above; the caller passes a writable pointer.
+        unsafe { deliver(responder_out, responder) }
     }
 }
