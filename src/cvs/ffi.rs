@@ -16,7 +16,7 @@ use super::request::RequestKind;
 use super::root::CvsRoot;
 use super::server::{ServerOptions, Session, SystemPasswords};
 use super::sys::Regex;
-use super::{client, gss_stream, passfile, scramble, server};
+use super::{client, gss_stream, passfile, relay, scramble, server};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_secret_string, give_string};
 use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_responder};
@@ -629,7 +629,7 @@ pub extern "C" fn cvs_auth_session_relay(
         // SAFETY: NULL or live handles from this library.
         let (config, session) = unsafe { (handle_ref(config, "config")?, handle_ref(session, "session")?) };
         let idle = if idle_ms > 0 { Duration::from_millis(idle_ms as u64) } else { config.0.idle };
-        gss_stream::relay(&session.session, &config.0, client_read, client_write, server_in, server_out, idle)
+        relay::relay(&session.session, &config.0, client_read, client_write, server_in, server_out, idle)
     })
 }
 

@@ -50,7 +50,7 @@ pub struct ServerOptions {
     /// The longest request line.
     pub max_line: usize,
     /// How long an authenticated session may stay stuck: both sides silent, or one side not
-    /// taking what the other sent ([`super::gss_stream::relay`]).
+    /// taking what the other sent ([`super::relay::relay`]).
     pub idle: Duration,
     /// The pause before refusing a wrong password.
     pub fail_delay: Duration,
