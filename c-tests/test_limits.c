@@ -10,6 +10,7 @@
 
 int main(void) {
     daemonauth_limiter *limiter = NULL;
+    cvs_auth_server_config_builder *builder = NULL;
     cvs_auth_server_config *config = NULL;
     pid_t child;
     int status, i;
@@ -62,12 +63,12 @@ int main(void) {
 
     /* Shared with a CVS server policy, the limiter can no longer be changed; the policy keeps
      * it after the caller frees its own handle. */
-    CHECK_RESULT(cvs_auth_server_config_new(&config), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(cvs_auth_server_config_set_limiter(config, limiter), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_new(&builder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_limiter(builder, limiter), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_limiter_set(limiter, "max_failures", "3"), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     daemonauth_limiter_free(limiter);
-    CHECK_RESULT(cvs_auth_server_config_set_limiter(config, NULL), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(cvs_auth_server_config_set_limiter(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_limiter(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     cvs_auth_server_config_free(config);
     daemonauth_limiter_free(NULL);
     puts("limiter: ok");

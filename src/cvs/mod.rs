@@ -12,7 +12,7 @@
 //! The C API (`cvs_auth_*`) is in [`ffi`].
 
 pub mod client;
-pub mod ffi;
+pub(crate) mod ffi;
 pub mod gss_stream;
 pub mod pam;
 pub mod passfile;

@@ -5,7 +5,6 @@
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
-use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -15,7 +14,7 @@ use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
 use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_responder};
 use crate::ffi::{
     Userdata, arg_bytes, arg_opt_str, arg_str, check_out, ffi_boundary, free_handle, give_handle, give_value,
-    handle_mut, handle_ref, take_handle,
+    handle_mut, handle_ref, take_handle, timeout_or,
 };
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing};
 use crate::gss::{self, Cred, DEFAULT_EXCHANGE_TIMEOUT, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
@@ -892,9 +891,4 @@ pub extern "C" fn daemonauth_gss_token_recv(
             give_buffer(data_out, token.body, "data_out")
         }
     }
-}
-
-/// A timeout in milliseconds from C, where 0 means `default`.
-fn timeout_or(timeout_ms: u32, default: Duration) -> Duration {
-    if timeout_ms == 0 { default } else { Duration::from_millis(u64::from(timeout_ms)) }
 }
