@@ -106,6 +106,12 @@ impl From<CvsSystemPasswords> for SystemPasswords {
 /// Free with `cvs_auth_server_config_free` once no call uses it any more.
 pub struct cvs_auth_server_config(ServerOptions);
 
+// "Shared" above is a promise to C; the compiler holds the policy to it.
+const _: () = {
+    fn shared<T: Send + Sync>() {}
+    let _ = shared::<cvs_auth_server_config>;
+};
+
 /// A server policy being built. One thread at a time. `cvs_auth_server_config_builder_build`
 /// consumes it; free it with `cvs_auth_server_config_builder_free` only if it was never built.
 pub struct cvs_auth_server_config_builder(ServerOptions);
