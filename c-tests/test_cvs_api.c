@@ -2,6 +2,7 @@
  * policy's builder and its typed setters, the server answering a request written into a socket
  * pair, the client reading canned answers, and NULL or bad arguments refused with the right
  * codes. */
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -164,6 +165,30 @@ static cvs_auth_server_config *server_config(const char *repo, bool allow_empty_
     return config;
 }
 
+/* One verification request answered with a policy other threads use at the same time. */
+struct shared_use {
+    const cvs_auth_server_config *config;
+    const char *request;
+};
+
+static void *verify_on_shared_config(void *arg) {
+    const struct shared_use *use = arg;
+    int pair[2];
+    char reply[64];
+    cvs_auth_session *session = NULL;
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+    CHECK(write(pair[1], use->request, strlen(use->request)) == (ssize_t)strlen(use->request));
+    CHECK_RESULT(cvs_auth_server_authenticate(use->config, pair[0], pair[0], &session), DAEMONAUTH_RESULT_OK);
+    CHECK(cvs_auth_session_kind(session) == CVS_AUTH_REQUEST_KIND_VERIFICATION);
+    CHECK_RESULT(cvs_auth_session_accept(session, pair[0]), DAEMONAUTH_RESULT_OK);
+    read_reply(pair[1], reply, sizeof reply);
+    CHECK(strcmp(reply, "I LOVE YOU\n") == 0);
+    cvs_auth_session_free(session);
+    close(pair[0]);
+    close(pair[1]);
+    return NULL;
+}
+
 static void server(void) {
     char repo[512], request[1024], reply[256];
     int pair[2];
@@ -202,6 +227,14 @@ static void server(void) {
     cvs_auth_session_free(session);
     close(pair[0]);
     close(pair[1]);
+
+    /* The built policy is shared: several threads authenticate with it at once. */
+    pthread_t threads[4];
+    struct shared_use use = {config, request};
+    for (int i = 0; i < 4; i++)
+        CHECK(pthread_create(&threads[i], NULL, verify_on_shared_config, &use) == 0);
+    for (int i = 0; i < 4; i++)
+        CHECK(pthread_join(threads[i], NULL) == 0);
 
     CHECK(cvs_auth_session_cvs_user(NULL) == NULL);
     CHECK(cvs_auth_session_kind(NULL) == CVS_AUTH_REQUEST_KIND_NONE);
