@@ -165,21 +165,27 @@ static cvs_auth_server_config *server_config(const char *repo, bool allow_empty_
     return config;
 }
 
-/* One verification request answered with a policy other threads use at the same time. */
-struct shared_use {
+/* A verification request for alice, whose CVSROOT/passwd hash is empty, answered with `config`
+ * (which other threads may be using at the same time): accepted, as `config` allows. */
+struct verification {
     const cvs_auth_server_config *config;
+    const char *repo;
     const char *request;
 };
 
-static void *verify_on_shared_config(void *arg) {
-    const struct shared_use *use = arg;
+static void *verify_alice(void *arg) {
+    const struct verification *v = arg;
     int pair[2];
     char reply[64];
     cvs_auth_session *session = NULL;
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
-    CHECK(write(pair[1], use->request, strlen(use->request)) == (ssize_t)strlen(use->request));
-    CHECK_RESULT(cvs_auth_server_authenticate(use->config, pair[0], pair[0], &session), DAEMONAUTH_RESULT_OK);
+    CHECK(write(pair[1], v->request, strlen(v->request)) == (ssize_t)strlen(v->request));
+    CHECK_RESULT(cvs_auth_server_authenticate(v->config, pair[0], pair[0], &session), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(cvs_auth_session_cvs_user(session), "alice") == 0);
+    CHECK(strcmp(cvs_auth_session_system_user(session), "nobody") == 0);
+    CHECK(strcmp(cvs_auth_session_repository(session), v->repo) == 0);
     CHECK(cvs_auth_session_kind(session) == CVS_AUTH_REQUEST_KIND_VERIFICATION);
+    CHECK(cvs_auth_session_method(session) == CVS_AUTH_METHOD_PSERVER);
     CHECK_RESULT(cvs_auth_session_accept(session, pair[0]), DAEMONAUTH_RESULT_OK);
     read_reply(pair[1], reply, sizeof reply);
     CHECK(strcmp(reply, "I LOVE YOU\n") == 0);
@@ -211,28 +217,14 @@ static void server(void) {
     close(pair[1]);
     cvs_auth_server_config_free(config);
 
-    /* ...and allowed when configured. */
+    /* ...and allowed when configured; the built policy is shared: several threads
+     * authenticate with it at once. */
     config = server_config(repo, true);
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
-    CHECK(write(pair[1], request, strlen(request)) == (ssize_t)strlen(request));
-    CHECK_RESULT(cvs_auth_server_authenticate(config, pair[0], pair[0], &session), DAEMONAUTH_RESULT_OK);
-    CHECK(strcmp(cvs_auth_session_cvs_user(session), "alice") == 0);
-    CHECK(strcmp(cvs_auth_session_system_user(session), "nobody") == 0);
-    CHECK(strcmp(cvs_auth_session_repository(session), repo) == 0);
-    CHECK(cvs_auth_session_kind(session) == CVS_AUTH_REQUEST_KIND_VERIFICATION);
-    CHECK(cvs_auth_session_method(session) == CVS_AUTH_METHOD_PSERVER);
-    CHECK_RESULT(cvs_auth_session_accept(session, pair[0]), DAEMONAUTH_RESULT_OK);
-    read_reply(pair[1], reply, sizeof reply);
-    CHECK(strcmp(reply, "I LOVE YOU\n") == 0);
-    cvs_auth_session_free(session);
-    close(pair[0]);
-    close(pair[1]);
-
-    /* The built policy is shared: several threads authenticate with it at once. */
+    struct verification v = {config, repo, request};
+    verify_alice(&v);
     pthread_t threads[4];
-    struct shared_use use = {config, request};
     for (int i = 0; i < 4; i++)
-        CHECK(pthread_create(&threads[i], NULL, verify_on_shared_config, &use) == 0);
+        CHECK(pthread_create(&threads[i], NULL, verify_alice, &v) == 0);
     for (int i = 0; i < 4; i++)
         CHECK(pthread_join(threads[i], NULL) == 0);
 
