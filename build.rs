@@ -42,7 +42,7 @@ const HEADERS: &[Header] = &[
     Header {
         name: "cvs_auth",
         sources: &["src/cvs/ffi.rs"],
-        types: &[],
+        types: &["CvsSystemPasswords"],
         includes: &["core", "responder", "gss", "limits"],
     },
     Header {

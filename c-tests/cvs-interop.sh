@@ -195,7 +195,7 @@ case "$case_name" in
     start_inetd -no-such-option; raw_session 'BEGIN AUTH REQUEST\n'; expect_sent 1 '' 2
     expect_syslog "usage: cvs-pserverd"
     start_inetd -root-regexp '('; raw_session 'BEGIN AUTH REQUEST\n'; expect_sent 1 '' 2
-    expect_syslog "allow_root_regexp" ;;
+    expect_syslog "-root-regexp: cvs_auth_server_config_builder_add_allowed_root_regexp: invalid regular expression" ;;
   listen-ipv6)
     # -listen takes an IPv6 address.
     start_server -listen ::1

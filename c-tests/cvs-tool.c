@@ -90,7 +90,7 @@ static int read_until_ok(int fd) {
 }
 
 /* Reads packets (any data size) until the data holds an `ok` or `error` line; prints it all. */
-static int read_wrapped_reply(int fd, daemonauth_gss_ctx *ctx, int encrypt) {
+static int read_wrapped_reply(int fd, daemonauth_gss_ctx *ctx, bool encrypt) {
     static char reply[65536];
     size_t used = 0;
     for (;;) {
@@ -131,7 +131,7 @@ static size_t unescape(const char *requests, char *out, size_t size) {
     return len;
 }
 
-static int gserver(int fd, const char *cvsroot, int encrypt, const char *repository, const char *requests) {
+static int gserver(int fd, const char *cvsroot, bool encrypt, const char *repository, const char *requests) {
     daemonauth_gss_ctx *ctx = NULL;
     daemonauth_responder *responder = NULL;
     char *messages = NULL;

@@ -11,6 +11,7 @@
 int main(void) {
     daemonauth_limiter_builder *builder = NULL;
     daemonauth_limiter *limiter = NULL;
+    cvs_auth_server_config_builder *config_builder = NULL;
     cvs_auth_server_config *config = NULL;
     pid_t child;
     int status, i;
@@ -81,11 +82,11 @@ int main(void) {
     CHECK_RESULT(daemonauth_limiter_check(limiter, NULL, NULL), DAEMONAUTH_RESULT_OK);
 
     /* Shared with a CVS server policy, which keeps it after the caller frees its own handle. */
-    CHECK_RESULT(cvs_auth_server_config_new(&config), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(cvs_auth_server_config_set_limiter(config, limiter), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_new(&config_builder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_limiter(config_builder, limiter), DAEMONAUTH_RESULT_OK);
     daemonauth_limiter_free(limiter);
-    CHECK_RESULT(cvs_auth_server_config_set_limiter(config, NULL), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(cvs_auth_server_config_set_limiter(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_build(config_builder, &config), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_limiter(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     cvs_auth_server_config_free(config);
     daemonauth_limiter_free(NULL);
     puts("limiter: ok");

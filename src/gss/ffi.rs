@@ -5,7 +5,6 @@
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
-use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -15,7 +14,7 @@ use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
 use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_responder};
 use crate::ffi::{
     Userdata, arg_bytes, arg_opt_str, arg_str, check_out, ffi_boundary, free_handle, give_handle, give_value,
-    handle_mut, handle_ref, take_handle,
+    handle_mut, handle_ref, take_handle, timeout_or,
 };
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing};
 use crate::gss::{self, Cred, DEFAULT_EXCHANGE_TIMEOUT, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
@@ -43,20 +42,27 @@ pub const DAEMONAUTH_GSS_FLAG_TRANS: u32 = 256;
 pub const DAEMONAUTH_GSS_FLAG_DELEG_POLICY: u32 = 32768;
 
 /// gss-sample token flags (for `daemonauth_gss_token_send` and `daemonauth_gss_token_recv`).
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_NOOP: u8 = 0x01;
 /// A context-establishment token.
 pub const DAEMONAUTH_SAMPLE_TOKEN_CONTEXT: u8 = 0x02;
 /// A data message.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_DATA: u8 = 0x04;
 /// A MIC over a data message.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_MIC: u8 = 0x08;
 /// The client announces that context tokens follow.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_CONTEXT_NEXT: u8 = 0x10;
 /// The data message is wrapped.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_WRAPPED: u8 = 0x20;
 /// The data message is encrypted.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_ENCRYPTED: u8 = 0x40;
 /// The client asks for a MIC in reply.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_SEND_MIC: u8 = 0x80;
 
 /// How a name's text is read by `daemonauth_gss_name_import`.
@@ -890,9 +896,4 @@ pub extern "C" fn daemonauth_gss_token_recv(
             give_buffer(data_out, token.body, "data_out")
         }
     }
-}
-
-/// A timeout in milliseconds from C, where 0 means `default`.
-fn timeout_or(timeout_ms: u32, default: Duration) -> Duration {
-    if timeout_ms == 0 { default } else { Duration::from_millis(u64::from(timeout_ms)) }
 }

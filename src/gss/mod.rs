@@ -5,7 +5,7 @@
 //! acceptor loops, the checks of requested against granted flags, and a context type that
 //! refuses use after export.
 
-pub mod ffi;
+mod ffi;
 mod status;
 pub mod sys;
 
@@ -24,16 +24,16 @@ pub use sys::{Cred, Name, NameType, Oid, Usage, oids};
 /// GSS-API context flags (the values of `GSS_C_*_FLAG`).
 /// cbindgen:ignore
 pub mod flags {
-    pub const DELEG: u32 = 1;
-    pub const MUTUAL: u32 = 2;
-    pub const REPLAY: u32 = 4;
-    pub const SEQUENCE: u32 = 8;
-    pub const CONF: u32 = 16;
-    pub const INTEG: u32 = 32;
-    pub const ANON: u32 = 64;
-    pub const PROT_READY: u32 = 128;
-    pub const TRANS: u32 = 256;
-    pub const DELEG_POLICY: u32 = 32768;
+    pub const DELEG: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_DELEG;
+    pub const MUTUAL: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_MUTUAL;
+    pub const REPLAY: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_REPLAY;
+    pub const SEQUENCE: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_SEQUENCE;
+    pub const CONF: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_CONF;
+    pub const INTEG: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_INTEG;
+    pub const ANON: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_ANON;
+    pub const PROT_READY: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_PROT_READY;
+    pub const TRANS: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_TRANS;
+    pub const DELEG_POLICY: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_DELEG_POLICY;
 
     /// The names of the flags set in `bits`, e.g. "MUTUAL|REPLAY".
     pub fn names(bits: u32) -> String {
@@ -56,7 +56,7 @@ pub mod flags {
 
 /// The gss-sample token flag that marks context-establishment tokens.
 /// cbindgen:ignore
-pub const SAMPLE_TOKEN_CONTEXT: u8 = 0x02;
+pub const SAMPLE_TOKEN_CONTEXT: u8 = ffi::DAEMONAUTH_SAMPLE_TOKEN_CONTEXT;
 
 /// The default time a whole context establishment may take: 60 s.
 /// cbindgen:ignore
@@ -436,16 +436,16 @@ mod tests {
 
     #[test]
     fn c_constants_match_the_gss_values() {
-        use super::ffi::*;
-        assert_eq!(DAEMONAUTH_GSS_FLAG_DELEG, flags::DELEG);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_MUTUAL, flags::MUTUAL);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_REPLAY, flags::REPLAY);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_SEQUENCE, flags::SEQUENCE);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_CONF, flags::CONF);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_INTEG, flags::INTEG);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_ANON, flags::ANON);
-        assert_eq!(DAEMONAUTH_SAMPLE_TOKEN_CONTEXT, SAMPLE_TOKEN_CONTEXT);
-        assert_eq!(libgssapi_sys::GSS_C_MUTUAL_FLAG, flags::MUTUAL);
+        assert_eq!(flags::DELEG, libgssapi_sys::GSS_C_DELEG_FLAG);
+        assert_eq!(flags::MUTUAL, libgssapi_sys::GSS_C_MUTUAL_FLAG);
+        assert_eq!(flags::REPLAY, libgssapi_sys::GSS_C_REPLAY_FLAG);
+        assert_eq!(flags::SEQUENCE, libgssapi_sys::GSS_C_SEQUENCE_FLAG);
+        assert_eq!(flags::CONF, libgssapi_sys::GSS_C_CONF_FLAG);
+        assert_eq!(flags::INTEG, libgssapi_sys::GSS_C_INTEG_FLAG);
+        assert_eq!(flags::ANON, libgssapi_sys::GSS_C_ANON_FLAG);
+        assert_eq!(flags::PROT_READY, libgssapi_sys::GSS_C_PROT_READY_FLAG);
+        assert_eq!(flags::TRANS, libgssapi_sys::GSS_C_TRANS_FLAG);
+        assert_eq!(flags::DELEG_POLICY, libgssapi_sys::GSS_C_DELEG_POLICY_FLAG);
     }
 
     #[test]
