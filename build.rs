@@ -22,7 +22,7 @@ const HEADERS: &[Header] = &[
     Header {
         name: "core",
         sources: &["src/error.rs", "src/log.rs", "src/ffi/core.rs", "src/ffi/buffer.rs", "src/ffi/handles.rs"],
-        types: &["daemonauth_gss_ctx", "daemonauth_responder"],
+        types: &["daemonauth_gss_ctx", "daemonauth_responder", "daemonauth_limiter"],
         includes: &[],
     },
     Header { name: "responder", sources: &["src/responder/ffi.rs"], types: &[], includes: &["core"] },
@@ -42,13 +42,13 @@ const HEADERS: &[Header] = &[
     Header {
         name: "cvs_auth",
         sources: &["src/cvs/ffi.rs"],
-        types: &[],
+        types: &["CvsSystemPasswords"],
         includes: &["core", "responder", "gss", "limits"],
     },
     Header {
         name: "hostauth",
-        sources: &["src/hostauth/ffi/session.rs"],
-        types: &["HostauthMethod", "HostauthServerKind", "HostauthPasswordCheck"],
+        sources: &["src/hostauth/ffi/registry.rs", "src/hostauth/ffi/session.rs"],
+        types: &["HostauthMethod", "HostauthServer", "HostauthPasswordCheck"],
         includes: &["core", "responder"],
     },
 ];

@@ -7,11 +7,15 @@
  *   cvs-tool pserver PORT CVSROOT verify|auth [PASSWORD]
  *                                               authenticate to 127.0.0.1:PORT (no PASSWORD:
  *                                               the pass file, $CVS_PASSFILE)
- *   cvs-tool gserver PORT CVSROOT encrypt|authenticate REPOSITORY
+ *   cvs-tool gserver PORT CVSROOT encrypt|authenticate REPOSITORY [REQUESTS]
  *                                               GSS-API authentication, then Gssapi-encrypt or
- *                                               Gssapi-authenticate and a wrapped `noop`;
- *                                               with $CVS_TOOL_ANSWERS, a responder file
- *                                               answers the Kerberos password question
+ *                                               Gssapi-authenticate and wrapped REQUESTS
+ *                                               (default `noop`, `\n` for newlines); prints the
+ *                                               wrapped reply up to its `ok` or `error` line
+ *                                               (packets of any size). REPOSITORY `-`: no Root
+ *                                               before the protection request. With
+ *                                               $CVS_TOOL_ANSWERS, a responder file answers the
+ *                                               Kerberos password question
  * Exit status 0 on success; errors and the server's messages go to standard error. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -85,7 +89,49 @@ static int read_until_ok(int fd) {
     }
 }
 
-static int gserver(int fd, const char *cvsroot, int encrypt, const char *repository) {
+/* Reads packets (any data size) until the data holds an `ok` or `error` line; prints it all. */
+static int read_wrapped_reply(int fd, daemonauth_gss_ctx *ctx, bool encrypt) {
+    static char reply[65536];
+    size_t used = 0;
+    for (;;) {
+        unsigned char header[2], body[65536];
+        if (read_full(fd, header, 2) != 0)
+            return fail("reading a packet length");
+        size_t len = ((size_t)header[0] << 8) | header[1];
+        daemonauth_buffer *data = NULL;
+        if (read_full(fd, body, len) != 0 || cvs_auth_packet_open(ctx, encrypt, body, len, &data) != DAEMONAUTH_RESULT_OK)
+            return fail("opening the reply");
+        size_t n = daemonauth_buffer_len(data);
+        if (n > sizeof reply - 1 - used)
+            n = sizeof reply - 1 - used;
+        memcpy(reply + used, daemonauth_buffer_data(data), n);
+        used += n;
+        daemonauth_buffer_free(data);
+        reply[used] = '\0';
+        if (used == sizeof reply - 1 || (used > 0 && reply[used - 1] == '\n' &&
+                                         (strcmp(reply, "ok\n") == 0 || strstr(reply, "\nok\n") ||
+                                          strncmp(reply, "error", 5) == 0 || strstr(reply, "\nerror")))) {
+            printf("wrapped reply: %s", reply);
+            return 0;
+        }
+    }
+}
+
+/* REQUESTS with each two-character `\n` turned into a newline. */
+static size_t unescape(const char *requests, char *out, size_t size) {
+    size_t len = 0;
+    for (const char *p = requests; *p && len + 1 < size; p++) {
+        if (p[0] == '\\' && p[1] == 'n') {
+            out[len++] = '\n';
+            p++;
+        } else {
+            out[len++] = *p;
+        }
+    }
+    return len;
+}
+
+static int gserver(int fd, const char *cvsroot, bool encrypt, const char *repository, const char *requests) {
     daemonauth_gss_ctx *ctx = NULL;
     daemonauth_responder *responder = NULL;
     char *messages = NULL;
@@ -98,35 +144,42 @@ static int gserver(int fd, const char *cvsroot, int encrypt, const char *reposit
     if (rc != DAEMONAUTH_RESULT_OK)
         return fail("gserver authentication");
     char handshake[4096];
+    char root[2048] = "";
+    if (strcmp(repository, "-") != 0)
+        snprintf(root, sizeof root, "Root %s\n", repository);
     snprintf(handshake, sizeof handshake,
-             "Root %s\nValid-responses ok error Valid-requests Checked-in New-entry Checksum "
+             "%sValid-responses ok error Valid-requests Checked-in New-entry Checksum "
              "Copy-file Updated Created Update-existing Merged Patched Rcs-diff Mode Mod-time Removed "
              "Remove-entry Set-static-directory Clear-static-directory Set-sticky Clear-sticky "
              "Template Notified Module-expansion Wrapper-rcsOption M Mbinary E F MT\nvalid-requests\n",
-             repository);
+             root);
     if (write(fd, handshake, strlen(handshake)) < 0 || read_until_ok(fd) != 0) {
         fprintf(stderr, "cvs-tool: the plain handshake failed\n");
         return 1;
     }
     const char *request = encrypt ? "Gssapi-encrypt\n" : "Gssapi-authenticate\n";
+    if (write(fd, request, strlen(request)) < 0)
+        return fail("sending");
+    if (strcmp(repository, "-") == 0) {
+        /* No Root: the relay must refuse the protection request, in plain text. */
+        char answer[4096];
+        ssize_t n = read(fd, answer, sizeof answer - 1);
+        answer[n > 0 ? n : 0] = '\0';
+        printf("plain reply: %s", answer);
+        daemonauth_gss_ctx_free(ctx);
+        return 0;
+    }
+    char plain[4096];
+    size_t plain_len = unescape(requests, plain, sizeof plain);
     daemonauth_buffer *packet = NULL;
-    if (write(fd, request, strlen(request)) < 0 ||
-        cvs_auth_packet_seal(ctx, encrypt, (const uint8_t *)"noop\n", 5, &packet) != DAEMONAUTH_RESULT_OK)
+    if (cvs_auth_packet_seal(ctx, encrypt, (const uint8_t *)plain, plain_len, &packet) != DAEMONAUTH_RESULT_OK)
         return fail("sealing");
     if (write(fd, daemonauth_buffer_data(packet), daemonauth_buffer_len(packet)) < 0)
         return fail("sending");
     daemonauth_buffer_free(packet);
-    unsigned char header[2], body[65536];
-    if (read_full(fd, header, 2) != 0)
-        return fail("reading a packet length");
-    size_t len = ((size_t)header[0] << 8) | header[1];
-    daemonauth_buffer *data = NULL;
-    if (read_full(fd, body, len) != 0 || cvs_auth_packet_open(ctx, encrypt, body, len, &data) != DAEMONAUTH_RESULT_OK)
-        return fail("opening the reply");
-    printf("wrapped reply: %.*s", (int)daemonauth_buffer_len(data), (const char *)daemonauth_buffer_data(data));
-    daemonauth_buffer_free(data);
+    int status = read_wrapped_reply(fd, ctx, encrypt);
     daemonauth_gss_ctx_free(ctx);
-    return 0;
+    return status;
 }
 
 int main(int argc, char **argv) {
@@ -165,9 +218,9 @@ int main(int argc, char **argv) {
         close(fd);
         return rc == DAEMONAUTH_RESULT_OK ? 0 : fail("pserver authentication");
     }
-    if (argc == 6 && strcmp(argv[1], "gserver") == 0) {
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "gserver") == 0) {
         int fd = connect_port(argv[2]);
-        int status = gserver(fd, argv[3], strcmp(argv[4], "encrypt") == 0, argv[5]);
+        int status = gserver(fd, argv[3], strcmp(argv[4], "encrypt") == 0, argv[5], argc == 7 ? argv[6] : "noop\\n");
         close(fd);
         return status;
     }

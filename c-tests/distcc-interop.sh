@@ -2,7 +2,7 @@
 # distcc's authentication against Debian's real distcc 3.4 (built with GSS-API): the real
 # client through the distcc-auth-inetd example, our client (test_distcc_client, the drop-in
 # ABI) against the real distccd --auth, denials and broken peers, each with distcc's exit
-# code and within a bounded time; the example run as inetd runs it, with the connection as
+# code and within a bounded time (the example's timeouts set by its options); the example run as inetd runs it, with the connection as
 # descriptors 0, 1 and 2, the bytes each client received checked against the protocol. Runs
 # inside a throwaway realm (scripts/realm exec); everything listens on 127.0.0.1 or ::1.
 #
@@ -93,6 +93,25 @@ case "$case_name" in
     start_inetd; real_client ",auth=localhost"
     [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the compile failed (rc $client_rc)"
     expect_server "authenticated alice@DAEMONAUTH.TEST"; expect_client "completed ok" ;;
+  one-write-notification)
+    # The last context token and the `y` leave in one write (two cost the client a delayed ACK
+    # per connection): strace the server through a real compile and look at what it sent.
+    port=$(free_port)
+    strace -f -qq -e trace=write,sendto,sendmsg -s 1000000 -xx -o "$work/strace" \
+      "$inetd" -listen "$port" -once -- distccd --inetd --allow 127.0.0.1 --log-stderr >>"$work/server.out" 2>&1 &
+    traced=$!
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] || fail "the compile failed (rc $client_rc)"
+    wait "$traced"   # -once: the server and strace end after this connection
+    python3 - "$work/strace" <<'PY' || fail "the last token and the notification were not one write"
+import re, sys
+sends = [bytes.fromhex(m.group(1).replace("\\x", ""))
+         for m in re.finditer(r'(?:write|sendto)\(\d+, "((?:\\x[0-9a-f]{2})*)"', open(sys.argv[1]).read())]
+last_token = [b for b in sends if b.startswith(b"TLEN")][-1]
+sys.exit(0 if last_token.endswith(b"y") and b"y" not in sends else 1)
+PY
+    ;;
   our-client-real-server)
     start_distccd --auth; our_client localhost 0 compile
     expect_client "STAT 0"; expect_client "DOTO"; expect_server "Successfully authenticated alice@DAEMONAUTH.TEST" ;;
@@ -168,8 +187,9 @@ case "$case_name" in
     # Clients that send garbage, announce 4 GiB, stop mid-token, close or fall silent: each
     # refused with a clear error within the configured time; the server keeps serving.
     # (Five failures from one address would throttle it: the failure-throttle case tests that.)
-    export DAEMONAUTH_DISTCC_IO_TIMEOUT_MS=2000
-    start_inetd -max-failures 100
+    # The example's -timeout-ms wins over the environment's 60 s.
+    export DAEMONAUTH_DISTCC_IO_TIMEOUT_MS=60000 DAEMONAUTH_DISTCC_EXCHANGE_TIMEOUT_MS=60000
+    start_inetd -max-failures 100 -timeout-ms 2000
     for mode in distcc-garbage distcc-huge distcc-midtoken close; do
       timeout 30 python3 "$here/fake-peer.py" connect "$port" "$mode" || fail "$mode peer"
     done
@@ -179,7 +199,12 @@ case "$case_name" in
     expect_server 'expected a TLEN token header'; expect_server "invalid TLEN token length 4294967295"
     expect_server "closed the connection"
     real_client ",auth=localhost"
-    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the server stopped serving (rc $client_rc)" ;;
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the server stopped serving (rc $client_rc)"
+    # A client trickling a token a byte every 100 ms, within a 10 s token timeout: cut at
+    # -exchange-timeout-ms (not the environment's 60 s).
+    start_inetd -timeout-ms 10000 -exchange-timeout-ms 1500
+    timeout 60 python3 "$here/fake-peer.py" connect "$port" distcc-trickle || fail "trickle peer"
+    expect_server "the exchange did not finish within its limit of 1500 ms" ;;
   inetd-fds-compile)
     # inetd hands the example the connection as descriptors 0, 1 and 2: the real client's
     # compile works and receives distcc's protocol and nothing else.

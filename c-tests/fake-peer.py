@@ -9,7 +9,7 @@ MODEs: silent (send nothing, wait 30 s), close (close at once), huge (announce a
 gss-sample token), midtoken (start a context token and close half-way), garbage (bytes that
 are no token at all); for distcc's protocol, after its `*` handshake: distcc-garbage (no
 TLEN), distcc-huge (TLEN announcing 0xffffffff bytes), distcc-midtoken (a 100-byte token cut
-off after 10).
+off after 10), distcc-trickle (a 256-byte token announced, then one byte every 100 ms).
 """
 import socket
 import subprocess
@@ -28,7 +28,18 @@ MODES = {
     "distcc-garbage": b"*GARBAGE00001",
     "distcc-huge": b"*TLENffffffff",
     "distcc-midtoken": b"*TLEN00000064" + b"\x60" * 10,
+    "distcc-trickle": b"*TLEN00000100",
 }
+
+
+def trickle(conn):
+    """Sends the announced token a byte every 100 ms, each well within any per-read timeout."""
+    try:
+        for _ in range(256):
+            conn.sendall(b"\x60")
+            time.sleep(0.1)
+    except OSError:
+        pass  # the server gave up on us, as it should
 
 
 def misbehave(conn, mode):
@@ -37,6 +48,8 @@ def misbehave(conn, mode):
         time.sleep(30)
     elif payload:
         conn.sendall(payload)
+        if mode == "distcc-trickle":
+            trickle(conn)
         time.sleep(0.5)
     conn.close()
 

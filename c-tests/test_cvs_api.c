@@ -1,6 +1,8 @@
 /* The cvs_auth_* C API without a network: scrambling, canonical roots, pass files, the server
- * answering a request written into a socket pair, the client reading canned answers, and
- * NULL or bad arguments refused with the right codes. */
+ * policy's builder and its typed setters, the server answering a request written into a socket
+ * pair, the client reading canned answers, and NULL or bad arguments refused with the right
+ * codes. */
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -65,10 +67,137 @@ static void pass_files(void) {
     CHECK_RESULT(cvs_auth_passfile_store(path, NULL, "A"), DAEMONAUTH_RESULT_NULL_ARGUMENT);
 }
 
+/* Every typed setter: a NULL builder is NULL_ARGUMENT, a bad value INVALID_ARGUMENT with a last
+ * error that says what was wrong, and the builder stays usable after a refused value. */
+static void config_builder(void) {
+    cvs_auth_server_config_builder *builder = NULL;
+    cvs_auth_server_config *config = NULL;
+    CHECK_RESULT(cvs_auth_server_config_builder_new(NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_new(&builder), DAEMONAUTH_RESULT_OK);
+
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root(builder, "repo"), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "cvs_auth_server_config_builder_add_allowed_root");
+    CHECK_CONTAINS(daemonauth_last_error(), "\"repo\" is not an absolute path");
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root(builder, "/srv/../etc"),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root(builder, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root(builder, "/srv/cvs"), DAEMONAUTH_RESULT_OK);
+
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root_regexp(builder, "("),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "invalid regular expression \"(\"");
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root_regexp(builder, "^/srv/[a-z]+$"),
+                 DAEMONAUTH_RESULT_OK);
+
+    CHECK_RESULT(cvs_auth_server_config_builder_set_system_passwords(builder, 0), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "0 is not a system password check");
+    CHECK_RESULT(cvs_auth_server_config_builder_set_system_passwords(builder, 4), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_system_passwords(builder, CVS_AUTH_SYSTEM_PASSWORDS_OFF),
+                 DAEMONAUTH_RESULT_OK);
+
+    CHECK_RESULT(cvs_auth_server_config_builder_set_pam_service(builder, ""), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "is not a PAM service name");
+    CHECK_RESULT(cvs_auth_server_config_builder_set_pam_service(builder, "../passwd"),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_pam_service(builder, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_pam_service(builder, "cvs"), DAEMONAUTH_RESULT_OK);
+
+    CHECK_RESULT(cvs_auth_server_config_builder_set_keytab(builder, ""), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "the keytab name is empty");
+    CHECK_RESULT(cvs_auth_server_config_builder_set_keytab(builder, "FILE:/etc/krb5.keytab"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_keytab(builder, NULL), DAEMONAUTH_RESULT_OK);
+
+    CHECK_RESULT(cvs_auth_server_config_builder_set_max_line(builder, CVS_AUTH_MAX_LINE_LIMIT + 1),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "is more than 65536");
+    CHECK_RESULT(cvs_auth_server_config_builder_set_max_line(builder, 0), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_max_line(builder, CVS_AUTH_MAX_LINE_LIMIT), DAEMONAUTH_RESULT_OK);
+
+    CHECK_RESULT(cvs_auth_server_config_builder_set_timeout_ms(builder, 0), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_idle_timeout_ms(builder, UINT32_MAX), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_fail_delay_ms(builder, 10), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_allow_empty_password(builder, false), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_limiter(builder, NULL), DAEMONAUTH_RESULT_OK);
+
+    /* A NULL builder, for every setter. */
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root(NULL, "/srv/cvs"), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "argument `builder` is NULL");
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root_regexp(NULL, "^/srv$"),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_timeout_ms(NULL, 1), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_idle_timeout_ms(NULL, 1), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_fail_delay_ms(NULL, 1), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_max_line(NULL, 1), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_allow_empty_password(NULL, true), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_system_passwords(NULL, CVS_AUTH_SYSTEM_PASSWORDS_PAM),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_pam_service(NULL, "cvs"), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_keytab(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_limiter(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_build(NULL, &config), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK(config == NULL);
+
+    /* Building consumes the builder, also when it fails: under valgrind (memcheck_test_cvs_api)
+     * a builder left behind would be a leak, and freeing it a second time an invalid free. */
+    CHECK_RESULT(cvs_auth_server_config_builder_build(builder, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_config_builder_new(&builder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_OK);
+    CHECK(config != NULL);
+    cvs_auth_server_config_free(config);
+
+    /* A builder that is never built is freed with _builder_free. */
+    CHECK_RESULT(cvs_auth_server_config_builder_new(&builder), DAEMONAUTH_RESULT_OK);
+    cvs_auth_server_config_builder_free(builder);
+    cvs_auth_server_config_builder_free(NULL);
+    cvs_auth_server_config_free(NULL);
+}
+
+/* A policy allowing `repo`, with a short fail delay and empty hashes allowed or not. */
+static cvs_auth_server_config *server_config(const char *repo, bool allow_empty_password) {
+    cvs_auth_server_config_builder *builder = NULL;
+    cvs_auth_server_config *config = NULL;
+    CHECK_RESULT(cvs_auth_server_config_builder_new(&builder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_add_allowed_root(builder, repo), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_fail_delay_ms(builder, 10), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_set_allow_empty_password(builder, allow_empty_password),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(cvs_auth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_OK);
+    return config;
+}
+
+/* A verification request for alice, whose CVSROOT/passwd hash is empty, answered with `config`
+ * (which other threads may be using at the same time): accepted, as `config` allows. */
+struct verification {
+    const cvs_auth_server_config *config;
+    const char *repo;
+    const char *request;
+};
+
+static void *verify_alice(void *arg) {
+    const struct verification *v = arg;
+    int pair[2];
+    char reply[64];
+    cvs_auth_session *session = NULL;
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+    CHECK(write(pair[1], v->request, strlen(v->request)) == (ssize_t)strlen(v->request));
+    CHECK_RESULT(cvs_auth_server_authenticate(v->config, pair[0], pair[0], &session), DAEMONAUTH_RESULT_OK);
+    CHECK(strcmp(cvs_auth_session_cvs_user(session), "alice") == 0);
+    CHECK(strcmp(cvs_auth_session_system_user(session), "nobody") == 0);
+    CHECK(strcmp(cvs_auth_session_repository(session), v->repo) == 0);
+    CHECK(cvs_auth_session_kind(session) == CVS_AUTH_REQUEST_KIND_VERIFICATION);
+    CHECK(cvs_auth_session_method(session) == CVS_AUTH_METHOD_PSERVER);
+    CHECK_RESULT(cvs_auth_session_accept(session, pair[0]), DAEMONAUTH_RESULT_OK);
+    read_reply(pair[1], reply, sizeof reply);
+    CHECK(strcmp(reply, "I LOVE YOU\n") == 0);
+    cvs_auth_session_free(session);
+    close(pair[0]);
+    close(pair[1]);
+    return NULL;
+}
+
 static void server(void) {
     char repo[512], request[1024], reply[256];
     int pair[2];
-    cvs_auth_server_config *config = NULL;
     cvs_auth_session *session = NULL;
     snprintf(repo, sizeof repo, "%s/repo", dir);
     CHECK(mkdir(repo, 0755) == 0);
@@ -76,15 +205,8 @@ static void server(void) {
     CHECK(mkdir(request, 0755) == 0);
     write_file("repo/CVSROOT/passwd", "alice::nobody\n");
 
-    CHECK_RESULT(cvs_auth_server_config_new(&config), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(cvs_auth_server_config_set(config, "no_such_key", "1"), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
-    CHECK_RESULT(cvs_auth_server_config_set(config, "allow_root_regexp", "("), DAEMONAUTH_RESULT_CONFIG);
-    CHECK_RESULT(cvs_auth_server_config_set(config, "system_passwords", "maybe"), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
-    CHECK_RESULT(cvs_auth_server_config_set(config, "allow_root", repo), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(cvs_auth_server_config_set(config, "fail_delay_ms", "10"), DAEMONAUTH_RESULT_OK);
-    CHECK_RESULT(cvs_auth_server_config_set(NULL, "allow_root", repo), DAEMONAUTH_RESULT_NULL_ARGUMENT);
-
     /* An empty hash is refused by default... */
+    cvs_auth_server_config *config = server_config(repo, false);
     snprintf(request, sizeof request, "BEGIN VERIFICATION REQUEST\n%s\nalice\nAx\nEND VERIFICATION REQUEST\n", repo);
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
     CHECK(write(pair[1], request, strlen(request)) == (ssize_t)strlen(request));
@@ -93,30 +215,27 @@ static void server(void) {
     CHECK(strcmp(reply, "I HATE YOU\n") == 0);
     close(pair[0]);
     close(pair[1]);
+    cvs_auth_server_config_free(config);
 
-    /* ...and allowed when configured. */
-    CHECK_RESULT(cvs_auth_server_config_set(config, "allow_empty_password", "yes"), DAEMONAUTH_RESULT_OK);
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
-    CHECK(write(pair[1], request, strlen(request)) == (ssize_t)strlen(request));
-    CHECK_RESULT(cvs_auth_server_authenticate(config, pair[0], pair[0], &session), DAEMONAUTH_RESULT_OK);
-    CHECK(strcmp(cvs_auth_session_cvs_user(session), "alice") == 0);
-    CHECK(strcmp(cvs_auth_session_system_user(session), "nobody") == 0);
-    CHECK(strcmp(cvs_auth_session_repository(session), repo) == 0);
-    CHECK(cvs_auth_session_kind(session) == 2);
-    CHECK(cvs_auth_session_method(session) == 1);
-    CHECK_RESULT(cvs_auth_session_accept(session, pair[0]), DAEMONAUTH_RESULT_OK);
-    read_reply(pair[1], reply, sizeof reply);
-    CHECK(strcmp(reply, "I LOVE YOU\n") == 0);
-    cvs_auth_session_free(session);
-    close(pair[0]);
-    close(pair[1]);
+    /* ...and allowed when configured; the built policy is shared: several threads
+     * authenticate with it at once. */
+    config = server_config(repo, true);
+    struct verification v = {config, repo, request};
+    verify_alice(&v);
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++)
+        CHECK(pthread_create(&threads[i], NULL, verify_alice, &v) == 0);
+    for (int i = 0; i < 4; i++)
+        CHECK(pthread_join(threads[i], NULL) == 0);
 
     CHECK(cvs_auth_session_cvs_user(NULL) == NULL);
-    CHECK(cvs_auth_session_kind(NULL) == 0);
-    CHECK(cvs_auth_session_method(NULL) == 0);
+    CHECK(cvs_auth_session_kind(NULL) == CVS_AUTH_REQUEST_KIND_NONE);
+    CHECK(cvs_auth_session_method(NULL) == CVS_AUTH_METHOD_NONE);
     CHECK_RESULT(cvs_auth_session_switch_user(NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(cvs_auth_server_authenticate(config, 0, 0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_server_authenticate(NULL, 0, 0, &session), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(cvs_auth_session_relay(config, NULL, 0, 1, -1, -1, 0), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "server_read_fd and server_write_fd must be two open descriptors");
     cvs_auth_session_free(NULL);
     cvs_auth_server_config_free(config);
 }
@@ -127,7 +246,7 @@ static void client(void) {
     const char *answer = "E first\nE second\nerror 0 go away\n";
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
     CHECK(write(pair[1], answer, strlen(answer)) == (ssize_t)strlen(answer));
-    CHECK_RESULT(cvs_auth_client_authenticate(pair[0], pair[0], ":pserver:alice@localhost:/repo", 1, "secret",
+    CHECK_RESULT(cvs_auth_client_authenticate(pair[0], pair[0], ":pserver:alice@localhost:/repo", true, "secret",
                                               NULL, NULL, 2000, &messages),
                  DAEMONAUTH_RESULT_AUTH_FAILED);
     CHECK(strcmp(messages, "first\nsecond\ngo away") == 0);
@@ -140,21 +259,38 @@ static void client(void) {
 
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
     CHECK(write(pair[1], "I HATE YOU\n", 11) == 11);
-    CHECK_RESULT(cvs_auth_client_authenticate(pair[0], pair[0], ":pserver:alice@localhost:/repo", 0, "x", NULL,
+    CHECK_RESULT(cvs_auth_client_authenticate(pair[0], pair[0], ":pserver:alice@localhost:/repo", false, "x", NULL,
                                               NULL, 2000, NULL),
                  DAEMONAUTH_RESULT_AUTH_FAILED);
     CHECK_CONTAINS(daemonauth_last_error(), "rejected access to /repo for user alice");
     close(pair[0]);
     close(pair[1]);
 
-    CHECK_RESULT(cvs_auth_client_authenticate(0, 1, NULL, 0, "x", NULL, NULL, 0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
-    CHECK_RESULT(cvs_auth_packet_seal(NULL, 1, (const uint8_t *)"x", 1, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_client_authenticate(0, 1, NULL, false, "x", NULL, NULL, 0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_packet_seal(NULL, true, (const uint8_t *)"x", 1, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+
+    /* The response sealer: made and freed; a NULL sealer, context or output is refused. */
+    cvs_auth_response_sealer *sealer = NULL;
+    daemonauth_buffer *wire = NULL;
+    CHECK_RESULT(cvs_auth_response_sealer_new(true, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_response_sealer_new(true, &sealer), DAEMONAUTH_RESULT_OK);
+    CHECK(sealer != NULL);
+    CHECK_RESULT(cvs_auth_response_sealer_seal(sealer, NULL, (const uint8_t *)"ok\n", 3, &wire),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_response_sealer_seal(NULL, NULL, (const uint8_t *)"ok\n", 3, &wire),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(cvs_auth_response_sealer_seal(sealer, NULL, (const uint8_t *)"ok\n", 3, NULL),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK(wire == NULL);
+    cvs_auth_response_sealer_free(sealer);
+    cvs_auth_response_sealer_free(NULL);
 }
 
 int main(void) {
     CHECK(mkdtemp(dir) != NULL);
     scrambling();
     pass_files();
+    config_builder();
     server();
     client();
     char command[600];

@@ -82,14 +82,20 @@ static void bad_arguments(void) {
     daemonauth_hostauth_session *session = NULL;
     int fds[2];
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-    CHECK_RESULT(daemonauth_hostauth_client_authenticate(client_config, fds[0], fds[0], "localhost", "alice", 7,
-                                                         &session),
-                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    /* Not a server kind, and ANY (which registry entries may use): a connection is to one daemon. */
+    const int bad_kinds[] = {7, DAEMONAUTH_HOSTAUTH_SERVER_ANY};
+    for (size_t i = 0; i < sizeof bad_kinds / sizeof bad_kinds[0]; i++) {
+        CHECK_RESULT(daemonauth_hostauth_client_authenticate(client_config, fds[0], fds[0], "localhost", "alice",
+                                                             bad_kinds[i], &session),
+                     DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+        CHECK_RESULT(daemonauth_hostauth_client_revoke(client_config, fds[0], fds[0], "localhost", "alice", bad_kinds[i]),
+                     DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    }
     CHECK_RESULT(daemonauth_hostauth_client_authenticate(NULL, fds[0], fds[0], "localhost", "alice",
-                                                         DAEMONAUTH_HOSTAUTH_SERVER_KIND_ROOTD, &session),
+                                                         DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, &session),
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_client_revoke(client_config, fds[0], fds[0], "localhost", "alice",
-                                                   DAEMONAUTH_HOSTAUTH_SERVER_KIND_ROOTD),
+                                                   DAEMONAUTH_HOSTAUTH_SERVER_ROOTD),
                  DAEMONAUTH_RESULT_NOT_FOUND);
     CHECK(session == NULL);
     CHECK(daemonauth_hostauth_session_user(NULL) == NULL);
@@ -142,7 +148,7 @@ static void uidgid_session(void) {
     CHECK(pthread_create(&thread, NULL, run_daemon, &d) == 0);
     daemonauth_hostauth_session *session = NULL;
     CHECK_RESULT(daemonauth_hostauth_client_authenticate(client_config, fds[0], fds[0], "localhost", me->pw_name,
-                                                         DAEMONAUTH_HOSTAUTH_SERVER_KIND_ROOTD, &session),
+                                                         DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, &session),
                  DAEMONAUTH_RESULT_OK);
     pthread_join(thread, NULL);
     CHECK_RESULT(d.result, DAEMONAUTH_RESULT_OK);

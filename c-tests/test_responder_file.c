@@ -45,7 +45,7 @@ static daemonauth_result login(const char *principal, daemonauth_responder *resp
     char ccache[600];
     daemonauth_result result;
     fresh_ccache(ccache, sizeof ccache, "cc-file");
-    result = daemonauth_krb5_get_init_creds(principal, ccache, responder);
+    result = daemonauth_responder_krb5_get_init_creds(principal, ccache, responder);
     daemonauth_responder_free(responder);
     *ticket = has_ticket(ccache);
     return result;
@@ -130,6 +130,8 @@ int main(void) {
     CHECK_RESULT(login(NULL, responder, &ticket), DAEMONAUTH_RESULT_OK);
     CHECK(ticket);
     CHECK_RESULT(daemonauth_responder_new_fd(-1, &responder), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "daemonauth_responder_new_fd");
+    CHECK(responder == NULL);
 
     /* A pipe whose writer never closes: a timeout after 10 s, not a caller blocked forever. */
     {
@@ -142,6 +144,21 @@ int main(void) {
         alarm(0);
         CHECK(time(NULL) - started < 30);
         CHECK(close(fds[0]) == 0 && close(fds[1]) == 0);
+    }
+
+    /* A path that is not UTF-8 is taken as the bytes it is. */
+    {
+        char latin1_path[600];
+        snprintf(latin1_path, sizeof latin1_path, "%s-caf\xe9", answer_file);
+        snprintf(text, sizeof text, "password=%s\n", password);
+        fds[0] = open(latin1_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        CHECK(fds[0] >= 0);
+        CHECK(write(fds[0], text, strlen(text)) == (ssize_t)strlen(text));
+        CHECK(close(fds[0]) == 0);
+        CHECK_RESULT(daemonauth_responder_new_file(latin1_path, &responder), DAEMONAUTH_RESULT_OK);
+        CHECK_RESULT(login(user, responder, &ticket), DAEMONAUTH_RESULT_OK);
+        CHECK(ticket);
+        CHECK(unlink(latin1_path) == 0);
     }
 
     /* A chain: a callback that answers nothing, then the file, which answers. */
@@ -183,6 +200,10 @@ int main(void) {
     CHECK_RESULT(daemonauth_responder_new_file(NULL, &responder), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_responder_new_file(answer_file, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_responder_new_chain(NULL, 1, &responder), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_responder_new_chain(NULL, 0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "responder_out");
+    CHECK_RESULT(daemonauth_responder_new_fd(0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "responder_out");
     {
         const daemonauth_responder *holes[1] = {NULL};
         CHECK_RESULT(daemonauth_responder_new_chain(holes, 1, &responder), DAEMONAUTH_RESULT_NULL_ARGUMENT);

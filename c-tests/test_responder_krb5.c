@@ -71,7 +71,7 @@ static daemonauth_result run(const char *principal, const char *ccache, struct s
     CHECK_RESULT(daemonauth_responder_new_callback(scripted, script, &responder), DAEMONAUTH_RESULT_OK);
     CHECK(responder != NULL);
     debug_log[0] = '\0';
-    result = daemonauth_krb5_get_init_creds(principal, ccache, responder);
+    result = daemonauth_responder_krb5_get_init_creds(principal, ccache, responder);
     daemonauth_responder_free(responder);
     return result;
 }
@@ -207,7 +207,10 @@ int main(void) {
     }
 
     /* Argument checks and ownership. */
-    CHECK_RESULT(daemonauth_krb5_get_init_creds(user, NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_responder_krb5_get_init_creds(user, NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "daemonauth_responder_krb5_get_init_creds");
+    CHECK_RESULT(daemonauth_responder_new_callback(NULL, NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "responder_out");
     CHECK_RESULT(daemonauth_responder_new_callback(NULL, NULL, &responder), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_responder_new_terminal(NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK(daemonauth_responder_list_questions(NULL) == NULL);

@@ -55,7 +55,7 @@ int main(void) {
         CHECK(slave >= 0);
         close(master);
         CHECK_RESULT(daemonauth_responder_new_terminal(&terminal), DAEMONAUTH_RESULT_OK);
-        CHECK_RESULT(daemonauth_krb5_get_init_creds(NULL, ccache, terminal), DAEMONAUTH_RESULT_OK);
+        CHECK_RESULT(daemonauth_responder_krb5_get_init_creds(NULL, ccache, terminal), DAEMONAUTH_RESULT_OK);
         daemonauth_responder_free(terminal);
         _exit(0);
     }

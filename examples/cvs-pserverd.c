@@ -46,13 +46,32 @@ static void usage(void) {
     exit(2);
 }
 
+/* A number of milliseconds from the command line; exits with status 2 if it is not one. */
+static uint32_t milliseconds(const char *option, const char *value) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long ms = strtoul(value, &end, 10);
+    if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || ms > UINT32_MAX) {
+        daemon_log(LOG_ERR, "%s: %s is not a number of milliseconds", option, value);
+        exit(2);
+    }
+    return (uint32_t)ms;
+}
 
-static void set(cvs_auth_server_config *config, const char *key, const char *value) {
-    daemon_must(cvs_auth_server_config_set(config, key, value), key);
+/* -system-passwords: pam, crypt or off; exits with status 2 for anything else. */
+static int system_passwords(const char *value) {
+    if (strcmp(value, "pam") == 0)
+        return CVS_AUTH_SYSTEM_PASSWORDS_PAM;
+    if (strcmp(value, "crypt") == 0)
+        return CVS_AUTH_SYSTEM_PASSWORDS_CRYPT;
+    if (strcmp(value, "off") == 0)
+        return CVS_AUTH_SYSTEM_PASSWORDS_OFF;
+    daemon_log(LOG_ERR, "-system-passwords: %s is not pam, crypt or off", value);
+    exit(2);
 }
 
 /* Runs `cvs -f server` as the current (already switched) user and relays to it. */
-static int run_cvs(const cvs_auth_server_config *config, const cvs_auth_session *session, int fd) {
+static int run_cvs(const cvs_auth_server_config *config, cvs_auth_session *session, int fd) {
     int to_cvs[2], from_cvs[2];
     if (pipe(to_cvs) != 0 || pipe(from_cvs) != 0) {
         daemon_log_errno("pipe");
@@ -79,9 +98,9 @@ static int run_cvs(const cvs_auth_server_config *config, const cvs_auth_session 
     }
     close(to_cvs[0]);
     close(from_cvs[1]);
-    /* The library takes to_cvs[1] and from_cvs[0] and closes them. */
+    /* The library takes from_cvs[0] and to_cvs[1] and closes them. */
     int status = 0;
-    if (cvs_auth_session_relay(config, session, fd, fd, to_cvs[1], from_cvs[0], 0) != DAEMONAUTH_RESULT_OK)
+    if (cvs_auth_session_relay(config, session, fd, fd, from_cvs[0], to_cvs[1], 0) != DAEMONAUTH_RESULT_OK)
         daemon_report("relay");
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);
@@ -96,15 +115,16 @@ static int serve(const cvs_auth_server_config *config, int fd) {
         return 1;
     }
     int status = 0;
-    int kind = cvs_auth_session_kind(session);
-    if (kind != 2 && cvs_auth_session_switch_user(session) != DAEMONAUTH_RESULT_OK) {
+    /* A verification request (`cvs login`) only checks the password: no switch, no cvs. */
+    bool verify_only = cvs_auth_session_kind(session) == CVS_AUTH_REQUEST_KIND_VERIFICATION;
+    if (!verify_only && cvs_auth_session_switch_user(session) != DAEMONAUTH_RESULT_OK) {
         daemon_report("switching user");
         cvs_auth_session_refuse(session, fd, "cannot switch to the system user");
         status = 1;
     } else if (cvs_auth_session_accept(session, fd) != DAEMONAUTH_RESULT_OK) {
         daemon_report("answering");
         status = 1;
-    } else if (kind != 2) {
+    } else if (!verify_only) {
         status = run_cvs(config, session, fd);
     }
     cvs_auth_session_free(session);
@@ -125,18 +145,16 @@ static void refuse_busy(int fd) {
     close(fd);
 }
 
-static void set_limit(daemonauth_limiter *limiter, const char *key, const char *value) {
-    daemon_must(daemonauth_limiter_set(limiter, key, value), key);
-}
-
 int main(int argc, char **argv) {
     int inetd = 0, once = 0;
     const char *address = "127.0.0.1", *port = NULL;
+    cvs_auth_server_config_builder *builder = NULL;
     cvs_auth_server_config *config = NULL;
+    daemonauth_limiter_builder *limits = NULL;
     daemonauth_limiter *limiter = NULL;
     daemon_log_open("cvs-pserverd", daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
-    if (cvs_auth_server_config_new(&config) != DAEMONAUTH_RESULT_OK ||
-        daemonauth_limiter_new(&limiter) != DAEMONAUTH_RESULT_OK) {
+    if (cvs_auth_server_config_builder_new(&builder) != DAEMONAUTH_RESULT_OK ||
+        daemonauth_limiter_builder_new(&limits) != DAEMONAUTH_RESULT_OK) {
         daemon_report("config");
         return 2;
     }
@@ -150,7 +168,7 @@ int main(int argc, char **argv) {
             once = 1;
             continue;
         } else if (strcmp(arg, "-allow-empty-password") == 0) {
-            set(config, "allow_empty_password", "yes");
+            daemon_must(cvs_auth_server_config_builder_set_allow_empty_password(builder, true), arg);
             continue;
         } else if (strcmp(arg, "-syslog") == 0) {
             continue;
@@ -163,27 +181,23 @@ int main(int argc, char **argv) {
         else if (strcmp(arg, "-listen") == 0)
             address = value;
         else if (strcmp(arg, "-root") == 0)
-            set(config, "allow_root", value);
+            daemon_must(cvs_auth_server_config_builder_add_allowed_root(builder, value), arg);
         else if (strcmp(arg, "-root-regexp") == 0)
-            set(config, "allow_root_regexp", value);
+            daemon_must(cvs_auth_server_config_builder_add_allowed_root_regexp(builder, value), arg);
         else if (strcmp(arg, "-system-passwords") == 0)
-            set(config, "system_passwords", value);
+            daemon_must(cvs_auth_server_config_builder_set_system_passwords(builder, system_passwords(value)), arg);
         else if (strcmp(arg, "-pam-service") == 0)
-            set(config, "pam_service", value);
+            daemon_must(cvs_auth_server_config_builder_set_pam_service(builder, value), arg);
         else if (strcmp(arg, "-keytab") == 0)
-            set(config, "keytab", value);
+            daemon_must(cvs_auth_server_config_builder_set_keytab(builder, value), arg);
         else if (strcmp(arg, "-fail-delay-ms") == 0)
-            set(config, "fail_delay_ms", value);
+            daemon_must(cvs_auth_server_config_builder_set_fail_delay_ms(builder, milliseconds(arg, value)), arg);
         else if (strcmp(arg, "-timeout-ms") == 0)
-            set(config, "timeout_ms", value);
+            daemon_must(cvs_auth_server_config_builder_set_timeout_ms(builder, milliseconds(arg, value)), arg);
         else if (strcmp(arg, "-idle-ms") == 0)
-            set(config, "idle_ms", value);
-        else if (strcmp(arg, "-max-children") == 0)
-            set_limit(limiter, "max_children", value);
-        else if (strcmp(arg, "-max-failures") == 0)
-            set_limit(limiter, "max_failures", value);
-        else if (strcmp(arg, "-failure-window-ms") == 0)
-            set_limit(limiter, "failure_window_ms", value);
+            daemon_must(cvs_auth_server_config_builder_set_idle_timeout_ms(builder, milliseconds(arg, value)), arg);
+        else if (daemon_limit_option(limits, arg, value))
+            continue;
         else if (strcmp(arg, "-cvs") == 0)
             cvs_path = value;
         else
@@ -191,7 +205,9 @@ int main(int argc, char **argv) {
     }
     if (inetd == (port != NULL))
         usage();
-    daemon_must(cvs_auth_server_config_set_limiter(config, limiter), "limiter");
+    daemon_must(daemonauth_limiter_builder_build(limits, &limiter), "limits");
+    daemon_must(cvs_auth_server_config_builder_set_limiter(builder, limiter), "limiter");
+    daemon_must(cvs_auth_server_config_builder_build(builder, &config), "config");
     if (inetd)
         return serve(config, 0);
 

@@ -1,5 +1,5 @@
-/* What the example daemons share: where their own and the library's messages go, and a
- * listening socket on an IPv4 or IPv6 address.
+/* What the example daemons share: where their own and the library's messages go, a
+ * listening socket on an IPv4 or IPv6 address, and the options of their limits.
  *
  * inetd (and xinetd, and systemd with StandardError=socket) hands a daemon its connection as
  * descriptors 0, 1 AND 2, so in inetd mode nothing may ever be written to standard error: the
@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,45 @@ static inline int daemon_listen(const char *address, const char *port, int backl
     }
     freeaddrinfo(found);
     return s;
+}
+
+/* A positive decimal number that fits uint32_t in *value: 1, else 0. */
+static inline int daemon_parse_u32(const char *text, uint32_t *value) {
+    char *end = NULL;
+    unsigned long long number;
+    if (text == NULL || text[0] < '0' || text[0] > '9')
+        return 0;
+    errno = 0;
+    number = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || number == 0 || number > UINT32_MAX)
+        return 0;
+    *value = (uint32_t)number;
+    return 1;
+}
+
+/* The limit options (-max-children N, -max-failures N, -failure-window-ms MS): applies
+ * `option` with `value` to `builder` and returns 1, or returns 0 when `option` is none of
+ * them. A value that is not a positive number is logged and exits with status 2. */
+static inline int daemon_limit_option(daemonauth_limiter_builder *builder, const char *option, const char *value) {
+    daemonauth_result (*set)(daemonauth_limiter_builder *, uint32_t);
+    uint32_t number = 0;
+    if (strcmp(option, "-max-children") == 0)
+        set = daemonauth_limiter_builder_set_max_children;
+    else if (strcmp(option, "-max-failures") == 0)
+        set = daemonauth_limiter_builder_set_max_failures;
+    else if (strcmp(option, "-failure-window-ms") == 0)
+        set = daemonauth_limiter_builder_set_failure_window_ms;
+    else
+        return 0;
+    if (!daemon_parse_u32(value, &number)) {
+        daemon_log(LOG_ERR, "%s: %s is not a positive number", option, value ? value : "(missing)");
+        exit(2);
+    }
+    if (set(builder, number) != DAEMONAUTH_RESULT_OK) {
+        daemon_log(LOG_ERR, "%s: %s", option, daemonauth_last_error());
+        exit(2);
+    }
+    return 1;
 }
 
 #endif

@@ -3,6 +3,7 @@
  *
  *   distcc-auth-inetd [-listen [ADDRESS:]PORT] [-once] [-principal NAME]
  *                     [-blacklist FILE | -whitelist FILE] [-realm-entries]
+ *                     [-timeout-ms MS] [-exchange-timeout-ms MS]
  *                     [-max-children N] [-max-failures N] [-failure-window-ms MS]
  *                     -- COMMAND [ARG...]
  *
@@ -18,7 +19,10 @@
  *
  * The server principal is -principal, else $DISTCCD_PRINCIPAL (as distccd). The lists are
  * distccd's --blacklist/--whitelist; -realm-entries lets an entry with `@` match the whole
- * principal. Timeouts: the DAEMONAUTH_DISTCC_*_TIMEOUT_MS environment variables.
+ * principal. -timeout-ms bounds each read or write of the exchange (default 30000),
+ * -exchange-timeout-ms the whole exchange with one client (default 60000); without them the
+ * DAEMONAUTH_DISTCC_IO_TIMEOUT_MS and DAEMONAUTH_DISTCC_EXCHANGE_TIMEOUT_MS environment
+ * variables apply, as in distccd with the drop-in.
  *
  * Limits with -listen (libdaemonauth's daemonauth_limiter): at most -max-children
  * connections are served at once (default 32); one beyond them is closed at once. After
@@ -34,12 +38,12 @@
 
 #include "daemon-common.h"
 
-static int serve(const daemonauth_distcc_server *server, int fd_in, int fd_out, char **command);
+static int serve(const daemonauth_distcc_server *server, int read_fd, int write_fd, char **command);
 
 static void usage(void) {
     daemon_log(LOG_ERR, "usage: distcc-auth-inetd [-listen [ADDRESS:]PORT] [-once] [-principal NAME] "
                         "[-blacklist FILE | -whitelist FILE] [-realm-entries] "
-                        "[-max-children N] [-max-failures N] [-failure-window-ms MS] -- COMMAND [ARG...]");
+                        "[-timeout-ms MS] [-exchange-timeout-ms MS] [-max-children N] [-max-failures N] [-failure-window-ms MS] -- COMMAND [ARG...]");
     exit(2);
 }
 
@@ -63,18 +67,19 @@ static int serve_limited(const daemonauth_distcc_server *server, const daemonaut
     return status;
 }
 
-/* Authenticates the client on fd_in/fd_out and execs command there; returns only on failure. */
-static int serve(const daemonauth_distcc_server *server, int fd_in, int fd_out, char **command) {
+/* Authenticates the client on read_fd/write_fd and execs command there; returns only on
+ * failure, with distcc's exit code. */
+static int serve(const daemonauth_distcc_server *server, int read_fd, int write_fd, char **command) {
     char *principal = NULL;
-    daemonauth_result result = daemonauth_distcc_server_check_client(server, fd_in, fd_out, &principal);
+    daemonauth_result result = daemonauth_distcc_server_check_client(server, read_fd, write_fd, &principal);
     if (result != DAEMONAUTH_RESULT_OK) {
-        daemon_log(LOG_WARNING, "client refused: %s (distcc exit code %d)", daemonauth_last_error(),
-                   daemonauth_distcc_exit_code(result));
-        return daemonauth_distcc_exit_code(result);
+        daemonauth_distcc_exit code = daemonauth_distcc_exit_code(result);
+        daemon_log(LOG_WARNING, "client refused: %s (distcc exit code %d)", daemonauth_last_error(), (int)code);
+        return (int)code;
     }
     daemon_log(LOG_INFO, "authenticated %s", principal ? principal : "(unnamed)");
     daemonauth_string_free(principal);
-    if ((fd_in != 0 && dup2(fd_in, 0) < 0) || (fd_out != 1 && dup2(fd_out, 1) < 0)) {
+    if ((read_fd != 0 && dup2(read_fd, 0) < 0) || (write_fd != 1 && dup2(write_fd, 1) < 0)) {
         daemon_log_errno("dup2");
         return 1;
     }
@@ -104,16 +109,30 @@ static void split_listen(char *arg, const char **address, const char **port) {
     }
 }
 
+/* Sets a timeout option's value with `set`; a value that is not a positive number exits. */
+static void set_timeout(daemonauth_distcc_server_builder *builder,
+                        daemonauth_result (*set)(daemonauth_distcc_server_builder *, uint32_t), const char *option,
+                        const char *value) {
+    uint32_t timeout_ms = 0;
+    if (!daemon_parse_u32(value, &timeout_ms) || set(builder, timeout_ms) != DAEMONAUTH_RESULT_OK) {
+        daemon_log(LOG_ERR, "%s: %s is not a positive number of milliseconds", option, value);
+        exit(2);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *principal = NULL, *list = NULL, *address = NULL, *port = NULL;
     int once = 0, list_mode = DAEMONAUTH_DISTCC_LIST_MODE_NONE;
     uint32_t list_flags = 0;
+    daemonauth_distcc_server_builder *builder = NULL;
     daemonauth_distcc_server *server = NULL;
+    daemonauth_limiter_builder *limits = NULL;
     daemonauth_limiter *limiter = NULL;
     int i;
 
     daemon_log_open("distcc-auth-inetd", !daemon_has_option(argc, argv, "-listen"));
-    if (daemonauth_limiter_new(&limiter) != DAEMONAUTH_RESULT_OK) {
+    if (daemonauth_distcc_server_builder_new(&builder) != DAEMONAUTH_RESULT_OK ||
+        daemonauth_limiter_builder_new(&limits) != DAEMONAUTH_RESULT_OK) {
         daemon_log(LOG_ERR, "%s", daemonauth_last_error());
         return 1;
     }
@@ -132,18 +151,14 @@ int main(int argc, char **argv) {
             list_mode = DAEMONAUTH_DISTCC_LIST_MODE_WHITELIST;
         } else if (strcmp(argv[i], "-realm-entries") == 0) {
             list_flags |= DAEMONAUTH_DISTCC_LIST_REALM_ENTRIES;
-        } else if ((strcmp(argv[i], "-max-children") == 0 || strcmp(argv[i], "-max-failures") == 0 ||
-                    strcmp(argv[i], "-failure-window-ms") == 0) && i + 1 < argc) {
-            /* -max-children -> max_children, and so on. */
-            char key[32];
-            size_t k;
-            snprintf(key, sizeof key, "%s", argv[i] + 1);
-            for (k = 0; key[k]; k++)
-                key[k] = key[k] == '-' ? '_' : key[k];
-            if (daemonauth_limiter_set(limiter, key, argv[++i]) != DAEMONAUTH_RESULT_OK) {
-                daemon_log(LOG_ERR, "%s", daemonauth_last_error());
-                return 2;
-            }
+        } else if (strcmp(argv[i], "-timeout-ms") == 0 && i + 1 < argc) {
+            set_timeout(builder, daemonauth_distcc_server_builder_set_timeout_ms, argv[i], argv[i + 1]);
+            i++;
+        } else if (strcmp(argv[i], "-exchange-timeout-ms") == 0 && i + 1 < argc) {
+            set_timeout(builder, daemonauth_distcc_server_builder_set_exchange_timeout_ms, argv[i], argv[i + 1]);
+            i++;
+        } else if (i + 1 < argc && daemon_limit_option(limits, argv[i], argv[i + 1])) {
+            i++;
         } else {
             usage();
         }
@@ -151,13 +166,26 @@ int main(int argc, char **argv) {
     if (i + 1 >= argc) {
         usage();
     }
-    if (daemonauth_distcc_server_new(principal, list, list_mode, list_flags, &server) != DAEMONAUTH_RESULT_OK) {
+    if (daemonauth_distcc_server_builder_set_principal(builder, principal) != DAEMONAUTH_RESULT_OK ||
+        daemonauth_distcc_server_builder_set_list(builder, list, list_mode, list_flags) != DAEMONAUTH_RESULT_OK) {
         daemon_log(LOG_ERR, "%s", daemonauth_last_error());
+        return 2;
+    }
+    /* _build consumes its builder, whether it succeeds or not. */
+    if (daemonauth_distcc_server_builder_build(builder, &server) != DAEMONAUTH_RESULT_OK) {
+        daemon_log(LOG_ERR, "%s", daemonauth_last_error());
+        daemonauth_limiter_builder_free(limits);
+        return 1;
+    }
+    if (daemonauth_limiter_builder_build(limits, &limiter) != DAEMONAUTH_RESULT_OK) {
+        daemon_log(LOG_ERR, "%s", daemonauth_last_error());
+        daemonauth_distcc_server_free(server);
         return 1;
     }
     if (port == NULL) {
         int status = serve(server, 0, 1, argv + i + 1);
         daemonauth_distcc_server_free(server);
+        daemonauth_limiter_free(limiter);
         return status;
     }
 
@@ -165,6 +193,7 @@ int main(int argc, char **argv) {
     if (listener < 0) {
         daemon_log_errno(address);
         daemonauth_distcc_server_free(server);
+        daemonauth_limiter_free(limiter);
         return 1;
     }
     signal(SIGCHLD, once ? SIG_DFL : SIG_IGN); /* children reap themselves unless -once */

@@ -87,11 +87,11 @@ static const char *method_name(daemonauth_hostauth_method method) {
 
 static int server_kind(const char *name) {
     if (strcmp(name, "sockd") == 0)
-        return DAEMONAUTH_HOSTAUTH_SERVER_KIND_SOCKD;
+        return DAEMONAUTH_HOSTAUTH_SERVER_SOCKD;
     if (strcmp(name, "rootd") == 0)
-        return DAEMONAUTH_HOSTAUTH_SERVER_KIND_ROOTD;
+        return DAEMONAUTH_HOSTAUTH_SERVER_ROOTD;
     if (strcmp(name, "proofd") == 0)
-        return DAEMONAUTH_HOSTAUTH_SERVER_KIND_PROOFD;
+        return DAEMONAUTH_HOSTAUTH_SERVER_PROOFD;
     usage();
     return -1;
 }
@@ -99,7 +99,7 @@ static int server_kind(const char *name) {
 int main(int argc, char **argv) {
     const char *port = "1094", *unix_path = NULL, *user = getenv("USER"), *pin = NULL, *known = NULL,
                *answers = NULL, *host = NULL;
-    int kind = DAEMONAUTH_HOSTAUTH_SERVER_KIND_ROOTD, repeat = 1, revoke = 0;
+    int kind = DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, repeat = 1, revoke = 0;
     uint32_t timeout_ms = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];

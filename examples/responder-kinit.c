@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
     while (count > 0)
         daemonauth_responder_free(members[--count]);
     if (result == DAEMONAUTH_RESULT_OK)
-        result = daemonauth_krb5_get_init_creds(principal, ccache, chain);
+        result = daemonauth_responder_krb5_get_init_creds(principal, ccache, chain);
     daemonauth_responder_free(chain);
     if (result != DAEMONAUTH_RESULT_OK) {
         fprintf(stderr, "responder-kinit: %s (%s)\n", daemonauth_strerror(result), daemonauth_last_error());

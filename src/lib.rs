@@ -13,7 +13,7 @@ mod c_enum;
 pub mod cvs;
 pub mod distcc;
 pub mod error;
-pub mod ffi;
+pub(crate) mod ffi;
 pub mod framing;
 pub mod gss;
 pub mod hostauth;

@@ -204,25 +204,53 @@ fn c_message(message: String) -> CString {
     })
 }
 
+/// Logs at `level`; the arguments are evaluated and formatted only when the level is enabled
+/// (a peer name, for example, costs a GSS call).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! log_at {
+    ($level:expr, $($arg:tt)*) => {
+        if $crate::log::enabled($level) {
+            $crate::log::write($level, format_args!($($arg)*))
+        }
+    };
+}
+
 /// Logs at error level.
 #[macro_export]
-macro_rules! log_error { ($($arg:tt)*) => { $crate::log::write($crate::log::LogLevel::Error, format_args!($($arg)*)) } }
+macro_rules! log_error { ($($arg:tt)*) => { $crate::log_at!($crate::log::LogLevel::Error, $($arg)*) } }
 /// Logs at warning level.
 #[macro_export]
-macro_rules! log_warn { ($($arg:tt)*) => { $crate::log::write($crate::log::LogLevel::Warn, format_args!($($arg)*)) } }
+macro_rules! log_warn { ($($arg:tt)*) => { $crate::log_at!($crate::log::LogLevel::Warn, $($arg)*) } }
 /// Logs at info level.
 #[macro_export]
-macro_rules! log_info { ($($arg:tt)*) => { $crate::log::write($crate::log::LogLevel::Info, format_args!($($arg)*)) } }
+macro_rules! log_info { ($($arg:tt)*) => { $crate::log_at!($crate::log::LogLevel::Info, $($arg)*) } }
 /// Logs at debug level.
 #[macro_export]
-macro_rules! log_debug { ($($arg:tt)*) => { $crate::log::write($crate::log::LogLevel::Debug, format_args!($($arg)*)) } }
+macro_rules! log_debug { ($($arg:tt)*) => { $crate::log_at!($crate::log::LogLevel::Debug, $($arg)*) } }
 /// Logs at trace level.
 #[macro_export]
-macro_rules! log_trace { ($($arg:tt)*) => { $crate::log::write($crate::log::LogLevel::Trace, format_args!($($arg)*)) } }
+macro_rules! log_trace { ($($arg:tt)*) => { $crate::log_at!($crate::log::LogLevel::Trace, $($arg)*) } }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_of_a_disabled_level_are_not_evaluated() {
+        set_level(LogLevel::Warn);
+        let mut evaluated = 0;
+        crate::log_debug!("{}", {
+            evaluated += 1;
+            evaluated
+        });
+        assert_eq!(evaluated, 0);
+        crate::log_warn!("{}", {
+            evaluated += 1;
+            "a warning from the log test"
+        });
+        assert_eq!(evaluated, 1);
+    }
 
     #[test]
     fn level_names_parse() {

@@ -337,6 +337,50 @@ fn gserver_maps_principals_and_protects_packets() {
     });
 }
 
+/// Opens every packet in `wire`: the data of each, in order.
+fn open_all(context: &daemonauth::gss::SecurityContext, encrypt: bool, mut wire: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while !wire.is_empty() {
+        let len = usize::from(u16::from_be_bytes([wire[0], wire[1]]));
+        out.push(gss_stream::open(context, encrypt, &wire[2..2 + len]).unwrap().to_vec());
+        wire = &wire[2 + len..];
+    }
+    out
+}
+
+#[test]
+fn the_response_sealer_cuts_packets_as_the_cvs_client_reads() {
+    support::in_realm("the_response_sealer_cuts_packets_as_the_cvs_client_reads", || {
+        let path = map_alice_to("nobody");
+        let (client, _, session) = gserver_pair(serve_gserver);
+        let (client, session) = (client.unwrap(), session.unwrap());
+        let server_context = session.context.as_ref().unwrap();
+        let body: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let mut responses = b"Created d/\n/repo/d/f\n/f/1.1///\nu=rw\n5000\n".to_vec();
+        responses.extend_from_slice(&body);
+        responses.extend_from_slice(b"ok\n");
+        for encrypt in [true, false] {
+            let mut sealer = gss_stream::ResponseSealer::new(encrypt);
+            // Fed in two uneven parts (the first ends inside the body): the same packets.
+            let mut wire = sealer.seal(server_context, &responses[..100]).unwrap();
+            wire.extend(sealer.seal(server_context, &responses[100..]).unwrap());
+            let packets = open_all(&client, encrypt, &wire);
+            let line_bytes = responses.len() - body.len();
+            assert_eq!(packets.len(), line_bytes + 2);
+            let sizes: Vec<usize> = packets.iter().map(Vec::len).filter(|&n| n > 1).collect();
+            assert_eq!(sizes, [4096, 904]);
+            assert_eq!(packets.concat(), responses);
+        }
+        // The library's reader takes packets of any size, not only what it sends itself.
+        let data = vec![b'x'; 30000];
+        let mut plain = (data.len() as u16).to_be_bytes().to_vec();
+        plain.extend_from_slice(&data);
+        let (wrapped, _) = server_context.wrap(true, &plain).unwrap();
+        assert_eq!(&gss_stream::open(&client, true, &wrapped).unwrap()[..], &data[..]);
+        std::fs::remove_file(path).unwrap();
+    });
+}
+
 #[test]
 fn gserver_refusals_reach_the_client() {
     support::in_realm("gserver_refusals_reach_the_client", || {

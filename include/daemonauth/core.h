@@ -177,6 +177,16 @@ typedef struct daemonauth_buffer daemonauth_buffer;
 typedef struct daemonauth_gss_ctx daemonauth_gss_ctx;
 
 /**
+ * Limits for a server that forks per connection: a cap on children serving clients at once
+ * and a throttle on failed authentications per client address and per user. Made by
+ * `daemonauth_limiter_builder_build`, released with `daemonauth_limiter_free`. Shared: its
+ * limits never change once built, and any number of threads, and the processes forked after
+ * it was built, may use it at once (its counts are kept under locks, the failure counts in
+ * memory the forked children share).
+ */
+typedef struct daemonauth_limiter daemonauth_limiter;
+
+/**
  * A responder: answers the questions of authentication flows. Made by one of the
  * `daemonauth_responder_new_*` functions, released with `daemonauth_responder_free`.
  * Shared: any number of threads may run flows with it at once.

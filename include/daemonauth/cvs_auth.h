@@ -12,14 +12,94 @@
 #include "daemonauth/limits.h"
 
 /**
- * The server's policy. Made by `cvs_auth_server_config_new`, changed with
- * `cvs_auth_server_config_set`, freed with `cvs_auth_server_config_free`.
+ * The longest request line `cvs_auth_server_config_builder_set_max_line` accepts.
+ */
+#define CVS_AUTH_MAX_LINE_LIMIT 65536
+
+/**
+ * The request a session came from, as `cvs_auth_session_kind` returns it.
+ */
+typedef enum {
+    /**
+     * No session (a NULL argument).
+     */
+    CVS_AUTH_REQUEST_KIND_NONE = 0,
+    /**
+     * `BEGIN AUTH REQUEST` (pserver): the CVS protocol follows.
+     */
+    CVS_AUTH_REQUEST_KIND_AUTH = 1,
+    /**
+     * `BEGIN VERIFICATION REQUEST` (`cvs login`): the password is checked, nothing follows.
+     */
+    CVS_AUTH_REQUEST_KIND_VERIFICATION = 2,
+    /**
+     * `BEGIN GSSAPI REQUEST` (gserver).
+     */
+    CVS_AUTH_REQUEST_KIND_GSSAPI = 3,
+} cvs_auth_request_kind;
+
+/**
+ * How a client authenticated, as `cvs_auth_session_method` returns it.
+ */
+typedef enum {
+    /**
+     * No session (a NULL argument).
+     */
+    CVS_AUTH_METHOD_NONE = 0,
+    /**
+     * `:pserver:`, a user name and a password.
+     */
+    CVS_AUTH_METHOD_PSERVER = 1,
+    /**
+     * `:gserver:`, GSS-API (Kerberos).
+     */
+    CVS_AUTH_METHOD_GSERVER = 2,
+} cvs_auth_method;
+
+/**
+ * How the server checks the passwords of users missing from `CVSROOT/passwd` when the
+ * repository's `SystemAuth` is on (`cvs_auth_server_config_builder_set_system_passwords`).
+ */
+typedef enum {
+    /**
+     * Through PAM (the default), with the service set by
+     * `cvs_auth_server_config_builder_set_pam_service`.
+     */
+    CVS_AUTH_SYSTEM_PASSWORDS_PAM = 1,
+    /**
+     * `getpwnam`/`getspnam` and crypt(3).
+     */
+    CVS_AUTH_SYSTEM_PASSWORDS_CRYPT = 2,
+    /**
+     * Never: only `CVSROOT/passwd` users get in.
+     */
+    CVS_AUTH_SYSTEM_PASSWORDS_OFF = 3,
+} cvs_auth_system_passwords;
+
+/**
+ * Seals a CVS server's response stream for a `Gssapi-encrypt`/`Gssapi-authenticate` client;
+ * made by `cvs_auth_response_sealer_new`, freed with `cvs_auth_response_sealer_free`. One
+ * thread at a time: it follows the stream it is fed.
+ */
+typedef struct cvs_auth_response_sealer cvs_auth_response_sealer;
+
+/**
+ * The server's policy, made by `cvs_auth_server_config_builder_build`. Shared: immutable,
+ * usable by any number of threads at once, and by every child forked after it was built.
+ * Free with `cvs_auth_server_config_free` once no call uses it any more.
  */
 typedef struct cvs_auth_server_config cvs_auth_server_config;
 
 /**
- * An authenticated client, from `cvs_auth_server_authenticate`; free with
- * `cvs_auth_session_free`.
+ * A server policy being built. One thread at a time. `cvs_auth_server_config_builder_build`
+ * consumes it; free it with `cvs_auth_server_config_builder_free` only if it was never built.
+ */
+typedef struct cvs_auth_server_config_builder cvs_auth_server_config_builder;
+
+/**
+ * An authenticated client, from `cvs_auth_server_authenticate`. One thread at a time:
+ * `cvs_auth_session_relay` advances the sequence state of its GSS-API context (different
+ * sessions may be used on different threads at once). Free with `cvs_auth_session_free`.
  */
 typedef struct cvs_auth_session cvs_auth_session;
 
@@ -76,75 +156,175 @@ daemonauth_result cvs_auth_passfile_remove(const char *passfile, const char *cvs
 
 /**
  * Authenticates to a pserver over `read_fd`/`write_fd` (not closed) for `cvsroot`
- * (`:pserver:...`): `verify_only` non-zero sends a VERIFICATION request (`cvs login`),
- * otherwise an AUTH request after which the CVS protocol follows. The password is
- * `password` (bytes, in any encoding) if not NULL, else the one in the CVSROOT, else the pass file's entry
+ * (`:pserver:...`): `verify_only` true sends a VERIFICATION request (`cvs login`), false an
+ * AUTH request after which the CVS protocol follows. The password is `password` (bytes, in
+ * any encoding) if not NULL, else the one in the CVSROOT, else the pass file's entry
  * (`passfile`, NULL: the default), else asked from `responder` (NULL: none) as a `password`
- * question. Each step may take `timeout_ms` (<= 0: 30 s). The server's `E` lines and `error`
- * text are stored, one a line, in `*messages_out` when it is not NULL (also on failure; free
- * with `daemonauth_string_free`). `I HATE YOU` and `error` are DAEMONAUTH_RESULT_AUTH_FAILED;
- * more than 64 `E` lines are DAEMONAUTH_RESULT_TOO_LARGE.
+ * question. Each read or write may take `timeout_ms` milliseconds (0: the default, 30 000).
+ * The server's `E` lines and `error` text are stored, one a line, in `*messages_out` when it
+ * is not NULL (also on failure; free with `daemonauth_string_free`). `I HATE YOU` and
+ * `error` are DAEMONAUTH_RESULT_AUTH_FAILED; more than 64 `E` lines are
+ * DAEMONAUTH_RESULT_TOO_LARGE.
  */
-daemonauth_result cvs_auth_client_authenticate(int read_fd, int write_fd, const char *cvsroot, int verify_only, const char *password, const char *passfile, const daemonauth_responder *responder, int timeout_ms, char **messages_out);
+daemonauth_result cvs_auth_client_authenticate(int read_fd, int write_fd, const char *cvsroot, bool verify_only, const char *password, const char *passfile, const daemonauth_responder *responder, uint32_t timeout_ms, char **messages_out);
 
 /**
  * Authenticates to a gserver (`:gserver:` CVSROOT) with GSS-API: the service `cvs@HOST`,
  * flags MUTUAL|REPLAY, tokens framed as a 2-byte big-endian length. The credentials are the
  * tickets in the credential cache (for the CVSROOT's user if it names one); when there are
  * none and `responder` is not NULL, a ticket is obtained with a `password` question (and a
- * `username` one when the CVSROOT names no user) asked from it. On success stores the security context in `*ctx_out` (for `cvs_auth_packet_seal`
- * and `cvs_auth_packet_open`; free with `daemonauth_gss_ctx_free`). Messages as for
- * `cvs_auth_client_authenticate`.
+ * `username` one when the CVSROOT names no user) asked from it. Each read or write may take
+ * `timeout_ms` milliseconds (0: the default, 30 000). On success stores the security context
+ * in `*ctx_out` (for `cvs_auth_packet_seal` and `cvs_auth_packet_open`; free with
+ * `daemonauth_gss_ctx_free`). Messages as for `cvs_auth_client_authenticate`.
  */
-daemonauth_result cvs_auth_client_gserver(int read_fd, int write_fd, const char *cvsroot, const daemonauth_responder *responder, int timeout_ms, daemonauth_gss_ctx **ctx_out, char **messages_out);
+daemonauth_result cvs_auth_client_gserver(int read_fd, int write_fd, const char *cvsroot, const daemonauth_responder *responder, uint32_t timeout_ms, daemonauth_gss_ctx **ctx_out, char **messages_out);
 
 /**
- * Protects `len` bytes of `data` (at most 4096) as one `Gssapi-encrypt` (`encrypt`
- * non-zero) or `Gssapi-authenticate` packet: the 2-byte length and the wrapped bytes, ready
- * to send, in `*packet_out` (free with `daemonauth_buffer_free`).
+ * Protects `len` bytes of `data` (at most 4096) as one `Gssapi-encrypt` (`encrypt` true) or
+ * `Gssapi-authenticate` packet: the 2-byte length and the wrapped bytes, ready to send, in
+ * `*packet_out` (free with `daemonauth_buffer_free`). Advances `ctx`'s sequence state.
  */
-daemonauth_result cvs_auth_packet_seal(const daemonauth_gss_ctx *ctx, int encrypt, const uint8_t *data, size_t len, daemonauth_buffer **packet_out);
+daemonauth_result cvs_auth_packet_seal(daemonauth_gss_ctx *ctx, bool encrypt, const uint8_t *data, size_t len, daemonauth_buffer **packet_out);
 
 /**
  * Opens the wrapped part of a packet (`len` bytes after its 2-byte length) and stores its
- * data in `*data_out`. With `encrypt` non-zero, a packet that was not encrypted is refused.
+ * data in `*data_out`. With `encrypt` true, a packet that was not encrypted is refused.
+ * Advances `ctx`'s sequence state.
  */
-daemonauth_result cvs_auth_packet_open(const daemonauth_gss_ctx *ctx, int encrypt, const uint8_t *wrapped, size_t len, daemonauth_buffer **data_out);
+daemonauth_result cvs_auth_packet_open(daemonauth_gss_ctx *ctx, bool encrypt, const uint8_t *wrapped, size_t len, daemonauth_buffer **data_out);
 
 /**
- * Creates a server policy with the defaults: no repository allowed, 30 s for the request,
- * lines of at most 4096 bytes, 2 s pause after a wrong password, empty hashes refused,
- * system passwords through the PAM service `cvs`, the default keytab.
+ * Creates a response sealer for a protected stream (`encrypt` true: `Gssapi-encrypt`,
+ * false `Gssapi-authenticate`) that starts at a response boundary, as it does right after the
+ * client's protection request. Free with `cvs_auth_response_sealer_free`.
+ *
+ * Why: cvs 1.12.13's client (Debian's `cvs`) hangs when a packet carries more data than its
+ * reader asked for (a `size_t` wrap in `packetizing_buffer_input`). It asks for 1 byte at a
+ * time while reading a response line and for up to 4096 bytes of a file body, so a server
+ * that seals its responses with `cvs_auth_packet_seal` in arbitrary chunks stalls the client.
+ * The sealer follows the responses (`Created`, `Updated`, `Merged`, `Patched`, `Rcs-diff`,
+ * `Template`, `Mbinary`, … and the length line before each file body) and sizes the packets
+ * to those reads: one packet per line byte, file bodies in 4096-byte packets.
  */
-daemonauth_result cvs_auth_server_config_new(cvs_auth_server_config **config_out);
+daemonauth_result cvs_auth_response_sealer_new(bool encrypt, cvs_auth_response_sealer **sealer_out);
 
 /**
- * Frees a server policy. NULL is a no-op.
+ * Feeds the next `len` bytes of the server's responses (any split: a line or a file body may
+ * continue in the next call) and stores the packets to send, sealed with `ctx`, in
+ * `*wire_out` (free with `daemonauth_buffer_free`): many packets in one buffer, to be sent
+ * with one write. The buffer is empty while the data ends inside a file-body packet; the
+ * rest follows with the next call. Advances `ctx`'s sequence state.
+ */
+daemonauth_result cvs_auth_response_sealer_seal(cvs_auth_response_sealer *sealer, daemonauth_gss_ctx *ctx, const uint8_t *data, size_t len, daemonauth_buffer **wire_out);
+
+/**
+ * Frees a response sealer. NULL is a no-op.
+ */
+void cvs_auth_response_sealer_free(cvs_auth_response_sealer *sealer);
+
+/**
+ * Starts building a server policy, with the defaults: no repository allowed, 30 000 ms for
+ * the whole request, 600 000 ms (10 minutes) for a stuck relayed session, a 2 000 ms pause
+ * after a wrong password, request lines of at most 4096 bytes, empty hashes in
+ * `CVSROOT/passwd` refused, system passwords checked through the PAM service `cvs`, the
+ * process's default keytab, no failure throttle. Store the builder in `*builder_out`.
+ */
+daemonauth_result cvs_auth_server_config_builder_new(cvs_auth_server_config_builder **builder_out);
+
+/**
+ * Turns the builder into an immutable policy in `*config_out` (free it with
+ * `cvs_auth_server_config_free`). The builder is consumed, whether this succeeds or not: do
+ * not use or free it afterwards.
+ */
+daemonauth_result cvs_auth_server_config_builder_build(cvs_auth_server_config_builder *builder, cvs_auth_server_config **config_out);
+
+/**
+ * Frees a builder that was never built. NULL is a no-op.
+ */
+void cvs_auth_server_config_builder_free(cvs_auth_server_config_builder *builder);
+
+/**
+ * Frees a server policy. NULL is a no-op. No call may be using it any more.
  */
 void cvs_auth_server_config_free(cvs_auth_server_config *config);
 
 /**
- * Sets one policy option (strings, as in a configuration file):
- * `allow_root` (a repository, exactly; repeatable), `allow_root_regexp` (a POSIX extended
- * regular expression; repeatable), `timeout_ms` (the whole request), `idle_ms` (how long
- * a relayed session may stay stuck, see `cvs_auth_session_relay`; default 600000, 10
- * minutes), `fail_delay_ms`,
- * `max_line`, `allow_empty_password` (yes/no: an empty hash in CVSROOT/passwd lets any
- * password in, as cvs does; default no), `system_passwords` (`pam`, `crypt` or `off`),
- * `pam_service` (default `cvs`; PAM gets the client's numeric address as `PAM_RHOST` when
- * the read descriptor is an IP socket), `keytab` (for gserver).
+ * Allows clients the repository `repository` (an absolute path without `..`, compared
+ * exactly; cvs's `--allow-root`). May be called many times: each call adds one.
  */
-daemonauth_result cvs_auth_server_config_set(cvs_auth_server_config *config, const char *key, const char *value);
+daemonauth_result cvs_auth_server_config_builder_add_allowed_root(cvs_auth_server_config_builder *builder, const char *repository);
 
 /**
- * Makes `config` throttle failed passwords with `limiter` (NULL: no throttle, the default):
- * a pserver request from a client address or for a user that has had the limiter's
- * `max_failures` failed passwords within its window is answered `I HATE YOU` (after the
- * fail delay) without its password being checked; every wrong password or unknown user is
- * counted. The client address is the peer of `read_fd`. `config` keeps its own reference:
- * the limiter may be freed before it.
+ * Allows clients every repository that matches `regexp`, a POSIX extended regular
+ * expression (cvs's `--allow-root-regexp`; anchor it with `^…$` to match whole paths).
+ * May be called many times: each call adds one. A regular expression that does not compile
+ * is DAEMONAUTH_RESULT_INVALID_ARGUMENT.
  */
-daemonauth_result cvs_auth_server_config_set_limiter(cvs_auth_server_config *config, const daemonauth_limiter *limiter);
+daemonauth_result cvs_auth_server_config_builder_add_allowed_root_regexp(cvs_auth_server_config_builder *builder, const char *regexp);
+
+/**
+ * Sets how long the whole request may take (every line, and every GSS-API token for
+ * gserver), in milliseconds; 0 restores the default (30 000).
+ */
+daemonauth_result cvs_auth_server_config_builder_set_timeout_ms(cvs_auth_server_config_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Sets how long a relayed session (`cvs_auth_session_relay`) may stay stuck: both sides
+ * silent, or one side not taking what the other sent, in milliseconds; 0 restores the
+ * default (600 000, 10 minutes).
+ */
+daemonauth_result cvs_auth_server_config_builder_set_idle_timeout_ms(cvs_auth_server_config_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Sets the pause before a wrong password (or an unknown user) is refused, in milliseconds;
+ * 0 restores the default (2 000). The pause cannot be turned off.
+ */
+daemonauth_result cvs_auth_server_config_builder_set_fail_delay_ms(cvs_auth_server_config_builder *builder, uint32_t delay_ms);
+
+/**
+ * Sets the longest request line, in bytes without the LF; a longer line is refused.
+ * 0 restores the default (4096, the most cvs 1.12.13 reads); more than
+ * CVS_AUTH_MAX_LINE_LIMIT is DAEMONAUTH_RESULT_INVALID_ARGUMENT.
+ */
+daemonauth_result cvs_auth_server_config_builder_set_max_line(cvs_auth_server_config_builder *builder, size_t max_len);
+
+/**
+ * Sets whether an empty hash in `CVSROOT/passwd` lets any password in, as cvs does
+ * (default false: such a user is refused).
+ */
+daemonauth_result cvs_auth_server_config_builder_set_allow_empty_password(cvs_auth_server_config_builder *builder, bool allow);
+
+/**
+ * Sets how the passwords of users missing from `CVSROOT/passwd` are checked when the
+ * repository's `SystemAuth` is on: `mode` is a `cvs_auth_system_passwords` (default
+ * CVS_AUTH_SYSTEM_PASSWORDS_PAM); any other number is DAEMONAUTH_RESULT_INVALID_ARGUMENT.
+ */
+daemonauth_result cvs_auth_server_config_builder_set_system_passwords(cvs_auth_server_config_builder *builder, int mode);
+
+/**
+ * Sets the PAM service system passwords are checked with (default `cvs`): a name from
+ * `/etc/pam.d`, not empty and without `/`. PAM gets the client's numeric address as
+ * `PAM_RHOST` when the read descriptor is an IP socket.
+ */
+daemonauth_result cvs_auth_server_config_builder_set_pam_service(cvs_auth_server_config_builder *builder, const char *service);
+
+/**
+ * Sets the key table gserver requests are accepted with (`FILE:/path` or a path); NULL
+ * restores the default, the process's (`KRB5_KTNAME`, else the system keytab). An empty
+ * name is DAEMONAUTH_RESULT_INVALID_ARGUMENT.
+ */
+daemonauth_result cvs_auth_server_config_builder_set_keytab(cvs_auth_server_config_builder *builder, const char *keytab);
+
+/**
+ * Makes the policy throttle failed passwords with `limiter` (NULL: no throttle, the
+ * default): a pserver request from a client address or for a user that has had the
+ * limiter's `max_failures` failed passwords within its window is answered `I HATE YOU`
+ * (after the fail delay) without its password being checked; every wrong password or
+ * unknown user is counted. The client address is the peer of `read_fd`. The builder (and
+ * the policy built from it) keeps its own reference: the limiter may be freed before it.
+ */
+daemonauth_result cvs_auth_server_config_builder_set_limiter(cvs_auth_server_config_builder *builder, const daemonauth_limiter *limiter);
 
 /**
  * Reads a request from `read_fd` and authenticates it under `config`: a pserver AUTH or
@@ -156,7 +336,8 @@ daemonauth_result cvs_auth_server_config_set_limiter(cvs_auth_server_config *con
  * with the fixed `error 0 authentication failed` and its details go to the log only. On
  * success nothing has been answered yet: for AUTH and gserver call
  * `cvs_auth_session_switch_user`, then `cvs_auth_session_accept`; for VERIFICATION only
- * `cvs_auth_session_accept`. The session goes to `*session_out`.
+ * `cvs_auth_session_accept`. The session goes to `*session_out`. Any number of threads (or
+ * forked children) may call this with one `config` at once.
  */
 daemonauth_result cvs_auth_server_authenticate(const cvs_auth_server_config *config, int read_fd, int write_fd, cvs_auth_session **session_out);
 
@@ -186,37 +367,41 @@ daemonauth_result cvs_auth_session_refuse(const cvs_auth_session *session, int w
 const char *cvs_auth_session_cvs_user(const cvs_auth_session *session);
 
 /**
- * The system user the session runs as. Valid until the session is freed.
+ * The system user the session runs as. Valid until the session is freed; NULL for a NULL
+ * session.
  */
 const char *cvs_auth_session_system_user(const cvs_auth_session *session);
 
 /**
  * The authenticated repository ("" for gserver, whose `Root` request names it later).
- * Valid until the session is freed.
+ * Valid until the session is freed; NULL for a NULL session.
  */
 const char *cvs_auth_session_repository(const cvs_auth_session *session);
 
 /**
- * The request the session came from: 1 AUTH, 2 VERIFICATION, 3 GSSAPI (gserver); 0 for NULL.
+ * The request the session came from: CVS_AUTH_REQUEST_KIND_AUTH, _VERIFICATION or _GSSAPI
+ * (gserver); CVS_AUTH_REQUEST_KIND_NONE for a NULL session.
  */
-int cvs_auth_session_kind(const cvs_auth_session *session);
+cvs_auth_request_kind cvs_auth_session_kind(const cvs_auth_session *session);
 
 /**
- * How the client authenticated: 1 pserver (a password), 2 gserver (GSS-API); 0 for NULL.
+ * How the client authenticated: CVS_AUTH_METHOD_PSERVER (a password) or
+ * CVS_AUTH_METHOD_GSERVER (GSS-API); CVS_AUTH_METHOD_NONE for a NULL session.
  */
-int cvs_auth_session_method(const cvs_auth_session *session);
+cvs_auth_method cvs_auth_session_method(const cvs_auth_session *session);
 
 /**
- * Relays the CVS protocol between the client (`client_read`/`client_write`, left open) and a
- * `cvs server` process: `server_in` is its standard input and `server_out` its output; the
- * library takes both and closes them. The client's `Root` must be the authenticated
- * repository (pserver) or one `config` allows (gserver); `Gssapi-encrypt` and
+ * Relays the CVS protocol between the client (`client_read_fd`/`client_write_fd`, left open)
+ * and a `cvs server` process: `server_write_fd` is its standard input (the library writes
+ * the client's requests there) and `server_read_fd` its output (the library reads the
+ * responses there); the library takes both and closes them. The client's `Root` must be the
+ * authenticated repository (pserver) or one `config` allows (gserver); `Gssapi-encrypt` and
  * `Gssapi-authenticate` turn on protection with the session's context. Returns when the
- * server's output ends. `idle_ms` (<= 0: the config's `idle_ms`, by default 10 minutes)
- * bounds a silence of both sides and every write: a client that stops reading (or a server
- * that stops taking input) ends the relay with DAEMONAUTH_RESULT_TIMEOUT.
+ * server's output ends. `idle_timeout_ms` (0: the config's idle timeout, by default 600 000,
+ * 10 minutes) bounds a silence of both sides and every write: a client that stops reading (or
+ * a server that stops taking input) ends the relay with DAEMONAUTH_RESULT_TIMEOUT.
  */
-daemonauth_result cvs_auth_session_relay(const cvs_auth_server_config *config, const cvs_auth_session *session, int client_read, int client_write, int server_in, int server_out, int idle_ms);
+daemonauth_result cvs_auth_session_relay(const cvs_auth_server_config *config, cvs_auth_session *session, int client_read_fd, int client_write_fd, int server_read_fd, int server_write_fd, uint32_t idle_timeout_ms);
 
 /**
  * Frees a session (and its GSS-API context). NULL is a no-op.

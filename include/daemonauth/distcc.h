@@ -72,60 +72,120 @@ typedef enum {
 } daemonauth_distcc_list_mode;
 
 /**
- * A distcc authentication server: credentials and access list. Free with
+ * A distcc authentication server: acceptor credentials, access list and timeouts, made by
+ * `daemonauth_distcc_server_builder_build`. Shared: immutable, usable by any number of
+ * threads at once (each authenticating its own connection). Free with
  * `daemonauth_distcc_server_free`.
  */
 typedef struct daemonauth_distcc_server daemonauth_distcc_server;
+
+/**
+ * A server being built. One thread at a time. `daemonauth_distcc_server_builder_build`
+ * consumes it; free it with `daemonauth_distcc_server_builder_free` only if it was never
+ * built.
+ */
+typedef struct daemonauth_distcc_server_builder daemonauth_distcc_server_builder;
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * Creates a server in `*server_out`. `principal` is the server's principal as distccd's
- * `DISTCCD_PRINCIPAL` (with `@`: a host-based service, else a user name); NULL reads
- * `$DISTCCD_PRINCIPAL`, and when that is unset too any key of the keytab is accepted.
- * `list_path` is a black- or whitelist file read now, or NULL with `list_mode` 0;
- * `list_flags` may hold `DAEMONAUTH_DISTCC_LIST_REALM_ENTRIES`. Timeouts come from the
- * `DAEMONAUTH_DISTCC_*_TIMEOUT_MS` environment variables.
+ * Starts building a server with the defaults: the principal of `$DISTCCD_PRINCIPAL` (when
+ * that is unset too, any key of the keytab is accepted), no access list, and the timeouts of
+ * the `DAEMONAUTH_DISTCC_*_TIMEOUT_MS` environment variables, else 30 s per token read or
+ * write and 60 s for the whole exchange with one client. Stores the builder in
+ * `*builder_out`.
  */
-daemonauth_result daemonauth_distcc_server_new(const char *principal, const char *list_path, int list_mode, uint32_t list_flags, daemonauth_distcc_server **server_out);
+daemonauth_result daemonauth_distcc_server_builder_new(daemonauth_distcc_server_builder **builder_out);
 
 /**
- * Authenticates the client on a connection (read `fd_in`, write `fd_out`; the same socket
- * for both, or stdin/stdout under inetd). On success the client's principal is stored in
- * `*principal_out` when that is not NULL (free it with `daemonauth_string_free`; it is NULL
- * when the name cannot be displayed). A client refused by the list is told `n` and the
- * result is DAEMONAUTH_RESULT_ACCESS_DENIED.
+ * Sets the server's principal, as distccd's `DISTCCD_PRINCIPAL` (with `@`: a host-based
+ * service such as `distccd@build1.example.com`, else a user name); NULL restores the default
+ * (`$DISTCCD_PRINCIPAL` when the server is built).
  */
-daemonauth_result daemonauth_distcc_server_check_client(const daemonauth_distcc_server *server, int fd_in, int fd_out, char **principal_out);
+daemonauth_result daemonauth_distcc_server_builder_set_principal(daemonauth_distcc_server_builder *builder, const char *principal);
 
 /**
- * Frees a server; NULL is a no-op.
+ * Sets the access list: `list_path` (bytes, read when the server is built) as a
+ * `list_mode` (a `daemonauth_distcc_list_mode`) black- or whitelist, `list_flags` 0 or
+ * DAEMONAUTH_DISTCC_LIST_REALM_ENTRIES; NULL with DAEMONAUTH_DISTCC_LIST_MODE_NONE for no
+ * list (the default). A mode without a path is DAEMONAUTH_RESULT_NULL_ARGUMENT, a path
+ * without a mode, an unknown mode or flag DAEMONAUTH_RESULT_INVALID_ARGUMENT.
+ */
+daemonauth_result daemonauth_distcc_server_builder_set_list(daemonauth_distcc_server_builder *builder, const char *list_path, int list_mode, uint32_t list_flags);
+
+/**
+ * Sets how long one read or write of the exchange (the client's handshake, each token) may
+ * take, in milliseconds; 0 restores the default: `$DAEMONAUTH_DISTCC_IO_TIMEOUT_MS`, else
+ * 30 000. The `y`/`n` notification keeps its own time (`$DAEMONAUTH_DISTCC_NOTIFY_TIMEOUT_MS`,
+ * else 1 000, as distccd).
+ */
+daemonauth_result daemonauth_distcc_server_builder_set_timeout_ms(daemonauth_distcc_server_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Sets how long the whole exchange with one client may take, from its first byte to the
+ * `y`/`n`, in milliseconds: a client that trickles tokens is cut off with
+ * DAEMONAUTH_RESULT_TIMEOUT when it runs out. 0 restores the default:
+ * `$DAEMONAUTH_DISTCC_EXCHANGE_TIMEOUT_MS`, else 60 000.
+ */
+daemonauth_result daemonauth_distcc_server_builder_set_exchange_timeout_ms(daemonauth_distcc_server_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Turns the builder into a server in `*server_out`: acquires the acceptor credentials for
+ * the principal (none set and `$DISTCCD_PRINCIPAL` unset: the keytab's default acceptor
+ * credentials) and reads the list file. The builder is consumed, whether this succeeds or
+ * not: do not use or free it afterwards.
+ */
+daemonauth_result daemonauth_distcc_server_builder_build(daemonauth_distcc_server_builder *builder, daemonauth_distcc_server **server_out);
+
+/**
+ * Frees a builder that was never built. NULL is a no-op.
+ */
+void daemonauth_distcc_server_builder_free(daemonauth_distcc_server_builder *builder);
+
+/**
+ * Authenticates the client on a connection (reads `read_fd`, writes `write_fd`: the same
+ * socket, or 0 and 1 under inetd); the library neither closes them nor leaves their flags
+ * changed. On success `*principal_out` is the client's principal (free it with
+ * `daemonauth_string_free`), or NULL when the name cannot be displayed; on failure it is
+ * NULL. A client refused by the list is told `n` and the result is
+ * DAEMONAUTH_RESULT_ACCESS_DENIED. Any number of threads may authenticate their own
+ * connections with one server at once.
+ */
+daemonauth_result daemonauth_distcc_server_check_client(const daemonauth_distcc_server *server, int read_fd, int write_fd, char **principal_out);
+
+/**
+ * Frees a server. NULL is a no-op. No call may be using it any more.
  */
 void daemonauth_distcc_server_free(daemonauth_distcc_server *server);
 
 /**
- * Authenticates to a distccd on a connection (write `fd_out`, read `fd_in`), as distcc's
- * client does for a `,auth` host. `service_host` is the name in the server's principal
- * (a host spec's `,auth=NAME`); NULL looks up the peer's host name. `service` is the service
- * part (distcc's `DISTCC_PRINCIPAL`, giving `SERVICE@HOST`); NULL reads `$DISTCC_PRINCIPAL`,
- * and when that is unset too the principal is `host/HOST`. Results: DAEMONAUTH_RESULT_TIMEOUT
- * for a server without authentication, DAEMONAUTH_RESULT_ACCESS_DENIED when the server says
- * `n`.
+ * Authenticates to a distccd on a connection (writes `write_fd`, reads `read_fd`), as
+ * distcc's client does for a `,auth` host. `service_host` is the name in the server's
+ * principal (a host spec's `,auth=NAME`); NULL looks up the peer's host name. `service` is
+ * the service part (distcc's `DISTCC_PRINCIPAL`, giving `SERVICE@HOST`); NULL reads
+ * `$DISTCC_PRINCIPAL`, and when that is unset too the principal is `host/HOST`.
+ * `timeout_ms` bounds each token read or write; 0 means the default,
+ * `$DAEMONAUTH_DISTCC_IO_TIMEOUT_MS`, else 30 000. The waits for the server's handshake and
+ * for its `y`/`n` keep distcc's 1 s (`$DAEMONAUTH_DISTCC_HANDSHAKE_TIMEOUT_MS`,
+ * `$DAEMONAUTH_DISTCC_NOTIFY_TIMEOUT_MS`). Results: DAEMONAUTH_RESULT_TIMEOUT for a server
+ * without authentication, DAEMONAUTH_RESULT_ACCESS_DENIED when the server says `n`.
  */
-daemonauth_result daemonauth_distcc_client_authenticate(int fd_in, int fd_out, const char *service_host, const char *service);
+daemonauth_result daemonauth_distcc_client_authenticate(int read_fd, int write_fd, const char *service_host, const char *service, uint32_t timeout_ms);
 
 /**
- * The distcc exit code (a `daemonauth_distcc_exit` value) distcc would return for `result`.
+ * The distcc exit code distcc would return for `result` (a `daemonauth_result`; a number
+ * that is none is DAEMONAUTH_DISTCC_EXIT_GSSAPI_FAILED).
  */
-int daemonauth_distcc_exit_code(int result);
+daemonauth_distcc_exit daemonauth_distcc_exit_code(int result);
 
 /**
  * Sets the list the drop-in functions (`dcc_gssapi_obtain_list`, `dcc_gssapi_check_client`)
  * use in a program that does not define distccd's `opt_blacklist_enabled`,
- * `opt_whitelist_enabled` and `arg_list_file`: a file and mode as for
- * `daemonauth_distcc_server_new`, or NULL and 0 for none.
+ * `opt_whitelist_enabled` and `arg_list_file`: a file, mode and flags as for
+ * `daemonauth_distcc_server_builder_set_list`, or NULL and DAEMONAUTH_DISTCC_LIST_MODE_NONE
+ * for none. The setting is process-wide.
  */
 daemonauth_result daemonauth_distcc_set_list(const char *list_path, int list_mode, uint32_t list_flags);
 

@@ -265,7 +265,7 @@ daemonauth_result daemonauth_gss_cred_acquire_with_password(const daemonauth_gss
  * Acquires initiator credentials for `user` (NULL: the default principal): the tickets
  * already in the credential cache if there are any; otherwise, when `responder` is not
  * NULL, a new ticket obtained through Kerberos's responder (`password`, `otp` or `pkinit`
- * questions, and `username` when `user` is NULL; see `daemonauth_krb5_get_init_creds`),
+ * questions, and `username` when `user` is NULL; see `daemonauth_responder_krb5_get_init_creds`),
  * kept in a memory cache that is removed when the credentials are freed. `mech` is NULL
  * (default), "krb5", "spnego" or an OID.
  */

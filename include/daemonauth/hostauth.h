@@ -10,52 +10,56 @@
 #include "daemonauth/responder.h"
 
 /**
- * A host-auth method, by ROOT's code.
+ * A host-authentication method and its code (ROOT's `TAuthenticate::ESecurity`).
  */
 typedef enum {
     /**
-     * 0: user and password, checked by the daemon (PAM, crypt(3) or its password file).
+     * 0, user and password (`usrpwd`).
      */
     DAEMONAUTH_HOSTAUTH_METHOD_USRPWD = 0,
     /**
-     * 1: SRP (not implemented by this library's daemon).
+     * 1, SRP (`srp`).
      */
     DAEMONAUTH_HOSTAUTH_METHOD_SRP = 1,
     /**
-     * 2: Kerberos 5 (not implemented by this library's daemon).
+     * 2, Kerberos 5 (`krb5`).
      */
     DAEMONAUTH_HOSTAUTH_METHOD_KRB5 = 2,
     /**
-     * 3: GSS-API / Globus (not implemented by this library's daemon).
+     * 3, GSS-API; ROOT's Globus GSI (`globus`).
      */
-    DAEMONAUTH_HOSTAUTH_METHOD_GLOBUS = 3,
+    DAEMONAUTH_HOSTAUTH_METHOD_GSS = 3,
     /**
-     * 4: SSH (not implemented by this library's daemon).
+     * 4, SSH (`ssh`).
      */
     DAEMONAUTH_HOSTAUTH_METHOD_SSH = 4,
     /**
-     * 5: uid and gid, proven by the kernel over a Unix-domain socket only.
+     * 5, uid and gid of a Unix-domain socket peer (`uidgid`).
      */
     DAEMONAUTH_HOSTAUTH_METHOD_UIDGID = 5,
 } daemonauth_hostauth_method;
 
 /**
- * The kind of daemon a client talks to (ROOT's server kinds; the rc files' `:srv` suffix).
+ * The kind of daemon an entry is for (ROOT's `kSOCKD`, `kROOTD`, `kPROOFD`), or any.
  */
 typedef enum {
     /**
-     * `sockd`: a program's own server.
+     * Any kind: the entry applies to every daemon of the host.
      */
-    DAEMONAUTH_HOSTAUTH_SERVER_KIND_SOCKD = 0,
+    DAEMONAUTH_HOSTAUTH_SERVER_ANY = -1,
     /**
-     * `rootd`.
+     * 0, a program's own server (`sockd`).
      */
-    DAEMONAUTH_HOSTAUTH_SERVER_KIND_ROOTD = 1,
+    DAEMONAUTH_HOSTAUTH_SERVER_SOCKD = 0,
     /**
-     * `proofd`.
+     * 1, rootd.
      */
-    DAEMONAUTH_HOSTAUTH_SERVER_KIND_PROOFD = 2,
-} daemonauth_hostauth_server_kind;
+    DAEMONAUTH_HOSTAUTH_SERVER_ROOTD = 1,
+    /**
+     * 2, proofd.
+     */
+    DAEMONAUTH_HOSTAUTH_SERVER_PROOFD = 2,
+} daemonauth_hostauth_server;
 
 /**
  * How a daemon checks usrpwd passwords.
@@ -90,6 +94,31 @@ typedef struct daemonauth_hostauth_client_config daemonauth_hostauth_client_conf
 typedef struct daemonauth_hostauth_client_config_builder daemonauth_hostauth_client_config_builder;
 
 /**
+ * A handle on one entry of a registry: the methods to try, in order, to authenticate as one
+ * user to one host and server kind (ROOT's `THostAuth`). Shared: any number of threads may
+ * use it at once. It names the entry by key and keeps the registry alive: when the entry is
+ * removed, calls through the handle fail with DAEMONAUTH_RESULT_NOT_FOUND. Free with
+ * `daemonauth_hostauth_entry_free`.
+ */
+typedef struct daemonauth_hostauth_entry daemonauth_hostauth_entry;
+
+/**
+ * A copy of one established authentication (ROOT's `TAuthDetails` / `TSecContext`), taken by
+ * `daemonauth_hostauth_entry_established_at`: method, login, details, expiry, active flag, and
+ * whether the library holds a reuse token for it. The token itself never leaves the library.
+ * Shared: immutable. Free with `daemonauth_hostauth_established_free`.
+ */
+typedef struct daemonauth_hostauth_established daemonauth_hostauth_established;
+
+/**
+ * The host-auth entries of a program (ROOT's `TAuthenticate::GetAuthInfo()` list), with the
+ * rc files they are read from. Shared: any number of threads may use it at once; every
+ * operation on it or on its entries is atomic. Free with `daemonauth_hostauth_registry_free`;
+ * entry handles keep it alive.
+ */
+typedef struct daemonauth_hostauth_registry daemonauth_hostauth_registry;
+
+/**
  * A daemon configuration. Shared: immutable, usable by any number of threads at once (each
  * accepting its own connection). Free with `daemonauth_hostauth_server_config_free`.
  */
@@ -111,6 +140,246 @@ typedef struct daemonauth_hostauth_session daemonauth_hostauth_session;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Makes an empty registry in `*registry_out`.
+ */
+daemonauth_result daemonauth_hostauth_registry_new(daemonauth_hostauth_registry **registry_out);
+
+/**
+ * Frees the caller's reference to a registry. NULL is a no-op. Entry handles still held keep
+ * working.
+ */
+void daemonauth_hostauth_registry_free(daemonauth_hostauth_registry *registry);
+
+/**
+ * Stores in `*entry_out` a handle on the entry for `host` and `user` (bytes, not empty) and
+ * `server` (a `daemonauth_hostauth_server`; DAEMONAUTH_HOSTAUTH_SERVER_ANY is a key of its
+ * own, not a wildcard). DAEMONAUTH_RESULT_NOT_FOUND if there is none.
+ */
+daemonauth_result daemonauth_hostauth_registry_get(const daemonauth_hostauth_registry *registry, const char *host, const char *user, int server, daemonauth_hostauth_entry **entry_out);
+
+/**
+ * Like `daemonauth_hostauth_registry_get`, but adds an entry without methods when there is
+ * none.
+ */
+daemonauth_result daemonauth_hostauth_registry_add(const daemonauth_hostauth_registry *registry, const char *host, const char *user, int server, daemonauth_hostauth_entry **entry_out);
+
+/**
+ * ROOT's `TAuthenticate::ReadAuthRc(host, user)`: reads the client's rc files (`.rootrc`
+ * family, then `$ROOTAUTHRC`, `~/.rootauthrc` or the system `system.rootauthrc`; re-read only
+ * when one changed) and merges what they give for `host`, `user` and `server` into the
+ * registry: the entry's methods become the file's, first and in its order, with the file's
+ * details; methods the entry had besides keep their place after them; counters and established
+ * authentications are kept. Without a matching line the methods come from `.rootrc`'s
+ * `Rootd.Authentication` / `Proofd.Authentication`. Stores a handle on the entry in
+ * `*entry_out`.
+ *
+ * Malformed lines are skipped, never guessed at; what was wrong with them, with file and line,
+ * is in `daemonauth_hostauth_registry_diagnostics` until the next read. They do not make this
+ * function fail.
+ */
+daemonauth_result daemonauth_hostauth_registry_read(const daemonauth_hostauth_registry *registry, const char *host, const char *user, int server, daemonauth_hostauth_entry **entry_out);
+
+/**
+ * Stores in `*text_out` the problems found in the rc files by the last
+ * `daemonauth_hostauth_registry_read`, one per line: `<file>:<line>: <what is wrong>` (just
+ * `<file>: ...` for the file as a whole), each line ending in `\n`; "" when there were none.
+ * Free it with `daemonauth_string_free`.
+ */
+daemonauth_result daemonauth_hostauth_registry_diagnostics(const daemonauth_hostauth_registry *registry, char **text_out);
+
+/**
+ * Removes the entry for `host`, `user` and `server` (a `daemonauth_hostauth_server`);
+ * DAEMONAUTH_RESULT_NOT_FOUND if there is none. Handles on it then fail with
+ * DAEMONAUTH_RESULT_NOT_FOUND.
+ */
+daemonauth_result daemonauth_hostauth_registry_remove(const daemonauth_hostauth_registry *registry, const char *host, const char *user, int server);
+
+/**
+ * Stores in `*text_out` every entry's `daemonauth_hostauth_entry_print` block followed by its
+ * `daemonauth_hostauth_entry_print_established` block, in the order the entries were added.
+ * Free it with `daemonauth_string_free`.
+ */
+daemonauth_result daemonauth_hostauth_registry_print(const daemonauth_hostauth_registry *registry, char **text_out);
+
+/**
+ * Frees an entry handle (not the entry, which stays in its registry). NULL is a no-op.
+ */
+void daemonauth_hostauth_entry_free(daemonauth_hostauth_entry *entry);
+
+/**
+ * Adds `method` (a `daemonauth_hostauth_method`) at the end of the entry's list with
+ * `details` (bytes, e.g. "pt:no ru:1 us:ganis"; NULL or "" for the defaults of the `.rootrc`
+ * files, ROOT's `GetDefaultDetails`). If the method is already in the list, only its details
+ * change.
+ */
+daemonauth_result daemonauth_hostauth_entry_add_method(const daemonauth_hostauth_entry *entry, int method, const char *details);
+
+/**
+ * Removes `method` (a `daemonauth_hostauth_method`) from the entry's list;
+ * DAEMONAUTH_RESULT_NOT_FOUND if it is not there.
+ */
+daemonauth_result daemonauth_hostauth_entry_remove_method(const daemonauth_hostauth_entry *entry, int method);
+
+/**
+ * Sets the details of `method` (a `daemonauth_hostauth_method`) to `details` (bytes; NULL or
+ * "" for the `.rootrc` defaults), adding the method at the end if it is not in the list.
+ */
+daemonauth_result daemonauth_hostauth_entry_set_details(const daemonauth_hostauth_entry *entry, int method, const char *details);
+
+/**
+ * Moves `method` (a `daemonauth_hostauth_method`) to the front of the list. With `details`
+ * NULL the method must be in the list (else DAEMONAUTH_RESULT_NOT_FOUND) and keeps its
+ * details (ROOT's `SetFirst(method)`); with `details` not NULL it is added if absent and its
+ * details set (ROOT's `AddFirst` / `SetFirst(method, details)`; "" means the `.rootrc`
+ * defaults).
+ */
+daemonauth_result daemonauth_hostauth_entry_set_first(const daemonauth_hostauth_entry *entry, int method, const char *details);
+
+/**
+ * Moves `method` (a `daemonauth_hostauth_method`) to the end of the list;
+ * DAEMONAUTH_RESULT_NOT_FOUND if it is not there.
+ */
+daemonauth_result daemonauth_hostauth_entry_set_last(const daemonauth_hostauth_entry *entry, int method);
+
+/**
+ * Puts the `count` methods of `methods` (each a `daemonauth_hostauth_method`) first, in that
+ * order, adding absent ones with the `.rootrc` defaults; the other methods follow in their
+ * previous order (ROOT's `ReOrder`). A code outside the enum is
+ * DAEMONAUTH_RESULT_INVALID_ARGUMENT and changes nothing. `methods` may be NULL when `count`
+ * is 0.
+ */
+daemonauth_result daemonauth_hostauth_entry_reorder(const daemonauth_hostauth_entry *entry, const int *methods, size_t count);
+
+/**
+ * Stores the number of methods in the entry's list in `*count_out`.
+ */
+daemonauth_result daemonauth_hostauth_entry_count(const daemonauth_hostauth_entry *entry, size_t *count_out);
+
+/**
+ * Stores the method at position `index` (0 = first) in `*method_out` and, when `details_out`
+ * is not NULL, its details in `*details_out` (free with `daemonauth_string_free`).
+ * DAEMONAUTH_RESULT_NOT_FOUND when `index` is not below the count.
+ */
+daemonauth_result daemonauth_hostauth_entry_method_at(const daemonauth_hostauth_entry *entry, size_t index, daemonauth_hostauth_method *method_out, char **details_out);
+
+/**
+ * Stores how often `method` (a `daemonauth_hostauth_method`) succeeded and failed for this
+ * entry in `*successes_out` and `*failures_out`; DAEMONAUTH_RESULT_NOT_FOUND if the method is
+ * not in the list. Counters follow their method when the list is reordered and survive
+ * `daemonauth_hostauth_registry_read`.
+ */
+daemonauth_result daemonauth_hostauth_entry_counters(const daemonauth_hostauth_entry *entry, int method, uint32_t *successes_out, uint32_t *failures_out);
+
+/**
+ * Counts one success (`succeeded` true) or failure of `method` (a `daemonauth_hostauth_method`)
+ * for this entry; DAEMONAUTH_RESULT_NOT_FOUND if the method is not in the list. (The session
+ * functions count by themselves; this is for programs that authenticate by other means.)
+ */
+daemonauth_result daemonauth_hostauth_entry_count_attempt(const daemonauth_hostauth_entry *entry, int method, bool succeeded);
+
+/**
+ * Stores the entry's methods in `*text_out` (free with `daemonauth_string_free`), as ROOT's
+ * `THostAuth::Print` shows them, each line ending in `\n`:
+ *
+ * ```text
+ * +------------------------------------------------------------------+
+ * + Host:pcepsft43.cern.ch - User:ganis - # of available methods:2
+ * + Method: 4   Details:pt:no ru:1 us:ganis
+ * + Method: 1   Details:pt:no ru:1 us:ganis
+ * +------------------------------------------------------------------+
+ * ```
+ */
+daemonauth_result daemonauth_hostauth_entry_print(const daemonauth_hostauth_entry *entry, char **text_out);
+
+/**
+ * Records an authentication established by other means than this library's sessions (ROOT's
+ * `THostAuth::AddEstablished`): `method` (a `daemonauth_hostauth_method`), `login` and
+ * `details` (bytes), expiring `expires` seconds after the epoch, active or not. It has no
+ * reuse token.
+ */
+daemonauth_result daemonauth_hostauth_entry_add_established(const daemonauth_hostauth_entry *entry, int method, const char *login, const char *details, uint64_t expires, bool active);
+
+/**
+ * Stores the number of established authentications of the entry in `*count_out`.
+ */
+daemonauth_result daemonauth_hostauth_entry_established_count(const daemonauth_hostauth_entry *entry, size_t *count_out);
+
+/**
+ * Stores in `*established_out` a copy of the established authentication at position `index`
+ * (oldest first); DAEMONAUTH_RESULT_NOT_FOUND when `index` is not below the count. Free it
+ * with `daemonauth_hostauth_established_free`.
+ */
+daemonauth_result daemonauth_hostauth_entry_established_at(const daemonauth_hostauth_entry *entry, size_t index, daemonauth_hostauth_established **established_out);
+
+/**
+ * Stores the entry's established authentications in `*text_out` (free with
+ * `daemonauth_string_free`), as ROOT's `THostAuth::PrintEstablished` shows them; reuse tokens
+ * are never shown:
+ *
+ * ```text
+ * +------------------------------------------------------------------+
+ * + Host:pcepsft43.cern.ch - Number of Established Authentications: 1
+ * + Method:1 Login:ganis Active:1 Expires:1700000000
+ * +   Details:pt:0 ru:1 us:ganis
+ * +------------------------------------------------------------------+
+ * ```
+ */
+daemonauth_result daemonauth_hostauth_entry_print_established(const daemonauth_hostauth_entry *entry, char **text_out);
+
+/**
+ * Marks every established authentication of `method` (a `daemonauth_hostauth_method`) in the
+ * entry inactive, so that it is no longer reused.
+ */
+daemonauth_result daemonauth_hostauth_entry_deactivate(const daemonauth_hostauth_entry *entry, int method);
+
+/**
+ * Drops the entry's established authentications that are inactive or expired now, with their
+ * reuse tokens (wiped); stores how many in `*removed_out` (which may be NULL).
+ */
+daemonauth_result daemonauth_hostauth_entry_cleanup(const daemonauth_hostauth_entry *entry, size_t *removed_out);
+
+/**
+ * Frees a copy of an established authentication. NULL is a no-op.
+ */
+void daemonauth_hostauth_established_free(daemonauth_hostauth_established *established);
+
+/**
+ * Stores the method of the established authentication in `*method_out`.
+ */
+daemonauth_result daemonauth_hostauth_established_method(const daemonauth_hostauth_established *established, daemonauth_hostauth_method *method_out);
+
+/**
+ * Returns the login of the established authentication, owned by `established`; NULL (with a
+ * last error) if `established` is NULL.
+ */
+const char *daemonauth_hostauth_established_login(const daemonauth_hostauth_established *established);
+
+/**
+ * Returns the details of the established authentication, owned by `established`; NULL (with
+ * a last error) if `established` is NULL.
+ */
+const char *daemonauth_hostauth_established_details(const daemonauth_hostauth_established *established);
+
+/**
+ * Stores when the established authentication expires, in seconds since the epoch, in
+ * `*expires_out`.
+ */
+daemonauth_result daemonauth_hostauth_established_expires(const daemonauth_hostauth_established *established, uint64_t *expires_out);
+
+/**
+ * Stores in `*active_out` whether the established authentication was active when copied (an
+ * active one may still have expired since: compare `daemonauth_hostauth_established_expires`
+ * with the time).
+ */
+daemonauth_result daemonauth_hostauth_established_is_active(const daemonauth_hostauth_established *established, bool *active_out);
+
+/**
+ * Stores in `*has_token_out` whether the library holds a reuse token for the established
+ * authentication. The token itself is never given out: only the session functions use it.
+ */
+daemonauth_result daemonauth_hostauth_established_has_token(const daemonauth_hostauth_established *established, bool *has_token_out);
 
 /**
  * Writes a new daemon key file at `path` (created with mode 0600; an existing file is not
@@ -290,7 +559,8 @@ void daemonauth_hostauth_client_config_free(daemonauth_hostauth_client_config *c
 
 /**
  * Authenticates as `user` to the daemon on `host` (the name the rc files and the known-hosts
- * file know it by) of kind `server_kind` (a `daemonauth_hostauth_server_kind`) over
+ * file know it by) of kind `server_kind` (a `daemonauth_hostauth_server` other than ANY:
+ * DAEMONAUTH_RESULT_INVALID_ARGUMENT) over
  * `read_fd`/`write_fd`: the channel (checking the daemon's key against the pin), then the
  * methods of the rc files' entry for (host, user, kind) in order, as negotiated with the
  * daemon; an unexpired reuse token from an earlier session of this configuration is proven
@@ -304,7 +574,8 @@ daemonauth_result daemonauth_hostauth_client_authenticate(const daemonauth_hosta
 /**
  * Revokes the reuse tokens this configuration holds for (`host`, `user`, `server_kind`) at the
  * daemon on `read_fd`/`write_fd` (explicit cleanup; one connection per token, so this revokes
- * the newest one and forgets it), then forgets expired ones. Fails with
+ * the newest one and forgets it), then forgets expired ones. `server_kind` is a
+ * `daemonauth_hostauth_server` other than ANY (DAEMONAUTH_RESULT_INVALID_ARGUMENT). Fails with
  * DAEMONAUTH_RESULT_NOT_FOUND when there is no token to revoke.
  */
 daemonauth_result daemonauth_hostauth_client_revoke(const daemonauth_hostauth_client_config *config, int read_fd, int write_fd, const char *host, const char *user, int server_kind);

@@ -9,36 +9,53 @@
 #include "daemonauth/core.h"
 
 /**
- * Limits for a server that forks per connection: a cap on children serving clients at once
- * and a throttle on failed authentications per client address and per user, shared with
- * every child forked after it was made. Thread-safe. Free with `daemonauth_limiter_free`.
+ * Limits being built. One thread at a time. `daemonauth_limiter_builder_build` consumes it;
+ * free it with `daemonauth_limiter_builder_free` only if it was never built.
  */
-typedef struct daemonauth_limiter daemonauth_limiter;
+typedef struct daemonauth_limiter_builder daemonauth_limiter_builder;
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * Creates a limiter with the defaults: at most 32 children; 5 failed attempts within 60 s
- * from one address, or for one user, refuse further attempts from that address or for that
- * user until the 60 s (counted from the first of them) have passed. Create it before
- * forking: the failure counts live in memory the children share.
+ * Starts building a limiter, with the defaults: at most 32 children; 5 failed attempts
+ * within 60 s from one address, or for one user, refuse further attempts from that address
+ * or for that user until the 60 s (counted from the first of them) have passed. Stores the
+ * builder in `*builder_out`.
  */
-daemonauth_result daemonauth_limiter_new(daemonauth_limiter **limiter_out);
+daemonauth_result daemonauth_limiter_builder_new(daemonauth_limiter_builder **builder_out);
 
 /**
- * Frees a limiter (a server policy that uses it keeps its own reference). NULL is a no-op.
+ * Sets how many children may serve clients at once (see `daemonauth_limiter_admit_child`);
+ * 0 restores the default (32).
  */
-void daemonauth_limiter_free(daemonauth_limiter *limiter);
+daemonauth_result daemonauth_limiter_builder_set_max_children(daemonauth_limiter_builder *builder, uint32_t max_children);
 
 /**
- * Sets one limit (strings, as in a configuration file; each a positive number):
- * `max_children` (default 32), `max_failures` (default 5), `failure_window_ms` (default
- * 60000). Set them before the limiter is shared (`cvs_auth_server_config_set_limiter`) or
- * used: a limiter in use cannot be changed (DAEMONAUTH_RESULT_INVALID_ARGUMENT).
+ * Sets how many failed attempts within the failure window throttle an address or a user;
+ * 0 restores the default (5).
  */
-daemonauth_result daemonauth_limiter_set(daemonauth_limiter *limiter, const char *key, const char *value);
+daemonauth_result daemonauth_limiter_builder_set_max_failures(daemonauth_limiter_builder *builder, uint32_t max_failures);
+
+/**
+ * Sets the window failures are counted in, in milliseconds, from the first failure in it;
+ * 0 restores the default (60 000).
+ */
+daemonauth_result daemonauth_limiter_builder_set_failure_window_ms(daemonauth_limiter_builder *builder, uint32_t window_ms);
+
+/**
+ * Turns the builder into a limiter in `*limiter_out` (free it with
+ * `daemonauth_limiter_free`). The builder is consumed, whether this succeeds or not: do not
+ * use or free it afterwards. Build it before forking: the failure counts live in memory that
+ * the children forked afterwards share.
+ */
+daemonauth_result daemonauth_limiter_builder_build(daemonauth_limiter_builder *builder, daemonauth_limiter **limiter_out);
+
+/**
+ * Frees a builder that was never built. NULL is a no-op.
+ */
+void daemonauth_limiter_builder_free(daemonauth_limiter_builder *builder);
 
 /**
  * Before forking for a new connection: DAEMONAUTH_RESULT_OK when fewer than `max_children`
@@ -64,9 +81,15 @@ daemonauth_result daemonauth_limiter_check(const daemonauth_limiter *limiter, co
 
 /**
  * Records a failed attempt from `address` and for `user` (either may be NULL), in this
- * process or any child forked after the limiter was made.
+ * process or any child forked after the limiter was built.
  */
 daemonauth_result daemonauth_limiter_record_failure(const daemonauth_limiter *limiter, const char *address, const char *user);
+
+/**
+ * Frees the caller's reference to a limiter; whatever took its own (a CVS server
+ * configuration) keeps working. NULL is a no-op.
+ */
+void daemonauth_limiter_free(daemonauth_limiter *limiter);
 
 #ifdef __cplusplus
 }  // extern "C"

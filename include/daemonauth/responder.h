@@ -10,7 +10,8 @@
 
 /**
  * The questions of one step, handed to a daemonauth_responder_callback. Valid only during
- * the callback; everything read from it stays valid until the callback returns.
+ * the callback and only on the thread the callback runs on; everything read from it stays
+ * valid until the callback returns. The library owns it: never free it.
  */
 typedef struct daemonauth_responder_ctx daemonauth_responder_ctx;
 
@@ -19,8 +20,13 @@ typedef struct daemonauth_responder_ctx daemonauth_responder_ctx;
  * `rctx`. It answers the questions it can with daemonauth_responder_set_answer() and returns
  * 0; leaving a required question unanswered (and no later responder in a chain answering it)
  * ends the flow with DAEMONAUTH_RESULT_UNANSWERED. Returning non-zero aborts the flow at once
- * with DAEMONAUTH_RESULT_UNANSWERED (the user declined). It may be called from any thread
- * that runs a flow with this responder.
+ * with DAEMONAUTH_RESULT_UNANSWERED (the user declined).
+ *
+ * Threads: it is called on the thread that called the library function running the flow
+ * (daemonauth_responder_krb5_get_init_creds, daemonauth_gss_cred_acquire_initiator, a CVS
+ * login...), so with a responder shared by several threads it may run on several threads at
+ * once. It must return normally: it must not unwind (C++ exceptions) through the library or
+ * `longjmp` out of it.
  */
 typedef int (*daemonauth_responder_callback)(void *userdata, daemonauth_responder_ctx *rctx);
 
@@ -51,22 +57,27 @@ daemonauth_result daemonauth_responder_set_answer(daemonauth_responder_ctx *rctx
 
 /**
  * Makes a responder that calls `callback` with `userdata` once per step (see
- * daemonauth_responder_callback). `userdata` may be NULL; it must stay valid, and `callback`
- * safe to call from any thread running a flow, until the responder and every chain holding
- * it are freed. On success `*out` is the new responder.
+ * daemonauth_responder_callback) and stores it in `*responder_out` (free it with
+ * daemonauth_responder_free). `userdata` may be NULL; the library never dereferences it. It
+ * must stay valid, and `callback` safe to call from every thread that runs a flow with the
+ * responder, until the responder and every chain holding it are freed.
  */
-daemonauth_result daemonauth_responder_new_callback(daemonauth_responder_callback callback, void *userdata, daemonauth_responder **out);
+daemonauth_result daemonauth_responder_new_callback(daemonauth_responder_callback callback, void *userdata, daemonauth_responder **responder_out);
 
 /**
- * Makes a responder that asks on the controlling terminal (/dev/tty, never stdin): each
- * question's prompt in turn, echo off for everything but `username`, all questions of a step
- * in one pass; an `otp` answer is the code typed, sent as krb5's JSON. `pkinit` is left
- * unanswered. A flow fails with DAEMONAUTH_RESULT_NO_TERMINAL when there is no terminal.
+ * Makes a responder that asks on the controlling terminal (/dev/tty, never stdin) and stores
+ * it in `*responder_out`: each question's prompt in turn, echo off for everything but
+ * `username`, all questions of a step in one pass; an `otp` answer is the code typed, sent
+ * as krb5's JSON. `pkinit` is left unanswered. A flow fails with
+ * DAEMONAUTH_RESULT_NO_TERMINAL when there is no terminal. Shared like every responder,
+ * but there is one terminal: flows on several threads asking through it at once may
+ * interleave their prompts.
  */
-daemonauth_result daemonauth_responder_new_terminal(daemonauth_responder **out);
+daemonauth_result daemonauth_responder_new_terminal(daemonauth_responder **responder_out);
 
 /**
- * Makes a responder that answers from the file at `path`, read again at every step.
+ * Makes a responder that answers from the file at `path` (bytes, not necessarily UTF-8),
+ * read again at every step, and stores it in `*responder_out`.
  *
  * Format: one `name=value` line per answer. The name is trimmed; the value is everything
  * after the first `=` to the end of the line, verbatim. Blank lines and lines starting with
@@ -77,28 +88,29 @@ daemonauth_result daemonauth_responder_new_terminal(daemonauth_responder **out);
  * others no access, else the flow fails with DAEMONAUTH_RESULT_INSECURE_FILE; a malformed
  * file fails it with DAEMONAUTH_RESULT_CONFIG.
  */
-daemonauth_result daemonauth_responder_new_file(const char *path, daemonauth_responder **out);
+daemonauth_result daemonauth_responder_new_file(const char *path, daemonauth_responder **responder_out);
 
 /**
- * Makes a responder that answers from what descriptor `fd` holds (a file, pipe or socket,
- * in the format of daemonauth_responder_new_file()). Reads `fd` to its end now, within
- * 10 s (a pipe whose writer does not close by then fails with DAEMONAUTH_RESULT_TIMEOUT),
- * checks a regular file's ownership and permissions the same way, and leaves `fd` open for
- * the caller to close.
+ * Makes a responder that answers from what descriptor `read_fd` holds (a file, pipe or
+ * socket, in the format of daemonauth_responder_new_file()) and stores it in
+ * `*responder_out`. Reads `read_fd` to its end now, within 10 s (a fixed limit: a pipe
+ * whose writer does not close by then fails with DAEMONAUTH_RESULT_TIMEOUT), checks a
+ * regular file's ownership and permissions the same way, and leaves `read_fd` open for the
+ * caller to close.
  */
-daemonauth_result daemonauth_responder_new_fd(int fd, daemonauth_responder **out);
+daemonauth_result daemonauth_responder_new_fd(int read_fd, daemonauth_responder **responder_out);
 
 /**
- * Makes a responder that tries the `count` responders of `list` in order: each sees the
- * questions the earlier ones left unanswered; an error from one (abort, no terminal,
- * insecure file) ends the flow. The chain shares the responders, so each may be freed
- * independently of the chain.
+ * Makes a responder that tries the `count` responders of `list` in order and stores it in
+ * `*responder_out`: each sees the questions the earlier ones left unanswered; an error from
+ * one (abort, no terminal, insecure file) ends the flow. The chain takes its own reference to
+ * each member, so each may be freed independently of the chain.
  */
-daemonauth_result daemonauth_responder_new_chain(const daemonauth_responder *const *list, size_t count, daemonauth_responder **out);
+daemonauth_result daemonauth_responder_new_chain(const daemonauth_responder *const *list, size_t count, daemonauth_responder **responder_out);
 
 /**
- * Frees a responder made by a `daemonauth_responder_new_*` function. NULL is a no-op.
- * Chains that hold it keep working.
+ * Frees a responder made by a `daemonauth_responder_new_*` function. NULL is a no-op. Chains,
+ * credentials and flows that hold their own reference keep working.
  */
 void daemonauth_responder_free(daemonauth_responder *responder);
 
@@ -109,13 +121,31 @@ void daemonauth_responder_free(daemonauth_responder *responder);
  * questions reach it unchanged (same names, same challenges), and krb5's password prompts
  * arrive as `password` questions with the challenge "". With `principal` NULL the responder
  * is first asked `username` and `password` in one step, with the challenge
- * `{"service":"krb5","realm":"<default realm>"}`.
+ * `{"service":"krb5","realm":"<default realm>"}`. The responder is asked on the calling
+ * thread.
  *
  * Returns DAEMONAUTH_RESULT_AUTH_FAILED for a wrong password or unknown principal (krb5's
  * message in the last error), DAEMONAUTH_RESULT_UNANSWERED when no responder answered,
  * DAEMONAUTH_RESULT_KRB5 for other krb5 failures such as an unreachable KDC.
  */
-daemonauth_result daemonauth_krb5_get_init_creds(const char *principal, const char *ccache, const daemonauth_responder *responder);
+daemonauth_result daemonauth_responder_krb5_get_init_creds(const char *principal, const char *ccache, const daemonauth_responder *responder);
+
+/**
+ * Makes a responder that answers `password`, and `username` when the entry has a `login`,
+ * from the netrc file at `path`, or when `path` is NULL from `~/.rootnetrc` then `~/.netrc`
+ * (either may be missing), read again at every step: ROOT's clients kept their passwords
+ * there. The entry is the one for the host named by the `host` field of the question's JSON
+ * challenge (a `user` field skips entries with another login; `"method":"srp"` uses ROOT's
+ * `secure` lines); questions without a `host` are left for the next responder of a chain.
+ * Format and matching: docs/hostauth.md.
+ *
+ * A file that does not belong to the user the process runs as, or that group or others may
+ * access, fails the flow with DAEMONAUTH_RESULT_INSECURE_FILE (ftp refuses a `.netrc` others
+ * can read); a malformed file, or a password that is not valid UTF-8, with
+ * DAEMONAUTH_RESULT_CONFIG naming file and line. Fails here with DAEMONAUTH_RESULT_NOT_FOUND
+ * when `path` is NULL and `$HOME` is not set.
+ */
+daemonauth_result daemonauth_responder_new_netrc(const char *path, daemonauth_responder **responder_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -27,6 +27,14 @@ use crate::{log_info, log_warn, net};
 /// cbindgen:ignore
 pub const DEFAULT_IDLE: Duration = Duration::from_secs(600);
 
+/// The default time the whole request may take: 30 seconds.
+/// cbindgen:ignore
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default pause before refusing a wrong password: 2 seconds.
+/// cbindgen:ignore
+pub const DEFAULT_FAIL_DELAY: Duration = Duration::from_secs(2);
+
 /// How the passwords of users missing from `CVSROOT/passwd` are checked when the
 /// repository's `SystemAuth` is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +59,7 @@ pub struct ServerOptions {
     /// The longest request line.
     pub max_line: usize,
     /// How long an authenticated session may stay stuck: both sides silent, or one side not
-    /// taking what the other sent ([`super::gss_stream::relay`]).
+    /// taking what the other sent ([`super::relay::relay`]).
     pub idle: Duration,
     /// The pause before refusing a wrong password.
     pub fail_delay: Duration,
@@ -71,10 +79,10 @@ impl Default for ServerOptions {
         ServerOptions {
             roots: Vec::new(),
             root_patterns: Vec::new(),
-            timeout: Duration::from_secs(30),
+            timeout: DEFAULT_REQUEST_TIMEOUT,
             max_line: MAX_LINE,
             idle: DEFAULT_IDLE,
-            fail_delay: Duration::from_secs(2),
+            fail_delay: DEFAULT_FAIL_DELAY,
             allow_empty_password: false,
             system_passwords: SystemPasswords::Pam,
             pam_service: "cvs".to_owned(),

@@ -30,7 +30,7 @@ use parking_lot::Mutex;
 use super::lists::{List, ListMode};
 use super::{DistccExit, Timeouts, client, compare_flags, exit_code, list_realms_from_env, server};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ffi::{Userdata, arg_bytes, guard, guard_or, record_error};
+use crate::ffi::{BoundaryReturn, Userdata, arg_bytes, ffi_boundary, record_error};
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing};
 use crate::gss::sys;
 use crate::io::Channel;
@@ -171,16 +171,43 @@ fn host_list_options() -> Option<(bool, bool, Option<PathBuf>)> {
     }
 }
 
-/// Runs an `int`-returning drop-in body: a panic or error becomes distcc's exit code (a
-/// panic EXIT_GSSAPI_FAILED), the error is logged and kept as the thread's last error.
-fn run(export: &str, body: impl FnOnce() -> Result<()>) -> c_int {
-    guard_or(export, DistccExit::GssapiFailed as c_int, || match body() {
-        Ok(()) => DistccExit::Ok as c_int,
-        Err(err) => {
-            log_warn!("{export}: {err}");
-            exit_code(record_error(export, &err)) as c_int
+/// What the body of an `int`-returning drop-in function produces: 0, or for an error (logged
+/// and kept as the thread's last error) distcc's exit code; a panic is EXIT_GSSAPI_FAILED.
+struct ExitStatus {
+    result: Result<()>,
+    exit_code: fn(ErrorCode) -> DistccExit,
+}
+
+impl ExitStatus {
+    /// The status of `result`, with the library's mapping of results to exit codes.
+    fn of(result: Result<()>) -> ExitStatus {
+        ExitStatus { result, exit_code }
+    }
+}
+
+impl BoundaryReturn for ExitStatus {
+    type C = c_int;
+    fn into_c(self, export: &str) -> c_int {
+        match self.result {
+            Ok(()) => DistccExit::Ok as c_int,
+            Err(err) => {
+                log_warn!("{export}: {err}");
+                (self.exit_code)(record_error(export, &err)) as c_int
+            }
         }
-    })
+    }
+    fn on_panic() -> c_int {
+        DistccExit::GssapiFailed as c_int
+    }
+}
+
+/// distccd's exit code for a server-side result: a client denied by the list is
+/// EXIT_GSSAPI_FAILED, as distccd returns.
+fn server_exit_code(code: ErrorCode) -> DistccExit {
+    match exit_code(code) {
+        DistccExit::AccessDenied => DistccExit::GssapiFailed,
+        other => other,
+    }
 }
 
 /// Deletes the context in `slot`, if any, leaving it empty.
@@ -194,45 +221,48 @@ fn clear_context(slot: &AtomicPtr<gss_ctx_id_struct>) {
 /// a host-based service, else a user name). Returns 0 or a distcc exit code.
 #[unsafe(no_mangle)]
 pub extern "C" fn dcc_gssapi_acquire_credentials() -> c_int {
-    run("dcc_gssapi_acquire_credentials", || {
-        let principal = std::env::var(server::PRINCIPAL_ENV)
-            .map_err(|_| Error::new(ErrorCode::Config, "no principal name specified (DISTCCD_PRINCIPAL)"))?;
-        *CREDS.lock() = Some(Arc::new(server::acquire_credentials(&principal)?));
-        Ok(())
-    })
+    ffi_boundary! { ExitStatus::of(acquire_credentials()) }
+}
+
+fn acquire_credentials() -> Result<()> {
+    let principal = std::env::var(server::PRINCIPAL_ENV)
+        .map_err(|_| Error::new(ErrorCode::Config, "no principal name specified (DISTCCD_PRINCIPAL)"))?;
+    *CREDS.lock() = Some(Arc::new(server::acquire_credentials(&principal)?));
+    Ok(())
 }
 
 /// Releases the credentials `dcc_gssapi_acquire_credentials` acquired.
 #[unsafe(no_mangle)]
 pub extern "C" fn dcc_gssapi_release_credentials() {
-    guard("dcc_gssapi_release_credentials", || *CREDS.lock() = None)
+    ffi_boundary! { *CREDS.lock() = None }
 }
 
 /// Reads the list file (distccd's `arg_list_file`, else the `daemonauth_distcc_set_list`
 /// file) as a blacklist (`mode` 1) or whitelist (0). Returns 0 or a distcc exit code.
 #[unsafe(no_mangle)]
 pub extern "C" fn dcc_gssapi_obtain_list(mode: c_int) -> c_int {
-    run("dcc_gssapi_obtain_list", || {
-        let mode = if mode != 0 { ListMode::Blacklist } else { ListMode::Whitelist };
-        let (path, realms) = match host_list_options() {
-            Some((_, _, Some(path))) => (path, list_realms_from_env()),
-            Some((_, _, None)) => return Err(Error::new(ErrorCode::Config, "distccd names no list file")),
-            None => match &*FALLBACK_LIST.lock() {
-                Some((path, _, realms)) => (path.clone(), *realms),
-                None => return Err(Error::new(ErrorCode::Config, "no list file set (daemonauth_distcc_set_list)")),
-            },
-        };
-        let list = List::load(&path, mode, realms)?;
-        log_info!("distcc: using {} as a {}list", path.display(), mode.word());
-        *LIST.lock() = Some(list);
-        Ok(())
-    })
+    ffi_boundary! { ExitStatus::of(obtain_list(if mode != 0 { ListMode::Blacklist } else { ListMode::Whitelist })) }
+}
+
+fn obtain_list(mode: ListMode) -> Result<()> {
+    let (path, realms) = match host_list_options() {
+        Some((_, _, Some(path))) => (path, list_realms_from_env()),
+        Some((_, _, None)) => return Err(Error::new(ErrorCode::Config, "distccd names no list file")),
+        None => match &*FALLBACK_LIST.lock() {
+            Some((path, _, realms)) => (path.clone(), *realms),
+            None => return Err(Error::new(ErrorCode::Config, "no list file set (daemonauth_distcc_set_list)")),
+        },
+    };
+    let list = List::load(&path, mode, realms)?;
+    log_info!("distcc: using {} as a {}list", path.display(), mode.word());
+    *LIST.lock() = Some(list);
+    Ok(())
 }
 
 /// Forgets the list `dcc_gssapi_obtain_list` read.
 #[unsafe(no_mangle)]
 pub extern "C" fn dcc_gssapi_free_list() {
-    guard("dcc_gssapi_free_list", || *LIST.lock() = None)
+    ffi_boundary! { *LIST.lock() = None }
 }
 
 /// The list in force for a connection: distccd's options decide when the program has them,
@@ -261,16 +291,16 @@ fn list_in_force() -> Option<List> {
 /// distccd; it was told `n`).
 #[unsafe(no_mangle)]
 pub extern "C" fn dcc_gssapi_check_client(to_net_fd: c_int, from_net_fd: c_int) -> c_int {
-    let code = run("dcc_gssapi_check_client", || {
-        clear_context(&distccd_ctx_handle);
-        let list = list_in_force();
-        let creds = CREDS.lock().clone();
-        let accepted =
-            server::check_client(from_net_fd, to_net_fd, creds.as_deref(), list.as_ref(), &Timeouts::from_env())?;
-        distccd_ctx_handle.store(accepted.context.into_raw(), Ordering::Release);
-        Ok(())
-    });
-    if code == DistccExit::AccessDenied as c_int { DistccExit::GssapiFailed as c_int } else { code }
+    ffi_boundary! { ExitStatus { result: check_client(from_net_fd, to_net_fd), exit_code: server_exit_code } }
+}
+
+fn check_client(read_fd: RawFd, write_fd: RawFd) -> Result<()> {
+    clear_context(&distccd_ctx_handle);
+    let list = list_in_force();
+    let creds = CREDS.lock().clone();
+    let accepted = server::check_client(read_fd, write_fd, creds.as_deref(), list.as_ref(), &Timeouts::from_env())?;
+    distccd_ctx_handle.store(accepted.context.into_raw(), Ordering::Release);
+    Ok(())
 }
 
 /// Authenticates to the distccd on a connection (distcc's client side): writes to
@@ -288,39 +318,43 @@ pub unsafe extern "C" fn dcc_gssapi_perform_requested_security(
     to_net_fd: c_int,
     from_net_fd: c_int,
 ) -> c_int {
-    run("dcc_gssapi_perform_requested_security", || {
-        clear_context(&distcc_ctx_handle);
-        // SAFETY: NULL or a valid hostdef per the contract.
-        let host =
-            unsafe { host.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `host` is NULL"))?;
-        if host.authenticate == 0 {
-            log_info!("distcc: authenticating to a host without ,auth");
-        }
-        let auth_name = if host.auth_name.is_null() {
-            None
-        } else {
-            // SAFETY: non-NULL, so a NUL-terminated string per the contract.
-            let name = unsafe { CStr::from_ptr(host.auth_name) };
-            Some(name.to_str().map_err(|_| Error::new(ErrorCode::InvalidArgument, "auth_name is not UTF-8"))?)
-        };
-        let service = std::env::var(client::PRINCIPAL_ENV).ok();
-        let context =
-            client::authenticate(from_net_fd, to_net_fd, auth_name, service.as_deref(), &Timeouts::from_env())?;
-        distcc_ctx_handle.store(context.into_raw(), Ordering::Release);
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    ffi_boundary! { ExitStatus::of(unsafe { perform_requested_security(host, from_net_fd, to_net_fd) }) }
+}
+
+/// # Safety
+/// As for [`dcc_gssapi_perform_requested_security`].
+unsafe fn perform_requested_security(host: *const DccHostdef, read_fd: RawFd, write_fd: RawFd) -> Result<()> {
+    clear_context(&distcc_ctx_handle);
+    // SAFETY: NULL or a valid hostdef per the contract.
+    let host =
+        unsafe { host.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `host` is NULL"))?;
+    if host.authenticate == 0 {
+        log_info!("distcc: authenticating to a host without ,auth");
+    }
+    let auth_name = if host.auth_name.is_null() {
+        None
+    } else {
+        // SAFETY: non-NULL, so a NUL-terminated string per the contract.
+        let name = unsafe { CStr::from_ptr(host.auth_name) };
+        Some(name.to_str().map_err(|_| Error::new(ErrorCode::InvalidArgument, "auth_name is not UTF-8"))?)
+    };
+    let service = std::env::var(client::PRINCIPAL_ENV).ok();
+    let context = client::authenticate(read_fd, write_fd, auth_name, service.as_deref(), &Timeouts::from_env())?;
+    distcc_ctx_handle.store(context.into_raw(), Ordering::Release);
+    Ok(())
 }
 
 /// Logs the text of a GSS-API status code, `status_type` being GSS_C_GSS_CODE or
 /// GSS_C_MECH_CODE.
 #[unsafe(no_mangle)]
 pub extern "C" fn dcc_gssapi_status_to_log(status_code: OM_uint32, status_type: c_int) {
-    guard("dcc_gssapi_status_to_log", || {
+    ffi_boundary! {
         let label = if status_type == libgssapi_sys::GSS_C_GSS_CODE as c_int { "GSSAPI" } else { "Mech" };
         for line in sys::display_status(status_code, status_type) {
             log_info!("{label}: {line}");
         }
-    })
+    }
 }
 
 /// Releases the given token buffers and name (any may be NULL), as distcc's cleanup does.
@@ -333,7 +367,7 @@ pub unsafe extern "C" fn dcc_gssapi_cleanup(
     output_tok: *mut gss_buffer_desc,
     name: *mut gss_name_t,
 ) {
-    guard("dcc_gssapi_cleanup", || {
+    ffi_boundary! {
         // SAFETY: forwarded contract.
         let results = unsafe {
             [sys::release_raw_buffer(input_tok), sys::release_raw_buffer(output_tok), sys::release_raw_name(name)]
@@ -341,14 +375,14 @@ pub unsafe extern "C" fn dcc_gssapi_cleanup(
         for err in results.into_iter().filter_map(Result::err) {
             log_warn!("dcc_gssapi_cleanup: {err}");
         }
-    })
+    }
 }
 
 /// Returns 0 when every one of MUTUAL, REPLAY and SEQUENCE in `req_flags` is in `ret_flags`,
 /// else EXIT_GSSAPI_FAILED.
 #[unsafe(no_mangle)]
 pub extern "C" fn dcc_gssapi_compare_flags(req_flags: OM_uint32, ret_flags: OM_uint32) -> c_int {
-    run("dcc_gssapi_compare_flags", || compare_flags(req_flags, ret_flags))
+    ffi_boundary! { ExitStatus::of(compare_flags(req_flags, ret_flags)) }
 }
 
 /// Deletes the context in `*ctx_handle` (if any) and sets it to GSS_C_NO_CONTEXT; NULL is a
@@ -359,7 +393,7 @@ pub extern "C" fn dcc_gssapi_compare_flags(req_flags: OM_uint32, ret_flags: OM_u
 /// context the caller gives up.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dcc_gssapi_delete_ctx(ctx_handle: *mut gss_ctx_id_t) {
-    guard("dcc_gssapi_delete_ctx", || {
+    ffi_boundary! {
         // SAFETY: NULL or a valid handle slot per the contract; it is emptied before the
         // context is deleted, so nothing can see a deleted handle.
         if let Some(slot) = unsafe { ctx_handle.as_mut() } {
@@ -367,7 +401,7 @@ pub unsafe extern "C" fn dcc_gssapi_delete_ctx(ctx_handle: *mut gss_ctx_id_t) {
             // SAFETY: the caller gives the context up; the Context deletes it on drop.
             drop(unsafe { sys::Context::from_raw(raw) });
         }
-    })
+    }
 }
 
 fn token_channel(sd: RawFd) -> Result<Channel> {
@@ -380,14 +414,19 @@ fn token_channel(sd: RawFd) -> Result<Channel> {
 /// `token` is NULL (an error) or points to a descriptor whose `value` holds `length` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn send_token(sd: c_int, token: gss_buffer_t) -> c_int {
-    run("send_token", || {
-        // SAFETY: NULL or a valid descriptor per the contract.
-        let token =
-            unsafe { token.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `token` is NULL"))?;
-        // SAFETY: `value` holds `length` bytes per the contract.
-        let body = unsafe { arg_bytes(token.value as *const u8, token.length, "token") }?;
-        Framing::DistccTlen.write(&token_channel(sd)?, 0, body)
-    })
+    // SAFETY: forwarded contract.
+    ffi_boundary! { ExitStatus::of(unsafe { send_token_on(sd, token) }) }
+}
+
+/// # Safety
+/// As for [`send_token`].
+unsafe fn send_token_on(sd: RawFd, token: gss_buffer_t) -> Result<()> {
+    // SAFETY: NULL or a valid descriptor per the contract.
+    let token =
+        unsafe { token.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `token` is NULL"))?;
+    // SAFETY: `value` holds `length` bytes per the contract.
+    let body = unsafe { arg_bytes(token.value as *const u8, token.length, "token") }?;
+    Framing::DistccTlen.write(&token_channel(sd)?, 0, body)
 }
 
 /// Receives a `TLEN` token from socket `sd` into `*token` (its `value` allocated with
@@ -398,20 +437,25 @@ pub unsafe extern "C" fn send_token(sd: c_int, token: gss_buffer_t) -> c_int {
 /// `token` is NULL (an error) or points to a writable descriptor.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn recv_token(sd: c_int, token: gss_buffer_t) -> c_int {
-    run("recv_token", || {
-        // SAFETY: NULL or a valid, writable descriptor per the contract.
-        let token =
-            unsafe { token.as_mut() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `token` is NULL"))?;
-        let received = Framing::DistccTlen.read(&token_channel(sd)?, DEFAULT_MAX_TOKEN_LEN)?;
-        let body = received.body;
-        // SAFETY: malloc of a non-zero length (TLEN lengths are at least 1).
-        let value = unsafe { libc::malloc(body.len()) } as *mut u8;
-        if value.is_null() {
-            return Err(Error::new(ErrorCode::OutOfMemory, format!("cannot allocate a {}-byte token", body.len())));
-        }
-        // SAFETY: `value` is a fresh allocation of `body.len()` bytes.
-        unsafe { std::ptr::copy_nonoverlapping(body.as_ptr(), value, body.len()) };
-        *token = gss_buffer_desc { length: body.len(), value: value.cast() };
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    ffi_boundary! { ExitStatus::of(unsafe { recv_token_from(sd, token) }) }
+}
+
+/// # Safety
+/// As for [`recv_token`].
+unsafe fn recv_token_from(sd: RawFd, token: gss_buffer_t) -> Result<()> {
+    // SAFETY: NULL or a valid, writable descriptor per the contract.
+    let token =
+        unsafe { token.as_mut() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `token` is NULL"))?;
+    let received = Framing::DistccTlen.read(&token_channel(sd)?, DEFAULT_MAX_TOKEN_LEN)?;
+    let body = received.body;
+    // SAFETY: malloc of a non-zero length (TLEN lengths are at least 1).
+    let value = unsafe { libc::malloc(body.len()) } as *mut u8;
+    if value.is_null() {
+        return Err(Error::new(ErrorCode::OutOfMemory, format!("cannot allocate a {}-byte token", body.len())));
+    }
+    // SAFETY: `value` is a fresh allocation of `body.len()` bytes.
+    unsafe { std::ptr::copy_nonoverlapping(body.as_ptr(), value, body.len()) };
+    *token = gss_buffer_desc { length: body.len(), value: value.cast() };
+    Ok(())
 }

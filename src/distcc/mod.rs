@@ -20,7 +20,7 @@
 /// cbindgen:ignore
 pub mod abi;
 pub mod client;
-pub mod ffi;
+mod ffi;
 pub mod lists;
 pub mod server;
 

@@ -71,23 +71,24 @@ pub fn check_client(
         ));
     }
     channel.write_all(&[HANDSHAKE], channel.deadline())?;
-    let context = gss::accept(&channel, &timeouts.gss_options(), cred)?;
-    let principal = match context.source_name() {
-        Ok((name, _)) => Some(name),
-        Err(err) => {
-            log_warn!("distcc: the client's name cannot be displayed: {err}");
-            None
-        }
-    };
+    // The last context token and the `y`/`n` leave in one write: the client reads both at
+    // once, where two writes cost it a delayed ACK (about 40 ms) on every connection.
+    let (context, (principal, allowed)) =
+        gss::accept_answering(&channel, &timeouts.gss_options(), cred, None, |context| {
+            let principal = match context.source_name() {
+                Ok((name, _)) => Some(name),
+                Err(err) => {
+                    log_warn!("distcc: the client's name cannot be displayed: {err}");
+                    None
+                }
+            };
+            let allowed = list.is_none_or(|list| list.allows(principal.as_deref()));
+            (vec![if allowed { ACCESS } else { NO_ACCESS }], (principal, allowed))
+        })?;
     let shown = principal.as_deref().unwrap_or("an unnamed client");
-    let allowed = list.is_none_or(|list| list.allows(principal.as_deref()));
     if let Some(list) = list {
         log_info!("distcc: {shown} {} by the {}list", if allowed { "admitted" } else { "refused" }, list.mode().word());
     }
-    let notify = channel.with_timeout(timeouts.notify);
-    notify
-        .write_all(&[if allowed { ACCESS } else { NO_ACCESS }], notify.deadline())
-        .map_err(|err| err.context("notifying the client"))?;
     if !allowed {
         return Err(Error::new(ErrorCode::AccessDenied, format!("access denied to {shown}")));
     }

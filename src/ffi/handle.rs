@@ -50,6 +50,16 @@ pub(crate) unsafe fn handle_mut<'a, T>(handle: *mut T, name: &str) -> Result<&'a
     unsafe { handle.as_mut() }.ok_or_else(|| null_handle(name))
 }
 
+/// Runs `change` on the object behind a mutable handle: a builder's typed setters.
+///
+/// # Safety
+/// `handle` is NULL or a live handle from [`into_handle`] not used elsewhere during the call.
+pub(crate) unsafe fn change_handle<T>(handle: *mut T, name: &str, change: impl FnOnce(&mut T)) -> Result<()> {
+    // SAFETY: forwarded contract.
+    change(unsafe { handle_mut(handle, name) }?);
+    Ok(())
+}
+
 fn null_handle(name: &str) -> Error {
     Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL"))
 }
@@ -60,6 +70,16 @@ pub(crate) fn check_out<T>(out: *mut T, name: &str) -> Result<()> {
         return Err(Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL")));
     }
     Ok(())
+}
+
+/// Checks an out-parameter for a pointer and sets it to NULL, so that it is NULL whenever the
+/// function fails afterwards; call before doing any work.
+///
+/// # Safety
+/// `out` is NULL or valid for writing one pointer.
+pub(crate) unsafe fn clear_out<T>(out: *mut *mut T, name: &str) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { give_value(out, std::ptr::null_mut(), name) }
 }
 
 /// Stores a plain value through an out-pointer (checked non-NULL first).

@@ -12,12 +12,15 @@ mod last_error;
 mod test_hooks;
 mod userdata;
 
-pub(crate) use guard::{boundary, export_name, ffi_boundary, guard, guard_or, guard_result, guard_value};
-pub(crate) use handle::{check_out, free_handle, give_handle, give_value, handle_mut, handle_ref, take_handle};
+pub(crate) use guard::{BoundaryReturn, boundary, export_name, ffi_boundary, guard_or};
+pub(crate) use handle::{
+    change_handle, check_out, clear_out, free_handle, give_handle, give_value, handle_mut, handle_ref, take_handle,
+};
 pub(crate) use last_error::{record_error, with_last_error};
 pub use userdata::Userdata;
 
 use std::ffi::{CStr, c_char};
+use std::time::Duration;
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -77,4 +80,9 @@ pub(crate) unsafe fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Re
     }
     // SAFETY: non-NULL, length within isize::MAX, readable per the caller's contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// A timeout argument in milliseconds, where 0 means `default` (docs/api-conventions.md).
+pub(crate) fn timeout_or(timeout_ms: u32, default: Duration) -> Duration {
+    if timeout_ms == 0 { default } else { Duration::from_millis(u64::from(timeout_ms)) }
 }

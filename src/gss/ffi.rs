@@ -5,7 +5,6 @@
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
-use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -15,7 +14,7 @@ use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
 use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_responder};
 use crate::ffi::{
     Userdata, arg_bytes, arg_opt_str, arg_str, check_out, ffi_boundary, free_handle, give_handle, give_value,
-    handle_mut, handle_ref, take_handle,
+    handle_mut, handle_ref, take_handle, timeout_or,
 };
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing};
 use crate::gss::{self, Cred, DEFAULT_EXCHANGE_TIMEOUT, Name, NameType, Options, SecurityContext, TokenEvent, Usage};
@@ -43,20 +42,27 @@ pub const DAEMONAUTH_GSS_FLAG_TRANS: u32 = 256;
 pub const DAEMONAUTH_GSS_FLAG_DELEG_POLICY: u32 = 32768;
 
 /// gss-sample token flags (for `daemonauth_gss_token_send` and `daemonauth_gss_token_recv`).
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_NOOP: u8 = 0x01;
 /// A context-establishment token.
 pub const DAEMONAUTH_SAMPLE_TOKEN_CONTEXT: u8 = 0x02;
 /// A data message.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_DATA: u8 = 0x04;
 /// A MIC over a data message.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_MIC: u8 = 0x08;
 /// The client announces that context tokens follow.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_CONTEXT_NEXT: u8 = 0x10;
 /// The data message is wrapped.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_WRAPPED: u8 = 0x20;
 /// The data message is encrypted.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_ENCRYPTED: u8 = 0x40;
 /// The client asks for a MIC in reply.
+#[allow(dead_code)] // for C only: the header declares it; Rust code does not need it
 pub const DAEMONAUTH_SAMPLE_TOKEN_SEND_MIC: u8 = 0x80;
 
 /// How a name's text is read by `daemonauth_gss_name_import`.
@@ -248,7 +254,7 @@ pub extern "C" fn daemonauth_gss_cred_acquire_with_password(
 /// Acquires initiator credentials for `user` (NULL: the default principal): the tickets
 /// already in the credential cache if there are any; otherwise, when `responder` is not
 /// NULL, a new ticket obtained through Kerberos's responder (`password`, `otp` or `pkinit`
-/// questions, and `username` when `user` is NULL; see `daemonauth_krb5_get_init_creds`),
+/// questions, and `username` when `user` is NULL; see `daemonauth_responder_krb5_get_init_creds`),
 /// kept in a memory cache that is removed when the credentials are freed. `mech` is NULL
 /// (default), "krb5", "spnego" or an OID.
 #[unsafe(no_mangle)]
@@ -324,12 +330,10 @@ pub extern "C" fn daemonauth_gss_options_free(options: *mut daemonauth_gss_optio
 ///
 /// # Safety
 /// `builder` is NULL or a live builder from this library, not used elsewhere during the call.
-unsafe fn change(
-    builder: *mut daemonauth_gss_options_builder,
-    change: impl FnOnce(&mut Options) -> Result<()>,
-) -> Result<()> {
+unsafe fn change(builder: *mut daemonauth_gss_options_builder, change: impl FnOnce(&mut Options)) -> Result<()> {
     // SAFETY: forwarded contract.
-    change(&mut unsafe { handle_mut(builder, "builder") }?.0)
+    change(&mut unsafe { handle_mut(builder, "builder") }?.0);
+    Ok(())
 }
 
 /// Sets the token framing (a `daemonauth_framing`).
@@ -339,8 +343,9 @@ pub extern "C" fn daemonauth_gss_options_builder_set_framing(
     framing: c_int,
 ) -> ErrorCode {
     ffi_boundary! {
+        let framing = Framing::from_c(framing)?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.framing = Framing::from_c(framing)?)) }
+        unsafe { change(builder, |options| options.framing = framing) }
     }
 }
 
@@ -353,7 +358,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_timeout_ms(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT))) }
+        unsafe { change(builder, |options| options.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT)) }
     }
 }
 
@@ -369,7 +374,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_exchange_timeout_ms(
     ffi_boundary! {
         let timeout = timeout_or(timeout_ms, DEFAULT_EXCHANGE_TIMEOUT);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.exchange_timeout = timeout)) }
+        unsafe { change(builder, |options| options.exchange_timeout = timeout) }
     }
 }
 
@@ -384,7 +389,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_max_token_len(
     ffi_boundary! {
         let max_len = if max_len == 0 { DEFAULT_MAX_TOKEN_LEN } else { max_len };
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.max_token_len = max_len)) }
+        unsafe { change(builder, |options| options.max_token_len = max_len) }
     }
 }
 
@@ -402,7 +407,6 @@ pub extern "C" fn daemonauth_gss_options_builder_set_flags(
             change(builder, |options| {
                 options.flags = flags;
                 options.required_flags = flags & !(gss::flags::DELEG | gss::flags::CONF | gss::flags::INTEG);
-                Ok(())
             })
         }
     }
@@ -417,7 +421,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_required_flags(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.required_flags = flags)) }
+        unsafe { change(builder, |options| options.required_flags = flags) }
     }
 }
 
@@ -432,7 +436,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_mech(
         // SAFETY: NULL or a NUL-terminated string.
         let mech = gss::mech_from_text(unsafe { arg_opt_str(mech, "mech") }?)?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.mech = mech)) }
+        unsafe { change(builder, |options| options.mech = mech) }
     }
 }
 
@@ -445,7 +449,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_context_token_flags(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.context_token_flags = flags)) }
+        unsafe { change(builder, |options| options.context_token_flags = flags) }
     }
 }
 
@@ -479,7 +483,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_token_observer(
             observer
         });
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |options| Ok(options.observer = observer)) }
+        unsafe { change(builder, |options| options.observer = observer) }
     }
 }
 
@@ -487,7 +491,7 @@ pub extern "C" fn daemonauth_gss_options_builder_set_token_observer(
 ///
 /// # Safety
 /// `options` is NULL or live options from this library.
-unsafe fn options_or_default<'a>(options: *const daemonauth_gss_options, default: &'a Options) -> &'a Options {
+unsafe fn options_or_default(options: *const daemonauth_gss_options, default: &Options) -> &Options {
     // SAFETY: forwarded contract.
     unsafe { options.as_ref() }.map_or(default, |options| &options.0)
 }
@@ -892,9 +896,4 @@ pub extern "C" fn daemonauth_gss_token_recv(
             give_buffer(data_out, token.body, "data_out")
         }
     }
-}
-
-/// A timeout in milliseconds from C, where 0 means `default`.
-pub(crate) fn timeout_or(timeout_ms: u32, default: Duration) -> Duration {
-    if timeout_ms == 0 { default } else { Duration::from_millis(u64::from(timeout_ms)) }
 }

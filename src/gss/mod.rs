@@ -5,7 +5,7 @@
 //! acceptor loops, the checks of requested against granted flags, and a context type that
 //! refuses use after export.
 
-pub mod ffi;
+mod ffi;
 mod status;
 pub mod sys;
 
@@ -24,16 +24,16 @@ pub use sys::{Cred, Name, NameType, Oid, Usage, oids};
 /// GSS-API context flags (the values of `GSS_C_*_FLAG`).
 /// cbindgen:ignore
 pub mod flags {
-    pub const DELEG: u32 = 1;
-    pub const MUTUAL: u32 = 2;
-    pub const REPLAY: u32 = 4;
-    pub const SEQUENCE: u32 = 8;
-    pub const CONF: u32 = 16;
-    pub const INTEG: u32 = 32;
-    pub const ANON: u32 = 64;
-    pub const PROT_READY: u32 = 128;
-    pub const TRANS: u32 = 256;
-    pub const DELEG_POLICY: u32 = 32768;
+    pub const DELEG: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_DELEG;
+    pub const MUTUAL: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_MUTUAL;
+    pub const REPLAY: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_REPLAY;
+    pub const SEQUENCE: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_SEQUENCE;
+    pub const CONF: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_CONF;
+    pub const INTEG: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_INTEG;
+    pub const ANON: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_ANON;
+    pub const PROT_READY: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_PROT_READY;
+    pub const TRANS: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_TRANS;
+    pub const DELEG_POLICY: u32 = super::ffi::DAEMONAUTH_GSS_FLAG_DELEG_POLICY;
 
     /// The names of the flags set in `bits`, e.g. "MUTUAL|REPLAY".
     pub fn names(bits: u32) -> String {
@@ -56,7 +56,7 @@ pub mod flags {
 
 /// The gss-sample token flag that marks context-establishment tokens.
 /// cbindgen:ignore
-pub const SAMPLE_TOKEN_CONTEXT: u8 = 0x02;
+pub const SAMPLE_TOKEN_CONTEXT: u8 = ffi::DAEMONAUTH_SAMPLE_TOKEN_CONTEXT;
 
 /// The default time a whole context establishment may take: 60 s.
 /// cbindgen:ignore
@@ -163,12 +163,23 @@ impl Options {
     }
 
     fn send_context_token(&self, channel: &Channel, token: &[u8]) -> Result<()> {
-        if token.is_empty() {
+        self.send_context_token_and(channel, token, &[])
+    }
+
+    /// Sends a context token (if not empty) and `trailer` after it in one write, so that a
+    /// peer waiting for both never waits on a delayed ACK between them.
+    fn send_context_token_and(&self, channel: &Channel, token: &[u8], trailer: &[u8]) -> Result<()> {
+        let mut bytes = Vec::new();
+        if !token.is_empty() {
+            log_debug!("gss: sending a context token of {} bytes", token.len());
+            self.observe(TokenEvent::Sent, token);
+            bytes = self.framing.encode(self.context_token_flags, token)?;
+        }
+        bytes.extend_from_slice(trailer);
+        if bytes.is_empty() {
             return Ok(());
         }
-        log_debug!("gss: sending a context token of {} bytes", token.len());
-        self.observe(TokenEvent::Sent, token);
-        self.framing.write(channel, self.context_token_flags, token)
+        channel.write_all(&bytes, channel.deadline()).map_err(|err| err.context("sending a token"))
     }
 
     fn observe_step(&self, complete: bool) {
@@ -313,6 +324,20 @@ pub fn accept_after(
     cred: Option<&Cred>,
     first: Option<Vec<u8>>,
 ) -> Result<SecurityContext> {
+    accept_answering(channel, options, cred, first, |_| (Vec::new(), ())).map(|(context, ())| context)
+}
+
+/// [`accept_after`] for a protocol whose server answers the established context at once
+/// (distcc's `y`/`n`): `answer` sees the context and returns the bytes that leave in the same
+/// write as the last context token, and a value handed back with the context. A context that
+/// lacks the required flags gets its last token but no answer.
+pub fn accept_answering<T>(
+    channel: &Channel,
+    options: &Options,
+    cred: Option<&Cred>,
+    first: Option<Vec<u8>>,
+    answer: impl FnOnce(&SecurityContext) -> (Vec<u8>, T),
+) -> Result<(SecurityContext, T)> {
     let channel = &channel.bounded(options.exchange_timeout);
     let mut context = sys::Context::new();
     let mut first = first;
@@ -322,13 +347,23 @@ pub fn accept_after(
             None => options.read_context_token(channel)?,
         };
         let step = context.accept_step(cred, &input).map_err(|refused| options.send_error_token(channel, refused))?;
-        options.send_context_token(channel, &step.output)?;
-        options.observe_step(step.complete);
-        if step.complete {
-            let context = finish(context, options.required_flags)?;
-            log_info!("gss: accepted {}", context.peer_name().unwrap_or_else(|_| "an unnamed peer".into()));
-            return Ok(context);
+        if !step.complete {
+            options.send_context_token(channel, &step.output)?;
+            options.observe_step(false);
+            continue;
         }
+        let context = match finish(context, options.required_flags) {
+            Ok(context) => context,
+            Err(err) => {
+                options.send_context_token(channel, &step.output)?;
+                return Err(err);
+            }
+        };
+        let (trailer, value) = answer(&context);
+        options.send_context_token_and(channel, &step.output, &trailer)?;
+        options.observe_step(true);
+        log_info!("gss: accepted {}", context.peer_name().unwrap_or_else(|_| "an unnamed peer".into()));
+        return Ok((context, value));
     }
     Err(too_many_rounds())
 }
@@ -401,16 +436,16 @@ mod tests {
 
     #[test]
     fn c_constants_match_the_gss_values() {
-        use super::ffi::*;
-        assert_eq!(DAEMONAUTH_GSS_FLAG_DELEG, flags::DELEG);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_MUTUAL, flags::MUTUAL);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_REPLAY, flags::REPLAY);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_SEQUENCE, flags::SEQUENCE);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_CONF, flags::CONF);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_INTEG, flags::INTEG);
-        assert_eq!(DAEMONAUTH_GSS_FLAG_ANON, flags::ANON);
-        assert_eq!(DAEMONAUTH_SAMPLE_TOKEN_CONTEXT, SAMPLE_TOKEN_CONTEXT);
-        assert_eq!(libgssapi_sys::GSS_C_MUTUAL_FLAG, flags::MUTUAL);
+        assert_eq!(flags::DELEG, libgssapi_sys::GSS_C_DELEG_FLAG);
+        assert_eq!(flags::MUTUAL, libgssapi_sys::GSS_C_MUTUAL_FLAG);
+        assert_eq!(flags::REPLAY, libgssapi_sys::GSS_C_REPLAY_FLAG);
+        assert_eq!(flags::SEQUENCE, libgssapi_sys::GSS_C_SEQUENCE_FLAG);
+        assert_eq!(flags::CONF, libgssapi_sys::GSS_C_CONF_FLAG);
+        assert_eq!(flags::INTEG, libgssapi_sys::GSS_C_INTEG_FLAG);
+        assert_eq!(flags::ANON, libgssapi_sys::GSS_C_ANON_FLAG);
+        assert_eq!(flags::PROT_READY, libgssapi_sys::GSS_C_PROT_READY_FLAG);
+        assert_eq!(flags::TRANS, libgssapi_sys::GSS_C_TRANS_FLAG);
+        assert_eq!(flags::DELEG_POLICY, libgssapi_sys::GSS_C_DELEG_POLICY_FLAG);
     }
 
     #[test]

@@ -179,6 +179,7 @@ impl Authrc {
         for (line, text) in logical_lines(data) {
             let ws = words(&text);
             let result = match ws[0] {
+                _ if text.contains(&0) => Err("the line contains a NUL byte".into()),
                 b"include" => self.include(path, &ws[1..], depth, chain, env, rootrc),
                 b"proofserv" => self.proofserv_line(&ws[1..]),
                 _ => self.host_line(&text, &ws, rootrc),
@@ -454,6 +455,14 @@ default list usrpwd ssh uidgid
         assert_eq!(printed(&rc), expect);
         let proofd = rc.entries().find(|e| e.key().host == b"localhost").unwrap();
         assert_eq!(proofd.key().server, Some(ServerKind::Proofd));
+    }
+
+    #[test]
+    fn a_nul_byte_skips_the_line() {
+        let rc = parse("default list ssh\nhost.example method ssh us:a\0b\n");
+        assert_eq!(rc.entries().count(), 1);
+        assert_eq!(rc.diagnostics()[0].line, 2);
+        assert!(rc.diagnostics()[0].message.contains("NUL"), "{:?}", rc.diagnostics());
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! ROOT-style host authentication, part 1: the model and its files (issue 12).
 //!
 //! - [`model`]: methods, host-auth entries, established authentications, the registry;
+//! - [`store`]: the registry with its rc files, as the C API uses it;
 //! - [`authrc`]: the client's `.rootauthrc` files;
 //! - [`rootrc`]: the authentication keys of `.rootrc`;
 //! - [`daemonrc`]: the daemon's `.rootdaemonrc` access files;
 //! - [`pattern`] and [`source`]: host patterns, and reading the files;
 //! - the session protocol (`docs/hostauth-protocol.md`): [`frame`], [`channel`] and [`keys`],
-//!   [`wire`], [`negotiate`], [`methods`], [`reuse`].
+//!   [`wire`], [`negotiate`], [`methods`], [`reuse`];
+//! - [`ffi`]: the C API (`daemonauth_hostauth_*`, `include/daemonauth/hostauth.h`).
 //!
 //! Formats, lookup order and what differs from ROOT: `docs/hostauth.md`.
 
-// Used by the C API added in issue 12 part ffi; nothing outside this module calls it yet.
+// Parts of the model are used only by the session side of issue 12.
 #![allow(dead_code)]
 
 pub(crate) mod authrc;
@@ -26,4 +28,5 @@ pub(crate) mod pattern;
 pub(crate) mod reuse;
 pub(crate) mod rootrc;
 pub(crate) mod source;
+pub(crate) mod store;
 pub(crate) mod wire;

@@ -96,7 +96,7 @@ impl RootRc {
             let Some(kind) = kind_of(key) else { continue };
             let value = text[ws[0].len()..].trim_ascii().to_vec();
             let ok = match kind {
-                Kind::Text => true,
+                Kind::Text => !value.contains(&0),
                 Kind::Flag => parse_flag(&value).is_some(),
                 Kind::Hours => parse_hours(&value).is_some(),
                 Kind::Methods => parse_methods(&value).is_some(),
@@ -245,9 +245,10 @@ mod tests {
     #[test]
     fn bad_values_are_reported_with_their_line() {
         let rc = rc("SSH.ReUse: maybe\nRootd.Authentication: kerberos\nSRP.Valid: 1:75\nKrb5.Valid: x\n\
-                     UsrPwd.Crypt: 1\nRootd.Authentication:\n");
+                     UsrPwd.Crypt: 1\nRootd.Authentication:\nSSH.Login: a\0b\n");
         let lines: Vec<usize> = rc.diagnostics().iter().map(|d| d.line).collect();
-        assert_eq!(lines, [1, 2, 3, 4, 6]);
+        assert_eq!(lines, [1, 2, 3, 4, 6, 7]);
+        assert!(rc.get("SSH.Login").is_none());
         assert_eq!(rc.diagnostics()[0].to_string(), "test.rootrc:1: bad value for SSH.ReUse: 'maybe'");
         assert!(rc.get("SSH.ReUse").is_none() && rc.get("UsrPwd.Crypt").is_some());
     }

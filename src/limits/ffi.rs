@@ -7,74 +7,109 @@ use std::ffi::{c_char, c_int};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Limiter, Policy};
-use crate::error::{Error, ErrorCode, Result};
-use crate::ffi::{
-    arg_opt_str, arg_str, check_out, free_handle, give_handle, guard, guard_result, handle_mut, handle_ref,
-};
+use super::{DEFAULT_FAILURE_WINDOW, DEFAULT_MAX_CHILDREN, DEFAULT_MAX_FAILURES, Limiter, Policy};
+use crate::error::{ErrorCode, Result};
+use crate::ffi::handles::daemonauth_limiter;
+use crate::ffi::{arg_opt_str, clear_out, ffi_boundary, free_handle, give_handle, handle_mut, handle_ref, take_handle};
 
-/// Limits for a server that forks per connection: a cap on children serving clients at once
-/// and a throttle on failed authentications per client address and per user, shared with
-/// every child forked after it was made. Thread-safe. Free with `daemonauth_limiter_free`.
-pub struct daemonauth_limiter(pub(crate) Arc<Limiter>);
+/// Limits being built. One thread at a time. `daemonauth_limiter_builder_build` consumes it;
+/// free it with `daemonauth_limiter_builder_free` only if it was never built.
+pub struct daemonauth_limiter_builder(Policy);
 
-/// Creates a limiter with the defaults: at most 32 children; 5 failed attempts within 60 s
-/// from one address, or for one user, refuse further attempts from that address or for that
-/// user until the 60 s (counted from the first of them) have passed. Create it before
-/// forking: the failure counts live in memory the children share.
+/// Starts building a limiter, with the defaults: at most 32 children; 5 failed attempts
+/// within 60 s from one address, or for one user, refuse further attempts from that address
+/// or for that user until the 60 s (counted from the first of them) have passed. Stores the
+/// builder in `*builder_out`.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_limiter_new(limiter_out: *mut *mut daemonauth_limiter) -> ErrorCode {
-    guard_result("daemonauth_limiter_new", || {
-        check_out(limiter_out, "limiter_out")?;
-        let limiter = Limiter::new(Policy::default())?;
-        // SAFETY: checked non-NULL; the caller passes a writable pointer.
-        unsafe { give_handle(limiter_out, daemonauth_limiter(Arc::new(limiter)), "limiter_out") }
-    })
-}
-
-/// Frees a limiter (a server policy that uses it keeps its own reference). NULL is a no-op.
-#[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_limiter_free(limiter: *mut daemonauth_limiter) {
-    // SAFETY: NULL or a limiter from this library that the caller gives up.
-    guard("daemonauth_limiter_free", || unsafe { free_handle(limiter) })
-}
-
-fn positive(key: &str, value: &str) -> Result<u64> {
-    value
-        .parse::<u64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, format!("{key}: {value:?} is not a positive number")))
-}
-
-fn set_limit(policy: &mut Policy, key: &str, value: &str) -> Result<()> {
-    match key {
-        "max_children" => policy.max_children = usize::try_from(positive(key, value)?).unwrap_or(usize::MAX),
-        "max_failures" => policy.max_failures = u32::try_from(positive(key, value)?).unwrap_or(u32::MAX),
-        "failure_window_ms" => policy.failure_window = Duration::from_millis(positive(key, value)?),
-        _ => return Err(Error::new(ErrorCode::InvalidArgument, format!("unknown limiter option {key:?}"))),
+pub extern "C" fn daemonauth_limiter_builder_new(builder_out: *mut *mut daemonauth_limiter_builder) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { give_handle(builder_out, daemonauth_limiter_builder(Policy::default()), "builder_out") }
     }
+}
+
+/// Runs `change` on the limits inside a builder.
+///
+/// # Safety
+/// `builder` is NULL or a live builder from this library, not used elsewhere during the call.
+unsafe fn change(builder: *mut daemonauth_limiter_builder, change: impl FnOnce(&mut Policy)) -> Result<()> {
+    // SAFETY: forwarded contract.
+    change(&mut unsafe { handle_mut(builder, "builder") }?.0);
     Ok(())
 }
 
-/// Sets one limit (strings, as in a configuration file; each a positive number):
-/// `max_children` (default 32), `max_failures` (default 5), `failure_window_ms` (default
-/// 60000). Set them before the limiter is shared (`cvs_auth_server_config_set_limiter`) or
-/// used: a limiter in use cannot be changed (DAEMONAUTH_RESULT_INVALID_ARGUMENT).
+/// A count from C, where 0 means `default`.
+fn or_default<T: TryFrom<u32>>(count: u32, default: T) -> T {
+    if count == 0 { default } else { T::try_from(count).unwrap_or(default) }
+}
+
+/// Sets how many children may serve clients at once (see `daemonauth_limiter_admit_child`);
+/// 0 restores the default (32).
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_limiter_set(
-    limiter: *mut daemonauth_limiter,
-    key: *const c_char,
-    value: *const c_char,
+pub extern "C" fn daemonauth_limiter_builder_set_max_children(
+    builder: *mut daemonauth_limiter_builder,
+    max_children: u32,
 ) -> ErrorCode {
-    guard_result("daemonauth_limiter_set", || {
-        // SAFETY: NULL or a live limiter, not used elsewhere during the call; NULL or strings.
-        let (limiter, key, value) =
-            unsafe { (handle_mut(limiter, "limiter")?, arg_str(key, "key")?, arg_str(value, "value")?) };
-        let limiter = Arc::get_mut(&mut limiter.0)
-            .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "the limiter is already shared"))?;
-        set_limit(&mut limiter.policy, key, value)
-    })
+    ffi_boundary! {
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change(builder, |policy| policy.max_children = or_default(max_children, DEFAULT_MAX_CHILDREN)) }
+    }
+}
+
+/// Sets how many failed attempts within the failure window throttle an address or a user;
+/// 0 restores the default (5).
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_limiter_builder_set_max_failures(
+    builder: *mut daemonauth_limiter_builder,
+    max_failures: u32,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change(builder, |policy| policy.max_failures = or_default(max_failures, DEFAULT_MAX_FAILURES)) }
+    }
+}
+
+/// Sets the window failures are counted in, in milliseconds, from the first failure in it;
+/// 0 restores the default (60 000).
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_limiter_builder_set_failure_window_ms(
+    builder: *mut daemonauth_limiter_builder,
+    window_ms: u32,
+) -> ErrorCode {
+    ffi_boundary! {
+        let window =
+            if window_ms == 0 { DEFAULT_FAILURE_WINDOW } else { Duration::from_millis(u64::from(window_ms)) };
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change(builder, |policy| policy.failure_window = window) }
+    }
+}
+
+/// Turns the builder into a limiter in `*limiter_out` (free it with
+/// `daemonauth_limiter_free`). The builder is consumed, whether this succeeds or not: do not
+/// use or free it afterwards. Build it before forking: the failure counts live in memory that
+/// the children forked afterwards share.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_limiter_builder_build(
+    builder: *mut daemonauth_limiter_builder,
+    limiter_out: *mut *mut daemonauth_limiter,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        let cleared = unsafe { clear_out(limiter_out, "limiter_out") };
+        // SAFETY: NULL or a builder from this library that the caller gives up.
+        let builder = unsafe { take_handle(builder, "builder") }?;
+        cleared?;
+        let limiter = Limiter::new(builder.0)?;
+        // SAFETY: checked non-NULL above; the caller passes a writable pointer.
+        unsafe { give_handle(limiter_out, daemonauth_limiter(Arc::new(limiter)), "limiter_out") }
+    }
+}
+
+/// Frees a builder that was never built. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_limiter_builder_free(builder: *mut daemonauth_limiter_builder) {
+    // SAFETY: NULL or a builder from this library that the caller gives up.
+    ffi_boundary! { unsafe { free_handle(builder) } }
 }
 
 /// Before forking for a new connection: DAEMONAUTH_RESULT_OK when fewer than `max_children`
@@ -84,35 +119,35 @@ pub extern "C" fn daemonauth_limiter_set(
 /// itself or ignores SIGCHLD, which works too.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_limiter_admit_child(limiter: *const daemonauth_limiter) -> ErrorCode {
-    guard_result("daemonauth_limiter_admit_child", || {
+    ffi_boundary! {
         // SAFETY: NULL or a live limiter from this library.
         unsafe { handle_ref(limiter, "limiter") }?.0.admit_child()
-    })
+    }
 }
 
 /// After forking: counts the child `pid` until it exits.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_limiter_add_child(limiter: *const daemonauth_limiter, pid: c_int) -> ErrorCode {
-    guard_result("daemonauth_limiter_add_child", || {
+    ffi_boundary! {
         // SAFETY: NULL or a live limiter from this library.
         unsafe { handle_ref(limiter, "limiter") }?.0.add_child(pid)
-    })
+    }
 }
 
-/// Runs `body` with a limiter and two optional strings.
-fn with_subjects(
-    export: &str,
+/// The limiter and the two optional strings of a check or a failure.
+///
+/// # Safety
+/// `limiter` is NULL or a live limiter; `address` and `user` are NULL or NUL-terminated
+/// strings, all valid for `'a`.
+unsafe fn subjects<'a>(
     limiter: *const daemonauth_limiter,
     address: *const c_char,
     user: *const c_char,
-    body: impl FnOnce(&Limiter, Option<&str>, Option<&str>) -> Result<()>,
-) -> ErrorCode {
-    guard_result(export, || {
-        // SAFETY: NULL or a live limiter; NULL or NUL-terminated strings.
-        let (limiter, address, user) =
-            unsafe { (handle_ref(limiter, "limiter")?, arg_opt_str(address, "address")?, arg_opt_str(user, "user")?) };
-        body(&limiter.0, address, user)
-    })
+) -> Result<(&'a Limiter, Option<&'a str>, Option<&'a str>)> {
+    // SAFETY: forwarded contract.
+    let (limiter, address, user) =
+        unsafe { (handle_ref(limiter, "limiter")?, arg_opt_str(address, "address")?, arg_opt_str(user, "user")?) };
+    Ok((&limiter.0, address, user))
 }
 
 /// DAEMONAUTH_RESULT_OK unless the client `address` (any text naming it, e.g. from
@@ -125,36 +160,32 @@ pub extern "C" fn daemonauth_limiter_check(
     address: *const c_char,
     user: *const c_char,
 ) -> ErrorCode {
-    with_subjects("daemonauth_limiter_check", limiter, address, user, |limiter, address, user| {
+    ffi_boundary! {
+        // SAFETY: NULL or a live limiter; NULL or NUL-terminated strings.
+        let (limiter, address, user) = unsafe { subjects(limiter, address, user) }?;
         limiter.check(address, user)
-    })
+    }
 }
 
 /// Records a failed attempt from `address` and for `user` (either may be NULL), in this
-/// process or any child forked after the limiter was made.
+/// process or any child forked after the limiter was built.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_limiter_record_failure(
     limiter: *const daemonauth_limiter,
     address: *const c_char,
     user: *const c_char,
 ) -> ErrorCode {
-    with_subjects("daemonauth_limiter_record_failure", limiter, address, user, |limiter, address, user| {
+    ffi_boundary! {
+        // SAFETY: NULL or a live limiter; NULL or NUL-terminated strings.
+        let (limiter, address, user) = unsafe { subjects(limiter, address, user) }?;
         limiter.record_failure(address, user)
-    })
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_are_set_by_name() {
-        let mut policy = Policy::default();
-        set_limit(&mut policy, "max_children", "3").unwrap();
-        set_limit(&mut policy, "max_failures", "2").unwrap();
-        set_limit(&mut policy, "failure_window_ms", "1500").unwrap();
-        assert_eq!(policy, Policy { max_children: 3, max_failures: 2, failure_window: Duration::from_millis(1500) });
-        assert_eq!(set_limit(&mut policy, "max_children", "0").unwrap_err().code(), ErrorCode::InvalidArgument);
-        assert_eq!(set_limit(&mut policy, "nonsense", "1").unwrap_err().code(), ErrorCode::InvalidArgument);
-    }
+/// Frees the caller's reference to a limiter; whatever took its own (a CVS server
+/// configuration) keeps working. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_limiter_free(limiter: *mut daemonauth_limiter) {
+    // SAFETY: NULL or a limiter from this library that the caller gives up.
+    ffi_boundary! { unsafe { free_handle(limiter) } }
 }

@@ -8,7 +8,7 @@
 //! refused without being checked until the window (counted from the first failure in it)
 //! has passed. A different address and user are unaffected.
 
-pub mod ffi;
+mod ffi;
 mod shared;
 
 use std::hash::{BuildHasher, RandomState};

@@ -7,9 +7,10 @@
 //! is for; krb5's own `password` question has the challenge "".
 
 use std::cell::RefCell;
-use std::ffi::{CString, c_char, c_int, c_void};
+use std::ffi::{CString, OsStr, c_char, c_int, c_void};
 use std::fs::File;
 use std::os::fd::BorrowedFd;
+use std::os::unix::ffi::OsStrExt;
 
 use zeroize::Zeroizing;
 
@@ -17,11 +18,12 @@ use super::{Answers, Question, Respond, Responder};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::handles::daemonauth_responder;
 use crate::ffi::{
-    Userdata, arg_opt_str, arg_str, free_handle, give_handle, guard, guard_result, guard_value, handle_ref,
+    Userdata, arg_c_bytes, arg_opt_str, arg_str, clear_out, ffi_boundary, free_handle, give_handle, handle_ref,
 };
 
 /// The questions of one step, handed to a daemonauth_responder_callback. Valid only during
-/// the callback; everything read from it stays valid until the callback returns.
+/// the callback and only on the thread the callback runs on; everything read from it stays
+/// valid until the callback returns. The library owns it: never free it.
 pub struct ResponderContext {
     names: Vec<CString>,
     challenges: Vec<CString>,
@@ -34,8 +36,13 @@ pub struct ResponderContext {
 /// `rctx`. It answers the questions it can with daemonauth_responder_set_answer() and returns
 /// 0; leaving a required question unanswered (and no later responder in a chain answering it)
 /// ends the flow with DAEMONAUTH_RESULT_UNANSWERED. Returning non-zero aborts the flow at once
-/// with DAEMONAUTH_RESULT_UNANSWERED (the user declined). It may be called from any thread
-/// that runs a flow with this responder.
+/// with DAEMONAUTH_RESULT_UNANSWERED (the user declined).
+///
+/// Threads: it is called on the thread that called the library function running the flow
+/// (daemonauth_responder_krb5_get_init_creds, daemonauth_gss_cred_acquire_initiator, a CVS
+/// login...), so with a responder shared by several threads it may run on several threads at
+/// once. It must return normally: it must not unwind (C++ exceptions) through the library or
+/// `longjmp` out of it.
 pub type ResponderCallback = Option<unsafe extern "C" fn(userdata: *mut c_void, rctx: *mut ResponderContext) -> c_int>;
 
 type CallbackFunction = unsafe extern "C" fn(*mut c_void, *mut ResponderContext) -> c_int;
@@ -84,8 +91,10 @@ impl ResponderContext {
 /// Returns NULL (with a last error) if `rctx` is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_responder_list_questions(rctx: *const ResponderContext) -> *const *const c_char {
-    // SAFETY: the caller passes the context it was given, valid during the callback.
-    guard_value("daemonauth_responder_list_questions", || Ok(unsafe { handle_ref(rctx, "rctx") }?.list.as_ptr()))
+    ffi_boundary! {
+        // SAFETY: the caller passes the context it was given, valid during the callback.
+        Ok(unsafe { handle_ref(rctx, "rctx") }?.list.as_ptr())
+    }
 }
 
 /// Returns the challenge of `question`: printable UTF-8, JSON where structured, owned by
@@ -96,11 +105,11 @@ pub extern "C" fn daemonauth_responder_get_challenge(
     rctx: *const ResponderContext,
     question: *const c_char,
 ) -> *const c_char {
-    guard_value("daemonauth_responder_get_challenge", || {
+    ffi_boundary! {
         // SAFETY: the caller passes its context and a NUL-terminated string.
         let (context, question) = unsafe { (handle_ref(rctx, "rctx")?, arg_str(question, "question")?) };
         Ok(context.challenges[context.index(question)?].as_ptr())
-    })
+    }
 }
 
 /// Answers `question` with the UTF-8 string `answer` (copied; a second answer replaces the
@@ -113,7 +122,7 @@ pub extern "C" fn daemonauth_responder_set_answer(
     question: *const c_char,
     answer: *const c_char,
 ) -> ErrorCode {
-    guard_result("daemonauth_responder_set_answer", || {
+    ffi_boundary! {
         // SAFETY: the caller passes the context it was given and two NUL-terminated strings.
         let (context, question, answer) = unsafe {
             (handle_ref(rctx.cast_const(), "rctx")?, arg_str(question, "question")?, arg_str(answer, "answer")?)
@@ -121,41 +130,56 @@ pub extern "C" fn daemonauth_responder_set_answer(
         context.index(question)?;
         context.answers.borrow_mut().set(question, Zeroizing::new(answer.to_owned()));
         Ok(())
-    })
+    }
 }
 
-/// Hands a new responder to the caller through `out`.
-fn deliver(out: *mut *mut daemonauth_responder, responder: Responder) -> Result<()> {
-    // SAFETY: `out` is NULL or writable, per every constructor's contract.
-    unsafe { give_handle(out, daemonauth_responder { responder }, "out") }
+/// Hands a new responder to the caller through `responder_out`.
+///
+/// # Safety
+/// `responder_out` is NULL or valid for writing one pointer.
+unsafe fn deliver(responder_out: *mut *mut daemonauth_responder, responder: Responder) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { give_handle(responder_out, daemonauth_responder { responder }, "responder_out") }
 }
 
 /// Makes a responder that calls `callback` with `userdata` once per step (see
-/// daemonauth_responder_callback). `userdata` may be NULL; it must stay valid, and `callback`
-/// safe to call from any thread running a flow, until the responder and every chain holding
-/// it are freed. On success `*out` is the new responder.
+/// daemonauth_responder_callback) and stores it in `*responder_out` (free it with
+/// daemonauth_responder_free). `userdata` may be NULL; the library never dereferences it. It
+/// must stay valid, and `callback` safe to call from every thread that runs a flow with the
+/// responder, until the responder and every chain holding it are freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_responder_new_callback(
     callback: ResponderCallback,
     userdata: *mut c_void,
-    out: *mut *mut daemonauth_responder,
+    responder_out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
-    guard_result("daemonauth_responder_new_callback", || {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
         let function = callback.ok_or_else(|| Error::new(ErrorCode::NullArgument, "argument `callback` is NULL"))?;
-        deliver(out, Responder::new(Callback { function, userdata: Userdata::new(userdata) }))
-    })
+        let responder = Responder::new(Callback { function, userdata: Userdata::new(userdata) });
+        // SAFETY: checked non-NULL above; the caller passes a writable pointer.
+        unsafe { deliver(responder_out, responder) }
+    }
 }
 
-/// Makes a responder that asks on the controlling terminal (/dev/tty, never stdin): each
-/// question's prompt in turn, echo off for everything but `username`, all questions of a step
-/// in one pass; an `otp` answer is the code typed, sent as krb5's JSON. `pkinit` is left
-/// unanswered. A flow fails with DAEMONAUTH_RESULT_NO_TERMINAL when there is no terminal.
+/// Makes a responder that asks on the controlling terminal (/dev/tty, never stdin) and stores
+/// it in `*responder_out`: each question's prompt in turn, echo off for everything but
+/// `username`, all questions of a step in one pass; an `otp` answer is the code typed, sent
+/// as krb5's JSON. `pkinit` is left unanswered. A flow fails with
+/// DAEMONAUTH_RESULT_NO_TERMINAL when there is no terminal. Shared like every responder,
+/// but there is one terminal: flows on several threads asking through it at once may
+/// interleave their prompts.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_responder_new_terminal(out: *mut *mut daemonauth_responder) -> ErrorCode {
-    guard_result("daemonauth_responder_new_terminal", || deliver(out, Responder::terminal()))
+pub extern "C" fn daemonauth_responder_new_terminal(responder_out: *mut *mut daemonauth_responder) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { deliver(responder_out, Responder::terminal()) }
+    }
 }
 
-/// Makes a responder that answers from the file at `path`, read again at every step.
+/// Makes a responder that answers from the file at `path` (bytes, not necessarily UTF-8),
+/// read again at every step, and stores it in `*responder_out`.
 ///
 /// Format: one `name=value` line per answer. The name is trimmed; the value is everything
 /// after the first `=` to the end of the line, verbatim. Blank lines and lines starting with
@@ -166,44 +190,61 @@ pub extern "C" fn daemonauth_responder_new_terminal(out: *mut *mut daemonauth_re
 /// others no access, else the flow fails with DAEMONAUTH_RESULT_INSECURE_FILE; a malformed
 /// file fails it with DAEMONAUTH_RESULT_CONFIG.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_responder_new_file(path: *const c_char, out: *mut *mut daemonauth_responder) -> ErrorCode {
-    guard_result("daemonauth_responder_new_file", || {
+pub extern "C" fn daemonauth_responder_new_file(
+    path: *const c_char,
+    responder_out: *mut *mut daemonauth_responder,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
         // SAFETY: the caller passes a NUL-terminated string.
-        let path = unsafe { arg_str(path, "path") }?;
-        deliver(out, Responder::file(path))
-    })
+        let path = OsStr::from_bytes(unsafe { arg_c_bytes(path, "path") }?);
+        // SAFETY: checked non-NULL above; the caller passes a writable pointer.
+        unsafe { deliver(responder_out, Responder::file(path)) }
+    }
 }
 
-/// Makes a responder that answers from what descriptor `fd` holds (a file, pipe or socket,
-/// in the format of daemonauth_responder_new_file()). Reads `fd` to its end now, within
-/// 10 s (a pipe whose writer does not close by then fails with DAEMONAUTH_RESULT_TIMEOUT),
-/// checks a regular file's ownership and permissions the same way, and leaves `fd` open for
-/// the caller to close.
+/// Makes a responder that answers from what descriptor `read_fd` holds (a file, pipe or
+/// socket, in the format of daemonauth_responder_new_file()) and stores it in
+/// `*responder_out`. Reads `read_fd` to its end now, within 10 s (a fixed limit: a pipe
+/// whose writer does not close by then fails with DAEMONAUTH_RESULT_TIMEOUT), checks a
+/// regular file's ownership and permissions the same way, and leaves `read_fd` open for the
+/// caller to close.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_responder_new_fd(fd: c_int, out: *mut *mut daemonauth_responder) -> ErrorCode {
-    guard_result("daemonauth_responder_new_fd", || {
-        if fd < 0 {
-            return Err(Error::new(ErrorCode::InvalidArgument, format!("{fd} is not a file descriptor")));
+pub extern "C" fn daemonauth_responder_new_fd(
+    read_fd: c_int,
+    responder_out: *mut *mut daemonauth_responder,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
+        if read_fd < 0 {
+            return Err(Error::new(ErrorCode::InvalidArgument, format!("{read_fd} is not a file descriptor")));
         }
-        // SAFETY: the caller promises `fd` is open for the duration of this call; it is only
-        // duplicated here.
-        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-        let owned = borrowed.try_clone_to_owned().map_err(|err| Error::io(format!("duplicating fd {fd}"), &err))?;
-        deliver(out, Responder::from_open_file(File::from(owned), &format!("fd {fd}"))?)
-    })
+        // SAFETY: the caller promises `read_fd` is open for the duration of this call; it is
+        // only duplicated here.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(read_fd) };
+        let owned =
+            borrowed.try_clone_to_owned().map_err(|err| Error::io(format!("duplicating fd {read_fd}"), &err))?;
+        let responder = Responder::from_open_file(File::from(owned), &format!("fd {read_fd}"))?;
+        // SAFETY: checked non-NULL above; the caller passes a writable pointer.
+        unsafe { deliver(responder_out, responder) }
+    }
 }
 
-/// Makes a responder that tries the `count` responders of `list` in order: each sees the
-/// questions the earlier ones left unanswered; an error from one (abort, no terminal,
-/// insecure file) ends the flow. The chain shares the responders, so each may be freed
-/// independently of the chain.
+/// Makes a responder that tries the `count` responders of `list` in order and stores it in
+/// `*responder_out`: each sees the questions the earlier ones left unanswered; an error from
+/// one (abort, no terminal, insecure file) ends the flow. The chain takes its own reference to
+/// each member, so each may be freed independently of the chain.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_responder_new_chain(
     list: *const *const daemonauth_responder,
     count: usize,
-    out: *mut *mut daemonauth_responder,
+    responder_out: *mut *mut daemonauth_responder,
 ) -> ErrorCode {
-    guard_result("daemonauth_responder_new_chain", || {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
         if list.is_null() && count > 0 {
             return Err(Error::new(ErrorCode::NullArgument, "argument `list` is NULL"));
         }
@@ -218,16 +259,17 @@ pub extern "C" fn daemonauth_responder_new_chain(
             // SAFETY: each entry is NULL or a live responder, per the caller's contract.
             .map(|handle| unsafe { handle_ref(*handle, "list[i]") }.map(|h| h.responder.clone()))
             .collect::<Result<Vec<_>>>()?;
-        deliver(out, Responder::chain(responders))
-    })
+        // SAFETY: checked non-NULL above; the caller passes a writable pointer.
+        unsafe { deliver(responder_out, Responder::chain(responders)) }
+    }
 }
 
-/// Frees a responder made by a `daemonauth_responder_new_*` function. NULL is a no-op.
-/// Chains that hold it keep working.
+/// Frees a responder made by a `daemonauth_responder_new_*` function. NULL is a no-op. Chains,
+/// credentials and flows that hold their own reference keep working.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_responder_free(responder: *mut daemonauth_responder) {
     // SAFETY: the caller passes NULL or a responder from a constructor, freed only once.
-    guard("daemonauth_responder_free", || unsafe { free_handle(responder) })
+    ffi_boundary! { unsafe { free_handle(responder) } }
 }
 
 /// Obtains a Kerberos ticket-granting ticket for `principal` into the credential cache
@@ -236,22 +278,56 @@ pub extern "C" fn daemonauth_responder_free(responder: *mut daemonauth_responder
 /// questions reach it unchanged (same names, same challenges), and krb5's password prompts
 /// arrive as `password` questions with the challenge "". With `principal` NULL the responder
 /// is first asked `username` and `password` in one step, with the challenge
-/// `{"service":"krb5","realm":"<default realm>"}`.
+/// `{"service":"krb5","realm":"<default realm>"}`. The responder is asked on the calling
+/// thread.
 ///
 /// Returns DAEMONAUTH_RESULT_AUTH_FAILED for a wrong password or unknown principal (krb5's
 /// message in the last error), DAEMONAUTH_RESULT_UNANSWERED when no responder answered,
 /// DAEMONAUTH_RESULT_KRB5 for other krb5 failures such as an unreachable KDC.
 #[unsafe(no_mangle)]
-pub extern "C" fn daemonauth_krb5_get_init_creds(
+pub extern "C" fn daemonauth_responder_krb5_get_init_creds(
     principal: *const c_char,
     ccache: *const c_char,
     responder: *const daemonauth_responder,
 ) -> ErrorCode {
-    guard_result("daemonauth_krb5_get_init_creds", || {
+    ffi_boundary! {
         // SAFETY: the caller passes NULL or NUL-terminated strings and a live responder.
         let (principal, ccache, handle) = unsafe {
             (arg_opt_str(principal, "principal")?, arg_opt_str(ccache, "ccache")?, handle_ref(responder, "responder")?)
         };
         super::krb5::get_init_creds(principal, ccache, &handle.responder)
-    })
+    }
+}
+
+/// Makes a responder that answers `password`, and `username` when the entry has a `login`,
+/// from the netrc file at `path`, or when `path` is NULL from `~/.rootnetrc` then `~/.netrc`
+/// (either may be missing), read again at every step: ROOT's clients kept their passwords
+/// there. The entry is the one for the host named by the `host` field of the question's JSON
+/// challenge (a `user` field skips entries with another login; `"method":"srp"` uses ROOT's
+/// `secure` lines); questions without a `host` are left for the next responder of a chain.
+/// Format and matching: docs/hostauth.md.
+///
+/// A file that does not belong to the user the process runs as, or that group or others may
+/// access, fails the flow with DAEMONAUTH_RESULT_INSECURE_FILE (ftp refuses a `.netrc` others
+/// can read); a malformed file, or a password that is not valid UTF-8, with
+/// DAEMONAUTH_RESULT_CONFIG naming file and line. Fails here with DAEMONAUTH_RESULT_NOT_FOUND
+/// when `path` is NULL and `$HOME` is not set.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_responder_new_netrc(
+    path: *const c_char,
+    responder_out: *mut *mut daemonauth_responder,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer.
+        unsafe { clear_out(responder_out, "responder_out") }?;
+        let path = if path.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, and a NUL-terminated string per the caller's contract.
+            Some(std::path::PathBuf::from(OsStr::from_bytes(unsafe { arg_c_bytes(path, "path") }?)))
+        };
+        let responder = Responder::netrc(path)?;
+        // SAFETY: checked non-NULL above; the caller passes a writable pointer.
+        unsafe { deliver(responder_out, responder) }
+    }
 }

@@ -1,4 +1,5 @@
-//! Just enough JSON to write challenges: a string escaper and a flat object of string fields.
+//! Just enough JSON for challenges: a string escaper, a flat object of string fields, and
+//! reading one field back from such an object.
 //! Every byte it writes is printable: control characters and DEL are escaped.
 
 use std::fmt::Write;
@@ -44,6 +45,80 @@ pub fn object(fields: &[(&str, &str)]) -> String {
     out
 }
 
+/// The value of the string field `name` in a flat JSON object of string fields (what [`object`]
+/// writes); `None` when the text is not such an object or has no such field.
+pub fn string_field(json: &str, name: &str) -> Option<String> {
+    let mut reader = Reader(json.trim().chars().peekable());
+    reader.expect('{')?;
+    let mut found = None;
+    if reader.skip_blanks()? != '}' {
+        loop {
+            let key = reader.string()?;
+            reader.expect(':')?;
+            let value = reader.string()?;
+            if key == name {
+                found = Some(value);
+            }
+            if reader.skip_blanks()? == '}' {
+                break;
+            }
+            reader.expect(',')?;
+        }
+    }
+    reader.expect('}')?;
+    reader.skip_blanks().is_none().then_some(found)?
+}
+
+struct Reader<'a>(std::iter::Peekable<std::str::Chars<'a>>);
+
+impl Reader<'_> {
+    fn skip_blanks(&mut self) -> Option<char> {
+        while self.0.next_if(|c| c.is_ascii_whitespace()).is_some() {}
+        self.0.peek().copied()
+    }
+
+    fn expect(&mut self, wanted: char) -> Option<()> {
+        (self.skip_blanks()? == wanted).then(|| self.0.next()).map(drop)
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        (0..4).try_fold(0, |acc, _| Some(acc * 16 + self.0.next()?.to_digit(16)?))
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.expect('"')?;
+        let mut out = String::new();
+        loop {
+            match self.0.next()? {
+                '"' => return Some(out),
+                '\\' => out.push(match self.0.next()? {
+                    c @ ('"' | '\\' | '/') => c,
+                    'b' => '\u{08}',
+                    'f' => '\u{0c}',
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    'u' => {
+                        let high = self.hex4()?;
+                        let code = if (0xd800..0xdc00).contains(&high) {
+                            (self.0.next()? == '\\' && self.0.next()? == 'u').then_some(())?;
+                            let low = self.hex4()?;
+                            (0xdc00..0xe000).contains(&low).then_some(())?;
+                            0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00)
+                        } else {
+                            high
+                        };
+                        char::from_u32(code)?
+                    }
+                    _ => return None,
+                }),
+                c if c.is_control() => return None,
+                c => out.push(c),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +159,19 @@ mod tests {
             object(&[("service", "cvs"), ("host", "h"), ("repository", "/r \"x\"")]),
             r#"{"service":"cvs","host":"h","repository":"/r \"x\""}"#
         );
+    }
+
+    #[test]
+    fn fields_are_read_back() {
+        let challenge = object(&[("service", "hostauth"), ("host", "h\"1\"\u{1}é"), ("user", "x")]);
+        assert_eq!(string_field(&challenge, "host").as_deref(), Some("h\"1\"\u{1}é"));
+        assert_eq!(string_field(&challenge, "user").as_deref(), Some("x"));
+        assert_eq!(string_field(&challenge, "realm"), None);
+        assert_eq!(string_field(r#" { "a" : "\ud83d\ude00\/" } "#, "a").as_deref(), Some("😀/"));
+        for bad in
+            ["", "{}", "[]", r#"{"a":1}"#, r#"{"a":"b""#, r#"{"a":"\ud800"}"#, r#"{"x":"y" "a":"b"}"#, r#"{"a":"b"}x"#]
+        {
+            assert_eq!(string_field(bad, "a"), None, "{bad}");
+        }
     }
 }

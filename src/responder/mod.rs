@@ -33,6 +33,7 @@ pub(crate) mod ffi;
 pub(crate) mod file;
 pub mod json;
 pub mod krb5;
+mod netrc;
 mod terminal;
 
 use std::fs::File;
@@ -180,6 +181,13 @@ impl Responder {
     /// within [`file::READ_TIMEOUT`].
     pub fn from_open_file(file: File, what: &str) -> Result<Responder> {
         Ok(Responder::new(file::AnswerFile::Loaded(file::load(file, what, file::READ_TIMEOUT)?)))
+    }
+
+    /// Answers `password` and `username` from a netrc file (`path`), or from `~/.rootnetrc`
+    /// and `~/.netrc` when `None`, for the host the question's challenge names; see
+    /// `docs/hostauth.md`. Fails if `path` is `None` and `$HOME` is not set.
+    pub fn netrc(path: Option<PathBuf>) -> Result<Responder> {
+        Ok(Responder::new(netrc::Netrc::new(path)?))
     }
 
     /// Tries `responders` in order; each sees the questions the earlier ones left unanswered.

@@ -1,4 +1,5 @@
-//! The host-authentication C API (`daemonauth_hostauth_*`, header `daemonauth/hostauth.h`):
+//! The C API of host authentication (`daemonauth_hostauth_*`, `include/daemonauth/hostauth.h`):
 //! converts and checks arguments, then calls the safe code of [`crate::hostauth`].
 
+mod registry;
 mod session;

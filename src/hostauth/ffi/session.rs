@@ -14,54 +14,24 @@ use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 
+use super::registry::{HostauthMethod, server_kind};
 use crate::c_enum::{CEnum, c_enum};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::give_string;
 use crate::ffi::handles::daemonauth_responder;
 use crate::ffi::{
-    arg_c_bytes, arg_opt_str, arg_str, check_out, ffi_boundary, free_handle, give_handle, give_value, handle_mut,
-    handle_ref, take_handle,
+    arg_c_bytes, arg_opt_str, arg_str, change_handle, clear_out, ffi_boundary, free_handle, give_handle, give_value,
+    handle_ref, take_handle, timeout_or,
 };
-use crate::gss::ffi::timeout_or;
 use crate::hostauth::authrc::AuthrcCache;
 use crate::hostauth::keys::{Pin, StaticKey, hex, unhex};
 use crate::hostauth::methods::PasswordCheck;
-use crate::hostauth::model::{Key, Method, Registry};
+use crate::hostauth::model::{Key, Registry};
 use crate::hostauth::negotiate::{self, ClientConfig, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, ServerConfig};
 use crate::hostauth::pattern::{HostId, ServerKind};
 use crate::hostauth::reuse::DEFAULT_MAX_VALIDITY;
 use crate::hostauth::source::{Env, ProcessEnv};
 use crate::io::DEFAULT_TIMEOUT;
-
-/// A host-auth method, by ROOT's code.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HostauthMethod {
-    /// 0: user and password, checked by the daemon (PAM, crypt(3) or its password file).
-    Usrpwd = 0,
-    /// 1: SRP (not implemented by this library's daemon).
-    Srp = 1,
-    /// 2: Kerberos 5 (not implemented by this library's daemon).
-    Krb5 = 2,
-    /// 3: GSS-API / Globus (not implemented by this library's daemon).
-    Globus = 3,
-    /// 4: SSH (not implemented by this library's daemon).
-    Ssh = 4,
-    /// 5: uid and gid, proven by the kernel over a Unix-domain socket only.
-    Uidgid = 5,
-}
-
-/// The kind of daemon a client talks to (ROOT's server kinds; the rc files' `:srv` suffix).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HostauthServerKind {
-    /// `sockd`: a program's own server.
-    Sockd = 0,
-    /// `rootd`.
-    Rootd = 1,
-    /// `proofd`.
-    Proofd = 2,
-}
 
 /// How a daemon checks usrpwd passwords.
 #[repr(C)]
@@ -75,25 +45,7 @@ pub enum HostauthPasswordCheck {
     File = 3,
 }
 
-c_enum!(HostauthMethod, "host-auth method", [Usrpwd, Srp, Krb5, Globus, Ssh, Uidgid]);
-c_enum!(HostauthServerKind, "host-auth server kind", [Sockd, Rootd, Proofd]);
 c_enum!(HostauthPasswordCheck, "password check", [Pam, SystemCrypt, File]);
-
-impl From<Method> for HostauthMethod {
-    fn from(method: Method) -> HostauthMethod {
-        HostauthMethod::ALL[method as usize]
-    }
-}
-
-impl From<HostauthServerKind> for ServerKind {
-    fn from(kind: HostauthServerKind) -> ServerKind {
-        match kind {
-            HostauthServerKind::Sockd => ServerKind::Sockd,
-            HostauthServerKind::Rootd => ServerKind::Rootd,
-            HostauthServerKind::Proofd => ServerKind::Proofd,
-        }
-    }
-}
 
 /// A daemon configuration being built. One thread at a time.
 /// `daemonauth_hostauth_server_config_builder_build` consumes it; free it with
@@ -158,15 +110,12 @@ pub struct daemonauth_hostauth_session {
     token_expires: u64,
 }
 
-/// Checks an out-pointer and sets it to NULL, so that a failure leaves NULL there.
-///
-/// # Safety
-/// `out` is NULL or valid for writing one pointer.
-unsafe fn clear_out<T>(out: *mut *mut T, name: &str) -> Result<()> {
-    check_out(out, name)?;
-    // SAFETY: non-NULL (checked) and writable per the contract.
-    unsafe { out.write(std::ptr::null_mut()) };
-    Ok(())
+/// The server kind of a connection: a `daemonauth_hostauth_server` other than ANY (a
+/// connection is to one daemon).
+fn one_server_kind(server: c_int) -> Result<ServerKind> {
+    server_kind(server)?.ok_or_else(|| {
+        Error::new(ErrorCode::InvalidArgument, "server_kind: a connection is to one kind of daemon, not ANY")
+    })
 }
 
 fn c_text(bytes: &[u8]) -> Result<CString> {
@@ -226,19 +175,6 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_new(
     }
 }
 
-/// Runs `change` on a daemon builder.
-///
-/// # Safety
-/// `builder` is NULL or a live builder, not used elsewhere during the call.
-unsafe fn server_change(
-    builder: *mut daemonauth_hostauth_server_config_builder,
-    change: impl FnOnce(&mut daemonauth_hostauth_server_config_builder),
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    change(unsafe { handle_mut(builder, "builder") }?);
-    Ok(())
-}
-
 /// Optional path argument.
 ///
 /// # Safety
@@ -259,7 +195,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_key_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { arg_str(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.key_file = Some(path.into())) }
+        unsafe { change_handle(builder, "builder", |b| b.key_file = Some(path.into())) }
     }
 }
 
@@ -275,7 +211,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_access_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.access_file = path) }
+        unsafe { change_handle(builder, "builder", |b| b.config.access_file = path) }
     }
 }
 
@@ -299,7 +235,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_password_check(
             ),
         };
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.passwords = check) }
+        unsafe { change_handle(builder, "builder", |b| b.config.passwords = check) }
     }
 }
 
@@ -312,7 +248,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_anonymous(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.anonymous = enabled) }
+        unsafe { change_handle(builder, "builder", |b| b.config.anonymous = enabled) }
     }
 }
 
@@ -328,7 +264,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_secret_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.secret_file = path) }
+        unsafe { change_handle(builder, "builder", |b| b.config.secret_file = path) }
     }
 }
 
@@ -343,7 +279,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_revocation_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.revocation_file = path) }
+        unsafe { change_handle(builder, "builder", |b| b.config.revocation_file = path) }
     }
 }
 
@@ -356,7 +292,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_timeout_ms(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT)) }
+        unsafe { change_handle(builder, "builder", |b| b.config.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT)) }
     }
 }
 
@@ -370,7 +306,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_exchange_timeout
     ffi_boundary! {
         let timeout = timeout_or(timeout_ms, DEFAULT_EXCHANGE_TIMEOUT);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.exchange_timeout = timeout) }
+        unsafe { change_handle(builder, "builder", |b| b.config.exchange_timeout = timeout) }
     }
 }
 
@@ -384,7 +320,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_max_validity_s(
     ffi_boundary! {
         let validity = if seconds == 0 { DEFAULT_MAX_VALIDITY } else { Duration::from_secs(u64::from(seconds)) };
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.max_validity = validity) }
+        unsafe { change_handle(builder, "builder", |b| b.config.max_validity = validity) }
     }
 }
 
@@ -398,7 +334,7 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_fail_delay_ms(
     ffi_boundary! {
         let delay = timeout_or(delay_ms, DEFAULT_FAIL_DELAY);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { server_change(builder, |b| b.config.fail_delay = delay) }
+        unsafe { change_handle(builder, "builder", |b| b.config.fail_delay = delay) }
     }
 }
 
@@ -498,19 +434,6 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
     }
 }
 
-/// Runs `change` on a client builder.
-///
-/// # Safety
-/// `builder` is NULL or a live builder, not used elsewhere during the call.
-unsafe fn client_change(
-    builder: *mut daemonauth_hostauth_client_config_builder,
-    change: impl FnOnce(&mut ClientBuilder),
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    change(&mut unsafe { handle_mut(builder, "builder") }?.0);
-    Ok(())
-}
-
 /// Sets the client's rc file in place of `$ROOTAUTHRC` (NULL: the standard lookup).
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_client_config_builder_set_authrc_file(
@@ -521,7 +444,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_authrc_file(
         // SAFETY: NULL or a NUL-terminated string.
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| b.authrc_file = path) }
+        unsafe { change_handle(builder, "builder", |b| b.0.authrc_file = path) }
     }
 }
 
@@ -538,7 +461,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_pinned_key(
         let key = unhex::<32>(text)
             .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "hex_key: not 64 hexadecimal digits"))?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| b.config.pin = Pin::Key(key)) }
+        unsafe { change_handle(builder, "builder", |b| b.0.config.pin = Pin::Key(key)) }
     }
 }
 
@@ -555,7 +478,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_known_hosts_file
         // SAFETY: NULL or a NUL-terminated string.
         let pin = unsafe { opt_path(path, "path") }?.map_or(Pin::None, Pin::KnownHosts);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| b.config.pin = pin) }
+        unsafe { change_handle(builder, "builder", |b| b.0.config.pin = pin) }
     }
 }
 
@@ -571,7 +494,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_responder(
         // SAFETY: NULL or a live responder from this library.
         let responder = unsafe { responder.as_ref() }.map(|r| r.responder.clone());
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| b.config.responder = responder) }
+        unsafe { change_handle(builder, "builder", |b| b.0.config.responder = responder) }
     }
 }
 
@@ -584,7 +507,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_timeout_ms(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| b.config.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT)) }
+        unsafe { change_handle(builder, "builder", |b| b.0.config.timeout = timeout_or(timeout_ms, DEFAULT_TIMEOUT)) }
     }
 }
 
@@ -597,7 +520,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_exchange_timeout
     ffi_boundary! {
         let timeout = timeout_or(timeout_ms, DEFAULT_EXCHANGE_TIMEOUT);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { client_change(builder, |b| b.config.exchange_timeout = timeout) }
+        unsafe { change_handle(builder, "builder", |b| b.0.config.exchange_timeout = timeout) }
     }
 }
 
@@ -648,7 +571,8 @@ fn entry_key(state: &ClientState, host: &[u8], user: &[u8], server: ServerKind) 
 }
 
 /// Authenticates as `user` to the daemon on `host` (the name the rc files and the known-hosts
-/// file know it by) of kind `server_kind` (a `daemonauth_hostauth_server_kind`) over
+/// file know it by) of kind `server_kind` (a `daemonauth_hostauth_server` other than ANY:
+/// DAEMONAUTH_RESULT_INVALID_ARGUMENT) over
 /// `read_fd`/`write_fd`: the channel (checking the daemon's key against the pin), then the
 /// methods of the rc files' entry for (host, user, kind) in order, as negotiated with the
 /// daemon; an unexpired reuse token from an earlier session of this configuration is proven
@@ -672,7 +596,7 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
         // SAFETY: NULL or a live configuration; NULL or NUL-terminated strings.
         let (state, host, user) =
             unsafe { (&handle_ref(config, "config")?.0, arg_c_bytes(host, "host")?, arg_c_bytes(user, "user")?) };
-        let server = ServerKind::from(HostauthServerKind::from_c(server_kind)?);
+        let server = one_server_kind(server_kind)?;
         let key = entry_key(state, host, user, server);
         let mut entry = state.entries.get(&key).ok_or_else(|| Error::new(ErrorCode::Internal, "the entry vanished"))?;
         let (rootrc, _) = state.files.lock().get(&state.env);
@@ -696,7 +620,8 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
 
 /// Revokes the reuse tokens this configuration holds for (`host`, `user`, `server_kind`) at the
 /// daemon on `read_fd`/`write_fd` (explicit cleanup; one connection per token, so this revokes
-/// the newest one and forgets it), then forgets expired ones. Fails with
+/// the newest one and forgets it), then forgets expired ones. `server_kind` is a
+/// `daemonauth_hostauth_server` other than ANY (DAEMONAUTH_RESULT_INVALID_ARGUMENT). Fails with
 /// DAEMONAUTH_RESULT_NOT_FOUND when there is no token to revoke.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_client_revoke(
@@ -711,7 +636,7 @@ pub extern "C" fn daemonauth_hostauth_client_revoke(
         // SAFETY: NULL or a live configuration; NULL or NUL-terminated strings.
         let (state, host, user) =
             unsafe { (&handle_ref(config, "config")?.0, arg_c_bytes(host, "host")?, arg_c_bytes(user, "user")?) };
-        let server = ServerKind::from(HostauthServerKind::from_c(server_kind)?);
+        let server = one_server_kind(server_kind)?;
         let key = Key { host: host.to_vec(), user: user.to_vec(), server: Some(server) };
         let now = SystemTime::now();
         let newest = state
