@@ -47,8 +47,8 @@ const HEADERS: &[Header] = &[
     },
     Header {
         name: "hostauth",
-        sources: &["src/hostauth/mod.rs"],
-        types: &["HostauthMethod", "HostauthServer"],
+        sources: &["src/hostauth/ffi/registry.rs", "src/hostauth/ffi/session.rs"],
+        types: &["HostauthMethod", "HostauthServer", "HostauthPasswordCheck"],
         includes: &["core", "responder"],
     },
 ];

@@ -46,18 +46,6 @@ static void usage(void) {
     exit(2);
 }
 
-static void report(const char *what) {
-    daemon_log(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
-}
-
-/* Exits with status 2 when setting an option failed. */
-static void must(daemonauth_result result, const char *what) {
-    if (result != DAEMONAUTH_RESULT_OK) {
-        report(what);
-        exit(2);
-    }
-}
-
 /* A number of milliseconds from the command line; exits with status 2 if it is not one. */
 static uint32_t milliseconds(const char *option, const char *value) {
     char *end = NULL;
@@ -113,7 +101,7 @@ static int run_cvs(const cvs_auth_server_config *config, cvs_auth_session *sessi
     /* The library takes from_cvs[0] and to_cvs[1] and closes them. */
     int status = 0;
     if (cvs_auth_session_relay(config, session, fd, fd, from_cvs[0], to_cvs[1], 0) != DAEMONAUTH_RESULT_OK)
-        report("relay");
+        daemon_report("relay");
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
@@ -123,18 +111,18 @@ static int run_cvs(const cvs_auth_server_config *config, cvs_auth_session *sessi
 static int serve(const cvs_auth_server_config *config, int fd) {
     cvs_auth_session *session = NULL;
     if (cvs_auth_server_authenticate(config, fd, fd, &session) != DAEMONAUTH_RESULT_OK) {
-        report("refused");
+        daemon_report("refused");
         return 1;
     }
     int status = 0;
     /* A verification request (`cvs login`) only checks the password: no switch, no cvs. */
     bool verify_only = cvs_auth_session_kind(session) == CVS_AUTH_REQUEST_KIND_VERIFICATION;
     if (!verify_only && cvs_auth_session_switch_user(session) != DAEMONAUTH_RESULT_OK) {
-        report("switching user");
+        daemon_report("switching user");
         cvs_auth_session_refuse(session, fd, "cannot switch to the system user");
         status = 1;
     } else if (cvs_auth_session_accept(session, fd) != DAEMONAUTH_RESULT_OK) {
-        report("answering");
+        daemon_report("answering");
         status = 1;
     } else if (!verify_only) {
         status = run_cvs(config, session, fd);
@@ -150,7 +138,7 @@ static void refuse_busy(int fd) {
     static const char busy[] = "error 0 cvs-pserverd: too many connections, try again later\n";
     char drain[4096];
     if (send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-        report("refusing a connection");
+        daemon_report("refusing a connection");
     shutdown(fd, SHUT_WR);
     while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
         ;
@@ -167,7 +155,7 @@ int main(int argc, char **argv) {
     daemon_log_open("cvs-pserverd", daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
     if (cvs_auth_server_config_builder_new(&builder) != DAEMONAUTH_RESULT_OK ||
         daemonauth_limiter_builder_new(&limits) != DAEMONAUTH_RESULT_OK) {
-        report("config");
+        daemon_report("config");
         return 2;
     }
     for (int i = 1; i < argc; i++) {
@@ -180,7 +168,7 @@ int main(int argc, char **argv) {
             once = 1;
             continue;
         } else if (strcmp(arg, "-allow-empty-password") == 0) {
-            must(cvs_auth_server_config_builder_set_allow_empty_password(builder, true), arg);
+            daemon_must(cvs_auth_server_config_builder_set_allow_empty_password(builder, true), arg);
             continue;
         } else if (strcmp(arg, "-syslog") == 0) {
             continue;
@@ -193,21 +181,21 @@ int main(int argc, char **argv) {
         else if (strcmp(arg, "-listen") == 0)
             address = value;
         else if (strcmp(arg, "-root") == 0)
-            must(cvs_auth_server_config_builder_add_allowed_root(builder, value), arg);
+            daemon_must(cvs_auth_server_config_builder_add_allowed_root(builder, value), arg);
         else if (strcmp(arg, "-root-regexp") == 0)
-            must(cvs_auth_server_config_builder_add_allowed_root_regexp(builder, value), arg);
+            daemon_must(cvs_auth_server_config_builder_add_allowed_root_regexp(builder, value), arg);
         else if (strcmp(arg, "-system-passwords") == 0)
-            must(cvs_auth_server_config_builder_set_system_passwords(builder, system_passwords(value)), arg);
+            daemon_must(cvs_auth_server_config_builder_set_system_passwords(builder, system_passwords(value)), arg);
         else if (strcmp(arg, "-pam-service") == 0)
-            must(cvs_auth_server_config_builder_set_pam_service(builder, value), arg);
+            daemon_must(cvs_auth_server_config_builder_set_pam_service(builder, value), arg);
         else if (strcmp(arg, "-keytab") == 0)
-            must(cvs_auth_server_config_builder_set_keytab(builder, value), arg);
+            daemon_must(cvs_auth_server_config_builder_set_keytab(builder, value), arg);
         else if (strcmp(arg, "-fail-delay-ms") == 0)
-            must(cvs_auth_server_config_builder_set_fail_delay_ms(builder, milliseconds(arg, value)), arg);
+            daemon_must(cvs_auth_server_config_builder_set_fail_delay_ms(builder, milliseconds(arg, value)), arg);
         else if (strcmp(arg, "-timeout-ms") == 0)
-            must(cvs_auth_server_config_builder_set_timeout_ms(builder, milliseconds(arg, value)), arg);
+            daemon_must(cvs_auth_server_config_builder_set_timeout_ms(builder, milliseconds(arg, value)), arg);
         else if (strcmp(arg, "-idle-ms") == 0)
-            must(cvs_auth_server_config_builder_set_idle_timeout_ms(builder, milliseconds(arg, value)), arg);
+            daemon_must(cvs_auth_server_config_builder_set_idle_timeout_ms(builder, milliseconds(arg, value)), arg);
         else if (daemon_limit_option(limits, arg, value))
             continue;
         else if (strcmp(arg, "-cvs") == 0)
@@ -217,9 +205,9 @@ int main(int argc, char **argv) {
     }
     if (inetd == (port != NULL))
         usage();
-    must(daemonauth_limiter_builder_build(limits, &limiter), "limits");
-    must(cvs_auth_server_config_builder_set_limiter(builder, limiter), "limiter");
-    must(cvs_auth_server_config_builder_build(builder, &config), "config");
+    daemon_must(daemonauth_limiter_builder_build(limits, &limiter), "limits");
+    daemon_must(cvs_auth_server_config_builder_set_limiter(builder, limiter), "limiter");
+    daemon_must(cvs_auth_server_config_builder_build(builder, &config), "config");
     if (inetd)
         return serve(config, 0);
 
@@ -228,20 +216,15 @@ int main(int argc, char **argv) {
         daemon_log(LOG_ERR, "listening on %s port %s: %s", address, port, strerror(errno));
         return 1;
     }
-    if (!once) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_IGN;
-        sa.sa_flags = SA_NOCLDWAIT;
-        sigaction(SIGCHLD, &sa, NULL);
-    }
+    if (!once)
+        daemon_reap_children();
     fprintf(stderr, "starting...\n");
     for (;;) {
         int fd = accept(listener, NULL, NULL);
         if (fd < 0)
             continue;
         if (daemonauth_limiter_admit_child(limiter) != DAEMONAUTH_RESULT_OK) {
-            report("connection refused");
+            daemon_report("connection refused");
             refuse_busy(fd);
             continue;
         }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,6 +63,28 @@ static inline void daemon_log(int priority, const char *format, ...) {
 /* Logs what failed with the text of errno, as perror does. */
 static inline void daemon_log_errno(const char *what) {
     daemon_log(LOG_ERR, "%s: %s", what, strerror(errno));
+}
+
+/* Logs what failed with the library's last error. */
+static inline void daemon_report(const char *what) {
+    daemon_log(LOG_WARNING, "%s: %s", what, daemonauth_last_error());
+}
+
+/* Exits with status 2 (after logging why) when a setup call failed. */
+static inline void daemon_must(daemonauth_result result, const char *what) {
+    if (result != DAEMONAUTH_RESULT_OK) {
+        daemon_report(what);
+        exit(2);
+    }
+}
+
+/* Lets the kernel reap exited children, so that a forking daemon leaves no zombies. */
+static inline void daemon_reap_children(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = SA_NOCLDWAIT;
+    sigaction(SIGCHLD, &sa, NULL);
 }
 
 /* Whether one of the arguments before "--" is option. */

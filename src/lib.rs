@@ -22,5 +22,6 @@ pub mod limits;
 pub mod log;
 pub mod net;
 pub mod responder;
+pub mod sysauth;
 
 pub use error::{Error, ErrorCode, Result};

@@ -14,8 +14,9 @@ use daemonauth::ErrorCode;
 use daemonauth::cvs::request::RequestKind;
 use daemonauth::cvs::root::CvsRoot;
 use daemonauth::cvs::server::{self, ServerOptions, SystemPasswords};
-use daemonauth::cvs::{client, gss_stream, scramble, sys};
+use daemonauth::cvs::{client, gss_stream, scramble};
 use daemonauth::io::Channel;
+use daemonauth::sysauth::sys;
 
 /// A repository made by `cvs init` with `CVSROOT/passwd` entries and `SystemAuth`.
 fn repository(label: &str, passwd: &str, system_auth: bool) -> PathBuf {

@@ -62,6 +62,38 @@ typedef enum {
 } daemonauth_hostauth_server;
 
 /**
+ * How a daemon checks usrpwd passwords.
+ */
+typedef enum {
+    /**
+     * PAM; the argument is the service name (NULL: `rootd`).
+     */
+    DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_PAM = 1,
+    /**
+     * crypt(3) against the user and shadow databases (the daemon must be able to read them).
+     */
+    DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_SYSTEM_CRYPT = 2,
+    /**
+     * A file of `user:crypt-hash` lines; the argument is its path.
+     */
+    DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_FILE = 3,
+} daemonauth_hostauth_password_check;
+
+/**
+ * A client configuration. Shared: usable by any number of threads at once. Besides its
+ * settings it keeps, safely shared, the host-auth entries of the connections made with it:
+ * their method lists from the rc files, success and failure counters, and the established
+ * authentications (reuse tokens) that later connections to the same host and user reuse.
+ * Free with `daemonauth_hostauth_client_config_free`.
+ */
+typedef struct daemonauth_hostauth_client_config daemonauth_hostauth_client_config;
+
+/**
+ * A client configuration being built. One thread at a time.
+ */
+typedef struct daemonauth_hostauth_client_config_builder daemonauth_hostauth_client_config_builder;
+
+/**
  * A handle on one entry of a registry: the methods to try, in order, to authenticate as one
  * user to one host and server kind (ROOT's `THostAuth`). Shared: any number of threads may
  * use it at once. It names the entry by key and keeps the registry alive: when the entry is
@@ -85,6 +117,25 @@ typedef struct daemonauth_hostauth_established daemonauth_hostauth_established;
  * entry handles keep it alive.
  */
 typedef struct daemonauth_hostauth_registry daemonauth_hostauth_registry;
+
+/**
+ * A daemon configuration. Shared: immutable, usable by any number of threads at once (each
+ * accepting its own connection). Free with `daemonauth_hostauth_server_config_free`.
+ */
+typedef struct daemonauth_hostauth_server_config daemonauth_hostauth_server_config;
+
+/**
+ * A daemon configuration being built. One thread at a time.
+ * `daemonauth_hostauth_server_config_builder_build` consumes it; free it with
+ * `daemonauth_hostauth_server_config_builder_free` only if it was never built.
+ */
+typedef struct daemonauth_hostauth_server_config_builder daemonauth_hostauth_server_config_builder;
+
+/**
+ * An authenticated session (either side). One thread at a time. Free with
+ * `daemonauth_hostauth_session_free`.
+ */
+typedef struct daemonauth_hostauth_session daemonauth_hostauth_session;
 
 #ifdef __cplusplus
 extern "C" {
@@ -329,6 +380,256 @@ daemonauth_result daemonauth_hostauth_established_is_active(const daemonauth_hos
  * authentication. The token itself is never given out: only the session functions use it.
  */
 daemonauth_result daemonauth_hostauth_established_has_token(const daemonauth_hostauth_established *established, bool *has_token_out);
+
+/**
+ * Writes a new daemon key file at `path` (created with mode 0600; an existing file is not
+ * overwritten: DAEMONAUTH_RESULT_IO). The key's public half, which clients pin, is printed by
+ * `daemonauth_hostauth_key_public`.
+ */
+daemonauth_result daemonauth_hostauth_key_generate(const char *path);
+
+/**
+ * Stores the public key of the daemon key file at `path` (64 hexadecimal digits, the form a
+ * known-hosts line and `daemonauth_hostauth_client_config_builder_set_pinned_key` take) in
+ * `*hex_out`; free it with `daemonauth_string_free`. The file must be private to the caller
+ * (DAEMONAUTH_RESULT_INSECURE_FILE otherwise).
+ */
+daemonauth_result daemonauth_hostauth_key_public(const char *path, char **hex_out);
+
+/**
+ * Starts building a daemon configuration, with the defaults: the standard access files
+ * (`$ROOTDAEMONRC`, `~/.rootdaemonrc`, the system file), passwords checked through the PAM
+ * service `rootd`, no anonymous logins, no reuse tokens, 30 s per message, 120 s per session,
+ * 2 s before a failure is answered, tokens valid at most 24 h. A key file must be set.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_new(daemonauth_hostauth_server_config_builder **builder_out);
+
+/**
+ * Sets the daemon's key file (required; see `daemonauth_hostauth_key_generate`). It is read
+ * by `daemonauth_hostauth_server_config_builder_build`.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_key_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
+
+/**
+ * Sets the daemon access file (`.rootdaemonrc` format), read at every accept; NULL restores
+ * the standard lookup (`$ROOTDAEMONRC`, `~/.rootdaemonrc`, the system file, else the built-in
+ * default).
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_access_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
+
+/**
+ * Sets how usrpwd passwords are checked: `mode` is a `daemonauth_hostauth_password_check`;
+ * `argument` is the PAM service (NULL: `rootd`) or the password file's path (required), and
+ * is ignored for SYSTEM_CRYPT.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_password_check(daemonauth_hostauth_server_config_builder *builder, int mode, const char *argument);
+
+/**
+ * Enables or disables ROOT's anonymous usrpwd mode (off by default): user `anonymous` with any
+ * password that contains `@` (an e-mail address) logs in as `anonymous`.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_anonymous(daemonauth_hostauth_server_config_builder *builder, bool enabled);
+
+/**
+ * Sets the reuse secret file shared by a farm of daemons (`<key id> <hex secret>` lines,
+ * private to the daemon's user); NULL (the default) issues no reuse tokens. It is read at
+ * every session, so a new key takes effect without a restart.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_secret_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
+
+/**
+ * Sets the file that records revoked reuse tokens; NULL (the default) means the secret file's
+ * path with `.revoked` appended. Daemons sharing a secret file should share this file too.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_revocation_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
+
+/**
+ * Sets how long one message read or write may take, in milliseconds; 0 restores the default
+ * (30 000).
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_timeout_ms(daemonauth_hostauth_server_config_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Sets how long a whole session (channel, negotiation, reuse) may take, in milliseconds; 0
+ * restores the default (120 000).
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_exchange_timeout_ms(daemonauth_hostauth_server_config_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Sets the longest validity of a reuse token, in seconds (a client asks for its `.Valid`
+ * setting and gets at most this); 0 restores the default (86 400).
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_max_validity_s(daemonauth_hostauth_server_config_builder *builder, uint32_t seconds);
+
+/**
+ * Sets how long the daemon waits before answering a failed method (a wrong password, a wrong
+ * uid) or a wrong reuse proof, in milliseconds; 0 restores the default (2 000).
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_fail_delay_ms(daemonauth_hostauth_server_config_builder *builder, uint32_t delay_ms);
+
+/**
+ * Reads the key file and turns the builder into a configuration in `*config_out`. The builder
+ * is consumed, whether this succeeds or not. Fails with DAEMONAUTH_RESULT_INVALID_ARGUMENT
+ * without a key file, DAEMONAUTH_RESULT_INSECURE_FILE when group or others can read it.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_build(daemonauth_hostauth_server_config_builder *builder, daemonauth_hostauth_server_config **config_out);
+
+/**
+ * Frees a daemon builder that was never built. NULL is a no-op.
+ */
+void daemonauth_hostauth_server_config_builder_free(daemonauth_hostauth_server_config_builder *builder);
+
+/**
+ * Frees a daemon configuration. NULL is a no-op. No call may be using it any more.
+ */
+void daemonauth_hostauth_server_config_free(daemonauth_hostauth_server_config *config);
+
+/**
+ * Runs the daemon's side of one session on `read_fd`/`write_fd` (the same number for a
+ * socket): the encrypted channel, negotiation against the access file for the client's host
+ * and user, the method (or a reuse token). On success the session goes to `*session_out`; a
+ * client that only revoked its token also succeeds, with
+ * `daemonauth_hostauth_session_revoked` true: serve it nothing. Fails with
+ * DAEMONAUTH_RESULT_ACCESS_DENIED (no method accepted), DAEMONAUTH_RESULT_AUTH_FAILED (every
+ * accepted method failed, or a relayed session), DAEMONAUTH_RESULT_TIMEOUT,
+ * DAEMONAUTH_RESULT_PROTOCOL, DAEMONAUTH_RESULT_UNSUPPORTED (another protocol version).
+ */
+daemonauth_result daemonauth_hostauth_server_accept(const daemonauth_hostauth_server_config *config, int read_fd, int write_fd, daemonauth_hostauth_session **session_out);
+
+/**
+ * Starts building a client configuration, with the defaults: the standard rc files
+ * (`$ROOTAUTHRC`, `~/.rootauthrc`, the system file, and `.rootrc`), no pinned daemon key (any
+ * key is taken and the session says so), no responder (usrpwd cannot be used), 30 s per
+ * message, 120 s per session.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_new(daemonauth_hostauth_client_config_builder **builder_out);
+
+/**
+ * Sets the client's rc file in place of `$ROOTAUTHRC` (NULL: the standard lookup).
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_authrc_file(daemonauth_hostauth_client_config_builder *builder, const char *path);
+
+/**
+ * Pins the daemon's public key (64 hexadecimal digits): any other key fails the session with
+ * DAEMONAUTH_RESULT_KEY_MISMATCH. Replaces a known-hosts file.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_pinned_key(daemonauth_hostauth_client_config_builder *builder, const char *hex_key);
+
+/**
+ * Sets a known-hosts file (`<host> <64 hex digits>` lines, `#` comments), read at every
+ * connection: a host it lists must present that key (DAEMONAUTH_RESULT_KEY_MISMATCH
+ * otherwise); a host it does not list is taken on trust. Replaces a pinned key; NULL removes
+ * the pin.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_known_hosts_file(daemonauth_hostauth_client_config_builder *builder, const char *path);
+
+/**
+ * Sets the responder asked for passwords (question `password`, challenge
+ * `{"service":"hostauth","method":"usrpwd","user":…,"host":…}`); the configuration takes its
+ * own reference. NULL removes it.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_responder(daemonauth_hostauth_client_config_builder *builder, const daemonauth_responder *responder);
+
+/**
+ * Sets how long one message read or write may take, in milliseconds; 0 restores the default
+ * (30 000).
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_timeout_ms(daemonauth_hostauth_client_config_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Sets how long a whole session may take, in milliseconds; 0 restores the default (120 000).
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_exchange_timeout_ms(daemonauth_hostauth_client_config_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Turns the builder into a configuration in `*config_out`. The builder is consumed, whether
+ * this succeeds or not.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_build(daemonauth_hostauth_client_config_builder *builder, daemonauth_hostauth_client_config **config_out);
+
+/**
+ * Frees a client builder that was never built. NULL is a no-op.
+ */
+void daemonauth_hostauth_client_config_builder_free(daemonauth_hostauth_client_config_builder *builder);
+
+/**
+ * Frees a client configuration and the entries it keeps. NULL is a no-op.
+ */
+void daemonauth_hostauth_client_config_free(daemonauth_hostauth_client_config *config);
+
+/**
+ * Authenticates as `user` to the daemon on `host` (the name the rc files and the known-hosts
+ * file know it by) of kind `server_kind` (a `daemonauth_hostauth_server` other than ANY:
+ * DAEMONAUTH_RESULT_INVALID_ARGUMENT) over
+ * `read_fd`/`write_fd`: the channel (checking the daemon's key against the pin), then the
+ * methods of the rc files' entry for (host, user, kind) in order, as negotiated with the
+ * daemon; an unexpired reuse token from an earlier session of this configuration is proven
+ * first. Updates the entry's counters and keeps a new token. On success the session goes to
+ * `*session_out`. Fails with DAEMONAUTH_RESULT_ACCESS_DENIED (no method in common),
+ * DAEMONAUTH_RESULT_KEY_MISMATCH (not the pinned daemon key), DAEMONAUTH_RESULT_UNANSWERED (no
+ * password), DAEMONAUTH_RESULT_TIMEOUT, DAEMONAUTH_RESULT_PROTOCOL.
+ */
+daemonauth_result daemonauth_hostauth_client_authenticate(const daemonauth_hostauth_client_config *config, int read_fd, int write_fd, const char *host, const char *user, int server_kind, daemonauth_hostauth_session **session_out);
+
+/**
+ * Revokes the reuse tokens this configuration holds for (`host`, `user`, `server_kind`) at the
+ * daemon on `read_fd`/`write_fd` (explicit cleanup; one connection per token, so this revokes
+ * the newest one and forgets it), then forgets expired ones. `server_kind` is a
+ * `daemonauth_hostauth_server` other than ANY (DAEMONAUTH_RESULT_INVALID_ARGUMENT). Fails with
+ * DAEMONAUTH_RESULT_NOT_FOUND when there is no token to revoke.
+ */
+daemonauth_result daemonauth_hostauth_client_revoke(const daemonauth_hostauth_client_config *config, int read_fd, int write_fd, const char *host, const char *user, int server_kind);
+
+/**
+ * Frees a session. NULL is a no-op.
+ */
+void daemonauth_hostauth_session_free(daemonauth_hostauth_session *session);
+
+/**
+ * Stores the method that authenticated the session in `*method_out`.
+ */
+daemonauth_result daemonauth_hostauth_session_method(const daemonauth_hostauth_session *session_handle, daemonauth_hostauth_method *method_out);
+
+/**
+ * The user the client asked to be. Valid until the session is freed; NULL for a NULL session.
+ */
+const char *daemonauth_hostauth_session_user(const daemonauth_hostauth_session *session_handle);
+
+/**
+ * Who the client is now: the user, or `anonymous` in anonymous mode. Valid until the session
+ * is freed; NULL for a NULL session.
+ */
+const char *daemonauth_hostauth_session_login(const daemonauth_hostauth_session *session_handle);
+
+/**
+ * On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name,
+ * else its address; `localhost` over a Unix socket); "" on the client's side.
+ */
+const char *daemonauth_hostauth_session_client_host(const daemonauth_hostauth_session *session_handle);
+
+/**
+ * Stores in `*reused_out` whether the session was authenticated by a reuse token.
+ */
+daemonauth_result daemonauth_hostauth_session_reused(const daemonauth_hostauth_session *session_handle, bool *reused_out);
+
+/**
+ * Stores in `*revoked_out` whether the client only revoked its reuse token (daemon side): the
+ * connection is then to be closed without serving anything.
+ */
+daemonauth_result daemonauth_hostauth_session_revoked(const daemonauth_hostauth_session *session_handle, bool *revoked_out);
+
+/**
+ * Stores in `*verified_out` whether the daemon's key matched a pin (client side; always true
+ * on the daemon's side). False means the daemon's identity was taken on trust: a man in the
+ * middle could have read a usrpwd password.
+ */
+daemonauth_result daemonauth_hostauth_session_daemon_key_verified(const daemonauth_hostauth_session *session_handle, bool *verified_out);
+
+/**
+ * Stores in `*expires_out` when the reuse token issued (daemon side) or used in this session
+ * expires, in seconds since the epoch; 0 when there is none.
+ */
+daemonauth_result daemonauth_hostauth_session_token_expires(const daemonauth_hostauth_session *session_handle, uint64_t *expires_out);
 
 #ifdef __cplusplus
 }  // extern "C"

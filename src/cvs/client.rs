@@ -8,12 +8,13 @@ use zeroize::Zeroizing;
 
 use super::request::{self, I_HATE_YOU, I_LOVE_YOU, MAX_LINE, RequestKind};
 use super::root::CvsRoot;
-use super::{passfile, scramble, sys};
+use super::{passfile, scramble};
 use crate::error::{Error, ErrorCode, Result};
 use crate::framing::Framing;
 use crate::gss::{self, Cred, Name, NameType, SecurityContext, flags};
 use crate::io::Channel;
 use crate::responder::{PASSWORD, Question, Responder, json};
+use crate::sysauth::sys;
 
 /// The scrambled password to send for `root`: the caller's `password`, else the one in the
 /// CVSROOT itself, else the pass file's entry (`passfile`, or cvs's default file), else one

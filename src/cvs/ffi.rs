@@ -16,7 +16,6 @@ use super::root::{CvsRoot, Method};
 use super::server::{
     DEFAULT_FAIL_DELAY, DEFAULT_IDLE, DEFAULT_REQUEST_TIMEOUT, ServerOptions, Session, SystemPasswords,
 };
-use super::sys::Regex;
 use super::{client, gss_stream, passfile, relay, scramble, server};
 use crate::c_enum::{CEnum, c_enum};
 use crate::error::{Error, ErrorCode, Result};
@@ -28,6 +27,7 @@ use crate::ffi::{
 };
 use crate::gss;
 use crate::io::{Channel, DEFAULT_TIMEOUT};
+use crate::sysauth::sys::Regex;
 
 /// The request a session came from, as `cvs_auth_session_kind` returns it.
 #[repr(C)]

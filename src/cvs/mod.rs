@@ -14,7 +14,6 @@
 pub mod client;
 pub(crate) mod ffi;
 pub mod gss_stream;
-pub mod pam;
 pub mod passfile;
 pub mod passwd;
 pub mod relay;
@@ -23,4 +22,3 @@ pub mod response_packets;
 pub mod root;
 pub mod scramble;
 pub mod server;
-pub mod sys;

@@ -3,10 +3,8 @@
 
 use std::path::Path;
 
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::sys;
 use crate::error::{Error, ErrorCode, Result};
 
 /// The entry of one CVS user.
@@ -30,7 +28,13 @@ fn read_optional(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>> {
 /// The first entry for `user` in `REPOSITORY/CVSROOT/passwd` (no file: no entry). Lines are
 /// matched as bytes; a system user name that is not UTF-8 is a Config error.
 pub fn find_entry(repository: &Path, user: &str) -> Result<Option<PasswdEntry>> {
-    let Some(text) = read_optional(&repository.join("CVSROOT/passwd"))? else { return Ok(None) };
+    find_in_file(&repository.join("CVSROOT/passwd"), user)
+}
+
+/// The first entry for `user` in a file of `user:crypt-hash[:system-user]` lines (no file: no
+/// entry): `CVSROOT/passwd`, or a host-auth daemon's password file.
+pub fn find_in_file(path: &Path, user: &str) -> Result<Option<PasswdEntry>> {
+    let Some(text) = read_optional(path)? else { return Ok(None) };
     let Some(rest) =
         text.split(|&byte| byte == b'\n').find_map(|line| line.strip_prefix(user.as_bytes())?.strip_prefix(b":"))
     else {
@@ -83,32 +87,6 @@ pub fn system_auth(repository: &Path) -> Result<bool> {
     Ok(value)
 }
 
-/// What checking a password against a stored hash found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HashCheck {
-    Match,
-    Mismatch,
-    /// The hash is empty (cvs accepts any password) and empty hashes are not allowed.
-    EmptyRefused,
-    /// The hash is disabled (begins with a space, `*` or `!`) or not one crypt(3) knows.
-    Disabled,
-}
-
-/// Checks `password` against a crypt(3) `hash` in constant time.
-pub fn check_hash(password: &[u8], hash: &[u8], allow_empty: bool) -> Result<HashCheck> {
-    if hash.is_empty() {
-        return Ok(if allow_empty { HashCheck::Match } else { HashCheck::EmptyRefused });
-    }
-    if matches!(hash[0], b' ' | b'\t' | b'*' | b'!') {
-        return Ok(HashCheck::Disabled);
-    }
-    Ok(match sys::crypt(password, hash)? {
-        None => HashCheck::Disabled,
-        Some(computed) if bool::from(computed.as_bytes().ct_eq(hash)) => HashCheck::Match,
-        Some(_) => HashCheck::Mismatch,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,19 +119,5 @@ mod tests {
         std::fs::write(dir.join("CVSROOT/config"), "SystemAuth=maybe\n").unwrap();
         assert_eq!(system_auth(&dir).unwrap_err().code(), ErrorCode::Config);
         std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn hashes_are_checked() {
-        let hash = sys::crypt(b"secret", b"$6$abcdefgh$").unwrap().unwrap();
-        let hash = hash.as_bytes();
-        assert_eq!(check_hash(b"secret", hash, false).unwrap(), HashCheck::Match);
-        assert_eq!(check_hash(b"wrong", hash, false).unwrap(), HashCheck::Mismatch);
-        assert_eq!(check_hash(b"secret", &[b" ", hash].concat(), false).unwrap(), HashCheck::Disabled);
-        assert_eq!(check_hash(b"anything", b"", false).unwrap(), HashCheck::EmptyRefused);
-        assert_eq!(check_hash(b"anything", b"", true).unwrap(), HashCheck::Match);
-        let latin1 = sys::crypt(b"gr\xfc\xdf", b"$6$abcdefgh$").unwrap().unwrap();
-        assert_eq!(check_hash(b"gr\xfc\xdf", latin1.as_bytes(), false).unwrap(), HashCheck::Match);
-        assert_eq!(check_hash(b"gr\xc3\xbc\xc3\x9f", latin1.as_bytes(), false).unwrap(), HashCheck::Mismatch);
     }
 }

@@ -10,16 +10,17 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::passwd::{self, HashCheck};
+use super::passwd;
 use super::request::{self, I_HATE_YOU, I_LOVE_YOU, MAX_LINE, RequestKind};
 use super::root::Method;
-use super::sys::{self, Passwd, Regex};
-use super::{pam, scramble};
+use super::scramble;
 use crate::error::{Error, ErrorCode, Result};
 use crate::framing::Framing;
 use crate::gss::{self, Cred, Usage, oids};
 use crate::io::Channel;
 use crate::limits::Limiter;
+use crate::sysauth::sys::{self, Passwd, Regex};
+use crate::sysauth::{HashCheck, check_hash, check_system_crypt, pam};
 use crate::{log_info, log_warn, net};
 
 /// The default idle limit of an authenticated session: 10 minutes.
@@ -270,7 +271,7 @@ fn check_password(
 ) -> std::result::Result<String, Refused> {
     let shown = repository.display().to_string();
     if let Some(entry) = passwd::find_entry(repository, user)? {
-        return match passwd::check_hash(password, &entry.hash, options.allow_empty_password)? {
+        return match check_hash(password, &entry.hash, options.allow_empty_password)? {
             HashCheck::Match => Ok(entry.system_user),
             HashCheck::Mismatch => Err(hate(user, &shown, "wrong password (CVSROOT/passwd)")),
             HashCheck::EmptyRefused => Err(hate(user, &shown, "empty password hash in CVSROOT/passwd (not allowed)")),
@@ -290,22 +291,9 @@ fn check_password(
     match options.system_passwords {
         SystemPasswords::Pam => pam::authenticate(&options.pam_service, user, password, rhost)
             .map_err(|err| hate(user, &shown, &format!("system password: {}", err.message())))?,
-        _ => check_system_crypt(options, user, password).map_err(|why| hate(user, &shown, why))?,
+        _ => check_system_crypt(user, password, options.allow_empty_password).map_err(|why| hate(user, &shown, why))?,
     }
     Ok(user.to_owned())
-}
-
-fn check_system_crypt(options: &ServerOptions, user: &str, password: &[u8]) -> std::result::Result<(), &'static str> {
-    let entry = sys::user_by_name(user).ok().flatten().ok_or("no such system user")?;
-    let hash = if entry.hash.as_str() == "x" {
-        sys::shadow_hash(user).ok().flatten().ok_or("no shadow entry")?
-    } else {
-        entry.hash
-    };
-    match passwd::check_hash(password, hash.as_bytes(), options.allow_empty_password) {
-        Ok(HashCheck::Match) => Ok(()),
-        _ => Err("wrong system password"),
-    }
 }
 
 fn system_user(name: &str) -> std::result::Result<Passwd, Refused> {

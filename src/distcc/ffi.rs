@@ -21,7 +21,7 @@ use crate::c_enum::{CEnum, c_enum};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::give_string;
 use crate::ffi::{
-    arg_c_bytes, arg_opt_str, clear_out, ffi_boundary, free_handle, give_handle, handle_mut, handle_ref, take_handle,
+    arg_c_bytes, arg_opt_str, change_handle, clear_out, ffi_boundary, free_handle, give_handle, handle_ref, take_handle,
 };
 
 /// List flag: an entry containing `@` matches the whole principal (realm included) instead
@@ -118,19 +118,6 @@ pub extern "C" fn daemonauth_distcc_server_builder_new(
     }
 }
 
-/// Runs `change` on a builder.
-///
-/// # Safety
-/// `builder` is NULL or a live builder from this library, not used elsewhere during the call.
-unsafe fn change(
-    builder: *mut daemonauth_distcc_server_builder,
-    change: impl FnOnce(&mut daemonauth_distcc_server_builder),
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    change(unsafe { handle_mut(builder, "builder") }?);
-    Ok(())
-}
-
 /// Sets the server's principal, as distccd's `DISTCCD_PRINCIPAL` (with `@`: a host-based
 /// service such as `distccd@build1.example.com`, else a user name); NULL restores the default
 /// (`$DISTCCD_PRINCIPAL` when the server is built).
@@ -143,7 +130,7 @@ pub extern "C" fn daemonauth_distcc_server_builder_set_principal(
         // SAFETY: the caller passes NULL or a NUL-terminated string.
         let principal = unsafe { arg_opt_str(principal, "principal") }?.map(str::to_owned);
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |builder| builder.principal = principal) }
+        unsafe { change_handle(builder, "builder", |builder| builder.principal = principal) }
     }
 }
 
@@ -163,7 +150,7 @@ pub extern "C" fn daemonauth_distcc_server_builder_set_list(
         // SAFETY: the caller passes NULL or a NUL-terminated string.
         let list = list_setting(unsafe { arg_opt_path(list_path) }?, list_mode, list_flags)?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |builder| builder.list = list) }
+        unsafe { change_handle(builder, "builder", |builder| builder.list = list) }
     }
 }
 
@@ -178,7 +165,7 @@ pub extern "C" fn daemonauth_distcc_server_builder_set_timeout_ms(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |builder| builder.timeout = timeout_setting(timeout_ms)) }
+        unsafe { change_handle(builder, "builder", |builder| builder.timeout = timeout_setting(timeout_ms)) }
     }
 }
 
@@ -193,7 +180,7 @@ pub extern "C" fn daemonauth_distcc_server_builder_set_exchange_timeout_ms(
 ) -> ErrorCode {
     ffi_boundary! {
         // SAFETY: NULL or a live builder, used by one thread at a time.
-        unsafe { change(builder, |builder| builder.exchange_timeout = timeout_setting(timeout_ms)) }
+        unsafe { change_handle(builder, "builder", |builder| builder.exchange_timeout = timeout_setting(timeout_ms)) }
     }
 }
 

@@ -50,6 +50,16 @@ pub(crate) unsafe fn handle_mut<'a, T>(handle: *mut T, name: &str) -> Result<&'a
     unsafe { handle.as_mut() }.ok_or_else(|| null_handle(name))
 }
 
+/// Runs `change` on the object behind a mutable handle: a builder's typed setters.
+///
+/// # Safety
+/// `handle` is NULL or a live handle from [`into_handle`] not used elsewhere during the call.
+pub(crate) unsafe fn change_handle<T>(handle: *mut T, name: &str, change: impl FnOnce(&mut T)) -> Result<()> {
+    // SAFETY: forwarded contract.
+    change(unsafe { handle_mut(handle, name) }?);
+    Ok(())
+}
+
 fn null_handle(name: &str) -> Error {
     Error::new(ErrorCode::NullArgument, format!("argument `{name}` is NULL"))
 }

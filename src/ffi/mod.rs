@@ -14,7 +14,7 @@ mod userdata;
 
 pub(crate) use guard::{BoundaryReturn, boundary, export_name, ffi_boundary, guard_or};
 pub(crate) use handle::{
-    check_out, clear_out, free_handle, give_handle, give_value, handle_mut, handle_ref, take_handle,
+    change_handle, check_out, clear_out, free_handle, give_handle, give_value, handle_mut, handle_ref, take_handle,
 };
 pub(crate) use last_error::{record_error, with_last_error};
 pub use userdata::Userdata;

@@ -6,6 +6,8 @@
 //! - [`rootrc`]: the authentication keys of `.rootrc`;
 //! - [`daemonrc`]: the daemon's `.rootdaemonrc` access files;
 //! - [`pattern`] and [`source`]: host patterns, and reading the files;
+//! - the session protocol (`docs/hostauth-protocol.md`): [`frame`], [`channel`] and [`keys`],
+//!   [`wire`], [`negotiate`], [`methods`], [`reuse`];
 //! - [`ffi`]: the C API (`daemonauth_hostauth_*`, `include/daemonauth/hostauth.h`).
 //!
 //! Formats, lookup order and what differs from ROOT: `docs/hostauth.md`.
@@ -14,10 +16,17 @@
 #![allow(dead_code)]
 
 pub(crate) mod authrc;
+pub(crate) mod channel;
 pub(crate) mod daemonrc;
-pub mod ffi;
+pub(crate) mod ffi;
+pub(crate) mod frame;
+pub(crate) mod keys;
+pub(crate) mod methods;
 pub(crate) mod model;
+pub(crate) mod negotiate;
 pub(crate) mod pattern;
+pub(crate) mod reuse;
 pub(crate) mod rootrc;
 pub(crate) mod source;
 pub(crate) mod store;
+pub(crate) mod wire;

@@ -85,7 +85,7 @@ pub(super) fn load(file: File, what: &str, timeout: Duration) -> Result<Answers>
 
 /// Refuses a regular file that is not the user's own or that group or others may use.
 /// Pipes and sockets have nothing on disk to protect and pass.
-pub(super) fn check_permissions(metadata: &Metadata, what: &str) -> Result<()> {
+pub(crate) fn check_permissions(metadata: &Metadata, what: &str) -> Result<()> {
     if !metadata.is_file() {
         return Ok(());
     }

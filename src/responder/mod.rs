@@ -30,7 +30,7 @@
 //! ```
 
 pub(crate) mod ffi;
-mod file;
+pub(crate) mod file;
 pub mod json;
 pub mod krb5;
 mod netrc;

@@ -2,3 +2,4 @@
 //! converts and checks arguments, then calls the safe code of [`crate::hostauth`].
 
 mod registry;
+mod session;

@@ -65,7 +65,7 @@ impl From<Method> for HostauthMethod {
     }
 }
 
-fn server_kind(server: c_int) -> Result<Option<ServerKind>> {
+pub(super) fn server_kind(server: c_int) -> Result<Option<ServerKind>> {
     Ok(match HostauthServer::from_c(server)? {
         HostauthServer::Any => None,
         HostauthServer::Sockd => Some(ServerKind::Sockd),

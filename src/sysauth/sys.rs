@@ -1,4 +1,4 @@
-//! The only raw system calls of the CVS module: the user and shadow databases, crypt(3)
+//! Raw system calls shared by the daemons (CVS, host auth): the user and shadow databases, crypt(3)
 //! (libxcrypt: every glibc hash format), the switch to a system user, and POSIX extended
 //! regular expressions (as Debian's `--allow-root-regexp` uses).
 
@@ -255,7 +255,7 @@ mod tests {
     fn switch_in_child(fail: Option<&str>) -> std::process::ExitStatus {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap());
         child
-            .args(["--exact", "cvs::sys::tests::a_failed_switch_aborts", "--test-threads=1", "--nocapture"])
+            .args(["--exact", "sysauth::sys::tests::a_failed_switch_aborts", "--test-threads=1", "--nocapture"])
             .env("DAEMONAUTH_TEST_SWITCH_CHILD", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The host-auth session examples against each other (hostauth-server, hostauth-client), driven
+# by their rc files: negotiation, usrpwd through a password file and through PAM, uidgid over a
+# Unix socket and refused over TCP, reuse tokens (reused, expired, revoked), pinned and wrong
+# daemon keys, inetd mode with syslog. Only 127.0.0.1 and Unix sockets in a private directory.
+# The pam case runs as root (it creates the system user daemonauth-ha and a PAM service file).
+#
+#   hostauth-interop.sh CASE HOSTAUTH_SERVER HOSTAUTH_CLIENT
+set -uo pipefail
+case_name=$1 server=$2 client=$3
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+server_pid=
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL ($case_name): $*"; echo "--- client output"; cat "$work/client.out" 2>/dev/null
+         echo "--- server output"; cat "$work/server.out" 2>/dev/null; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+me=$(id -un)
+
+# The daemon's key, password file (alice and the current user, password "secret"), reuse
+# secret; the client's answer file.
+"$server" -generate-key "$work/key" >"$work/public" || fail "generating a key"
+pub=$(cat "$work/public")
+hash=$(openssl passwd -6 -salt daemonau secret)
+printf 'alice:%s\n%s:%s\n' "$hash" "$me" "$hash" >"$work/passwd"
+printf '1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$work/secret"
+chmod 600 "$work/secret"
+answers() { printf 'password=%s\n' "$1" >"$work/answers"; chmod 600 "$work/answers"; }
+answers secret
+# access LINE: the daemon access file; methods LIST: the client's rc file (`default list ...`).
+access() { printf '%s\n' "$1" >"$work/access"; }
+methods() { printf 'default list %s\n' "$1" >"$work/authrc"; }
+access "default usrpwd uidgid"; methods "usrpwd"
+
+port=$(free_port) sock=$work/hostauth.sock
+# start_server ARGS...: hostauth-server on TCP $port and on the Unix socket $sock.
+start_server() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  DAEMONAUTH_LOG_LEVEL=info "$server" -key "$work/key" -access "$work/access" -passwords "file:$work/passwd" \
+    -secret "$work/secret" -timeout-ms 10000 -fail-delay-ms 100 "$@" >"$work/server.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/server.out" 2>/dev/null && return 0; sleep 0.05; done
+  fail "no server started"
+}
+# run_client ARGS...: hostauth-client with the rc file, answers and pin; rc in $rc.
+run_client() {
+  ROOTAUTHRC=$work/authrc "$client" -answers "$work/answers" -timeout-ms 10000 "$@" localhost \
+    >"$work/client.out" 2>&1 </dev/null
+  rc=$?
+}
+expect() { grep -qF -- "$1" "$work/client.out" || fail "client output lacks: $1"; }
+expect_server() {
+  for _ in $(seq 1 100); do grep -qF -- "$1" "$work/server.out" && return 0; sleep 0.05; done
+  fail "server output lacks: $1"
+}
+ok() { [ "$rc" -eq 0 ] || fail "the client failed (status $rc)"; }
+refused() { [ "$rc" -eq 1 ] || fail "the client was not refused (status $rc)"; }
+
+case $case_name in
+  negotiation)
+    # The client prefers uidgid, then usrpwd; the daemon accepts only usrpwd: uidgid is
+    # refused with the daemon's list and the client takes usrpwd from it.
+    access "default usrpwd"; methods "uidgid ssh usrpwd"; start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$pub"; ok
+    expect "method=usrpwd login=alice reused=no daemon-key=verified"
+    expect_server "authenticated alice as alice by usrpwd" ;;
+  none)
+    access "default none"; start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$pub"; refused
+    expect "the daemon accepts no method from this host and user"
+    expect_server "no method accepted" ;;
+  user-deny)
+    # usrpwd for everyone but alice: alice has nothing left, bob gets in.
+    access "default usrpwd:-alice"; printf 'bob:%s\n' "$hash" >>"$work/passwd"; start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$pub"; refused
+    expect "accepts no method"
+    run_client -port "$port" -user bob -pin "$pub"; ok; expect "login=bob" ;;
+  fallback)
+    # A wrong password fails usrpwd; the daemon still accepts uidgid and the client has it next.
+    methods "usrpwd uidgid"; answers wrong; start_server -unix "$sock"
+    run_client -unix "$sock" -user "$me" -pin "$pub"; ok
+    expect "method=uidgid login=$me"
+    expect_server "password file: Mismatch" ;;
+  usrpwd)
+    start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$pub"; ok; expect "method=usrpwd login=alice"
+    answers wrong; run_client -port "$port" -user alice -pin "$pub"; refused
+    expect "refused"; expect_server "usrpwd for alice"
+    answers secret; run_client -port "$port" -user carol -pin "$pub"; refused ;;
+  pam)
+    # A PAM service file of the test's own (pam_unix) and a system user with a password.
+    [ "$(id -u)" = 0 ] || fail "must run as root (creates a user and a PAM service)"
+    service=daemonauth-hostauth-test user=daemonauth-ha
+    getent passwd "$user" >/dev/null || useradd -M -r -d /nonexistent -s /usr/sbin/nologin "$user" \
+      || fail "cannot create $user"
+    echo "$user:Ha-Secret-1" | chpasswd || fail "chpasswd"
+    printf 'auth required pam_unix.so\naccount required pam_unix.so\n' >"/etc/pam.d/$service"
+    trap 'rm -f "/etc/pam.d/$service"; usermod -p "!" "$user"; cleanup' EXIT
+    start_server -port "$port" -passwords "pam:$service"
+    answers Ha-Secret-1; run_client -port "$port" -user "$user" -pin "$pub"; ok; expect "login=$user"
+    answers wrong; run_client -port "$port" -user "$user" -pin "$pub"; refused ;;
+  uidgid-unix)
+    access "default uidgid"; methods "uidgid"; start_server -unix "$sock"
+    run_client -unix "$sock" -user "$me" -pin "$pub"; ok; expect "method=uidgid login=$me"
+    other=root; [ "$me" = root ] && other=nobody
+    run_client -unix "$sock" -user "$other" -pin "$pub"; refused
+    expect_server "uidgid: the peer is uid" ;;
+  uidgid-tcp)
+    access "default uidgid"; methods "uidgid"; start_server -port "$port"
+    run_client -port "$port" -user "$me" -pin "$pub"; refused
+    expect "uidgid: refused over TCP, it needs a Unix-domain socket"
+    expect_server "uidgid is refused over TCP" ;;
+  reuse)
+    # The second session proves the token from the first without a password; -revoke revokes it.
+    start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$pub" -repeat 2 -revoke; ok
+    expect "reused=no"; expect "method=usrpwd login=alice reused=yes"; expect "revoked"
+    expect_server "(reused token)"; expect_server "revoked a reuse token of alice"
+    [ -s "$work/secret.revoked" ] || fail "no revocation recorded" ;;
+  reuse-expired)
+    # Tokens live one second: the daemon refuses the expired one and the password is asked again.
+    start_server -port "$port" -max-validity-s 1
+    # Two sessions two seconds apart from one client process: a -repeat with a pause.
+    ROOTAUTHRC=$work/authrc "$client" -answers "$work/answers" -port "$port" -user alice -pin "$pub" localhost \
+      >"$work/client.out" 2>&1 </dev/null || fail "first session"
+    sleep 2
+    run_client -port "$port" -user alice -pin "$pub"; ok; expect "reused=no" ;;
+  wrong-pin)
+    # A client pinned to another key refuses the daemon (a man in the middle looks the same).
+    start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$(printf '%064d' 0)"; refused
+    expect "is not the pinned key"
+    printf 'localhost %s\n' "$pub" >"$work/known_hosts"
+    run_client -port "$port" -user alice -known-hosts "$work/known_hosts"; ok; expect "daemon-key=verified"
+    run_client -port "$port" -user alice; ok; expect "daemon-key=UNVERIFIED"; expect "man in the middle" ;;
+  inetd)
+    # The connection as descriptors 0, 1 and 2 (inetd.py); messages go to syslog only.
+    DAEMONAUTH_LOG_LEVEL=info python3 "$here/inetd.py" --syslog "$work/syslog" --record "$work/sent" "$port" \
+      "$server" -inetd -key "$work/key" -access "$work/access" -passwords "file:$work/passwd" \
+      >"$work/server.out" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/server.out" 2>/dev/null && break; sleep 0.05; done
+    run_client -port "$port" -user alice -pin "$pub"; ok; expect "login=alice"
+    for _ in $(seq 1 100); do grep -q "authenticated alice" "$work/syslog" 2>/dev/null && break; sleep 0.05; done
+    grep -q "authenticated alice as alice by usrpwd" "$work/syslog" || fail "nothing in syslog"
+    ! grep -l -e "hostauth-server" -e "daemonauth\[" "$work"/sent.[0-9]* || fail "a message reached the client" ;;
+  *) fail "unknown case" ;;
+esac
+echo ok

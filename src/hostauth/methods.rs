@@ -1,0 +1,179 @@
+//! The daemon's side of the methods of this part: 0 usrpwd (a password checked through PAM,
+//! crypt(3) against the system database, or a daemon password file; ROOT's anonymous mode when
+//! enabled) and 5 uidgid (the peer's uid proven by `SO_PEERCRED` on a Unix-domain socket).
+
+use std::os::fd::RawFd;
+use std::path::PathBuf;
+
+use super::model::Method;
+use super::wire::Refusal;
+use crate::cvs::passwd::find_in_file;
+use crate::error::{Error, ErrorCode, Result};
+use crate::sysauth::{HashCheck, check_hash, check_system_crypt, pam, sys};
+
+/// The methods this daemon implements, in ROOT's order.
+pub(crate) const IMPLEMENTED: [Method; 2] = [Method::UsrPwd, Method::UidGid];
+
+/// The login of ROOT's anonymous usrpwd mode.
+pub(crate) const ANONYMOUS: &[u8] = b"anonymous";
+
+/// How the daemon checks usrpwd passwords.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum PasswordCheck {
+    /// PAM with this service name.
+    Pam(String),
+    /// crypt(3) against the user (and shadow) database.
+    SystemCrypt,
+    /// A file of `user:crypt-hash` lines (CVSROOT/passwd format; a third field is ignored).
+    File(PathBuf),
+}
+
+/// What the daemon knows about the connection.
+#[derive(Clone, Debug)]
+pub(crate) struct Peer {
+    /// The client host's name (reverse DNS), else its address; `localhost` on a Unix socket.
+    pub(crate) host: Vec<u8>,
+    pub(crate) addr: Option<std::net::IpAddr>,
+    /// The peer's uid when the connection is a Unix-domain socket.
+    pub(crate) unix_uid: Option<libc::uid_t>,
+}
+
+impl Peer {
+    /// Finds out who is on the other end of `fd`.
+    pub(crate) fn of(fd: RawFd) -> Peer {
+        if let Some(uid) = unix_peer_uid(fd) {
+            return Peer { host: b"localhost".to_vec(), addr: Some([127, 0, 0, 1].into()), unix_uid: Some(uid) };
+        }
+        let address = crate::net::peer_address(fd).ok();
+        let addr = address.as_deref().and_then(|a| a.parse().ok());
+        let name = crate::net::peer_host_name(fd).ok().or(address).unwrap_or_default();
+        Peer { host: name.into_bytes(), addr, unix_uid: None }
+    }
+}
+
+/// The uid of the peer of `fd` if it is a Unix-domain socket (`SO_PEERCRED`: the kernel's
+/// word, taken when the peer connected).
+fn unix_peer_uid(fd: RawFd) -> Option<libc::uid_t> {
+    let mut domain: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `domain` is writable for `len` bytes.
+    let status = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_DOMAIN, (&raw mut domain).cast(), &mut len) };
+    if status != 0 || domain != libc::AF_UNIX {
+        return None;
+    }
+    // SAFETY: ucred is plain data; all zeroes is valid.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` is writable for `len` bytes.
+    let status = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_PEERCRED, (&raw mut cred).cast(), &mut len) };
+    (status == 0).then_some(cred.uid)
+}
+
+/// A refusal and the reason for the daemon's log (never sent to the client).
+pub(crate) type Refused = (Refusal, String);
+
+/// Runs `method` for `user` with the client's `secret`; the login on success.
+pub(crate) fn check(
+    method: Method,
+    user: &[u8],
+    secret: &[u8],
+    peer: &Peer,
+    passwords: &PasswordCheck,
+    anonymous: bool,
+) -> std::result::Result<Vec<u8>, Refused> {
+    match method {
+        Method::UsrPwd => usrpwd(user, secret, peer, passwords, anonymous),
+        Method::UidGid => uidgid(user, peer),
+        other => Err((Refusal::NotAccepted, format!("method {} is not implemented", other.short_name()))),
+    }
+}
+
+fn failed(why: impl Into<String>) -> Refused {
+    (Refusal::Failed, why.into())
+}
+
+fn usrpwd(
+    user: &[u8],
+    password: &[u8],
+    peer: &Peer,
+    passwords: &PasswordCheck,
+    anonymous: bool,
+) -> std::result::Result<Vec<u8>, Refused> {
+    if user == ANONYMOUS {
+        // ROOT's anonymous mode: any password that looks like an e-mail address.
+        return if anonymous && password.contains(&b'@') {
+            Ok(ANONYMOUS.to_vec())
+        } else if anonymous {
+            Err(failed("anonymous login without an e-mail address as password"))
+        } else {
+            Err(failed("anonymous logins are disabled"))
+        };
+    }
+    let name = std::str::from_utf8(user).map_err(|_| failed("a user name that is not UTF-8 has no system account"))?;
+    let result: Result<()> = match passwords {
+        PasswordCheck::Pam(service) => {
+            let rhost = peer.addr.map(|a| a.to_string());
+            pam::authenticate(service, name, password, rhost.as_deref())
+        }
+        PasswordCheck::SystemCrypt => {
+            check_system_crypt(name, password, false).map_err(|why| Error::new(ErrorCode::AuthFailed, why))
+        }
+        PasswordCheck::File(path) => match find_in_file(path, name) {
+            Ok(Some(entry)) => match check_hash(password, &entry.hash, false) {
+                Ok(HashCheck::Match) => Ok(()),
+                Ok(other) => Err(Error::new(ErrorCode::AuthFailed, format!("password file: {other:?}"))),
+                Err(err) => Err(err),
+            },
+            Ok(None) => Err(Error::new(ErrorCode::AuthFailed, "not in the password file")),
+            Err(err) => Err(err),
+        },
+    };
+    result.map(|()| user.to_vec()).map_err(|err| failed(format!("usrpwd for {name}: {}", err.message())))
+}
+
+fn uidgid(user: &[u8], peer: &Peer) -> std::result::Result<Vec<u8>, Refused> {
+    let Some(uid) = peer.unix_uid else {
+        return Err((
+            Refusal::Unavailable,
+            "uidgid is refused over TCP: it needs a Unix-domain socket, where the kernel vouches for the uid".into(),
+        ));
+    };
+    let name = std::str::from_utf8(user).map_err(|_| failed("a user name that is not UTF-8"))?;
+    match sys::user_by_name(name) {
+        Ok(Some(entry)) if entry.uid == uid => Ok(user.to_vec()),
+        Ok(Some(entry)) => Err(failed(format!("uidgid: the peer is uid {uid}, {name} is uid {}", entry.uid))),
+        _ => Err(failed(format!("uidgid: no system user {name}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp_peer() -> Peer {
+        Peer { host: b"h".to_vec(), addr: None, unix_uid: None }
+    }
+
+    #[test]
+    fn anonymous_mode_is_off_by_default_and_wants_an_address() {
+        let none = PasswordCheck::SystemCrypt;
+        assert_eq!(usrpwd(ANONYMOUS, b"me@example.org", &tcp_peer(), &none, false).unwrap_err().0, Refusal::Failed);
+        assert_eq!(usrpwd(ANONYMOUS, b"me@example.org", &tcp_peer(), &none, true).unwrap(), ANONYMOUS);
+        assert_eq!(usrpwd(ANONYMOUS, b"nothing", &tcp_peer(), &none, true).unwrap_err().0, Refusal::Failed);
+    }
+
+    #[test]
+    fn uidgid_needs_a_unix_socket_and_the_right_uid() {
+        assert_eq!(uidgid(b"root", &tcp_peer()).unwrap_err().0, Refusal::Unavailable);
+        let me = sys::current_user().unwrap();
+        // SAFETY: getuid cannot fail.
+        let uid = unsafe { libc::getuid() };
+        let local = Peer { unix_uid: Some(uid), ..tcp_peer() };
+        assert_eq!(uidgid(me.as_bytes(), &local).unwrap(), me.as_bytes());
+        let other = if uid == 0 { "nobody" } else { "root" };
+        assert_eq!(uidgid(other.as_bytes(), &local).unwrap_err().0, Refusal::Failed);
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        use std::os::fd::AsRawFd;
+        assert_eq!(Peer::of(a.as_raw_fd()).unix_uid, Some(uid));
+    }
+}

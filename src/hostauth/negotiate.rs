@@ -1,0 +1,883 @@
+//! A host-auth session on both sides: the channel, then negotiation as ROOT's seed describes
+//! it — the client proposes its first method; on a refusal the daemon answers with the methods
+//! it still accepts (from its access file for this client host and user); the client takes the
+//! first of its own untried methods in that list; until success or no overlap — and reuse.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use zeroize::Zeroizing;
+
+use super::channel::SecureChannel;
+use super::daemonrc::Daemonrc;
+use super::keys::{Pin, StaticKey};
+use super::methods::{self, IMPLEMENTED, PasswordCheck, Peer};
+use super::model::{Established, HostAuth, Method, detail, parse_flag};
+use super::pattern::{HostId, ServerKind};
+use super::reuse::{self, Secrets};
+use super::rootrc::RootRc;
+use super::source::{MAX_FILE_BYTES, ProcessEnv, read_capped};
+use super::wire::{MAX_NAME, Message, Refusal, ReusePurpose};
+use crate::error::{Error, ErrorCode, Result};
+use crate::io::{Channel, DEFAULT_TIMEOUT};
+use crate::responder::{PASSWORD, Question, Responder, json};
+use crate::{log_info, log_warn};
+
+/// The default wait before a failure is answered (as the CVS server's).
+pub(crate) const DEFAULT_FAIL_DELAY: Duration = Duration::from_secs(2);
+
+/// The default time a whole session (channel, negotiation, reuse) may take.
+pub(crate) const DEFAULT_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The code a server kind has in the Hello.
+fn kind_code(kind: ServerKind) -> u8 {
+    match kind {
+        ServerKind::Sockd => 0,
+        ServerKind::Rootd => 1,
+        ServerKind::Proofd => 2,
+    }
+}
+
+/// The daemon's settings. Immutable once built; shared by every session.
+pub(crate) struct ServerConfig {
+    /// The access file; None: `$ROOTDAEMONRC`, `~/.rootdaemonrc`, the system file.
+    pub(crate) access_file: Option<PathBuf>,
+    pub(crate) passwords: PasswordCheck,
+    pub(crate) anonymous: bool,
+    /// The reuse secret file; None: no reuse tokens.
+    pub(crate) secret_file: Option<PathBuf>,
+    /// The revocation file; None: next to the secret file.
+    pub(crate) revocation_file: Option<PathBuf>,
+    pub(crate) key: Arc<StaticKey>,
+    pub(crate) timeout: Duration,
+    pub(crate) exchange_timeout: Duration,
+    pub(crate) max_validity: Duration,
+    /// How long the daemon waits before answering a failed method or reuse proof, so that
+    /// guessing passwords costs time.
+    pub(crate) fail_delay: Duration,
+}
+
+impl ServerConfig {
+    /// The defaults around `key`: system access files, PAM service `rootd`, no anonymous
+    /// logins, no reuse.
+    pub(crate) fn new(key: Arc<StaticKey>) -> ServerConfig {
+        ServerConfig {
+            access_file: None,
+            passwords: PasswordCheck::Pam("rootd".into()),
+            anonymous: false,
+            secret_file: None,
+            revocation_file: None,
+            key,
+            timeout: DEFAULT_TIMEOUT,
+            exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
+            max_validity: reuse::DEFAULT_MAX_VALIDITY,
+            fail_delay: DEFAULT_FAIL_DELAY,
+        }
+    }
+
+    fn access(&self) -> Result<Daemonrc> {
+        let rc = match &self.access_file {
+            Some(path) => {
+                let (data, _) = read_capped(path, MAX_FILE_BYTES).map_err(|why| {
+                    Error::new(ErrorCode::Config, format!("the access file {}: {why}", path.display()))
+                })?;
+                Daemonrc::parse(path, &data)
+            }
+            None => Daemonrc::load(&ProcessEnv),
+        };
+        for diagnostic in rc.diagnostics() {
+            log_warn!("{diagnostic}");
+        }
+        Ok(rc)
+    }
+
+    fn revocations(&self) -> Option<PathBuf> {
+        let secret = self.secret_file.as_ref()?;
+        Some(self.revocation_file.clone().unwrap_or_else(|| reuse::default_revocation_file(secret)))
+    }
+}
+
+/// An authenticated session as the daemon sees it.
+#[derive(Debug)]
+pub(crate) struct ServerSession {
+    pub(crate) method: Method,
+    /// The user the client asked to be.
+    pub(crate) user: Vec<u8>,
+    /// Who it is now (the user, or `anonymous`).
+    pub(crate) login: Vec<u8>,
+    pub(crate) client_host: Vec<u8>,
+    pub(crate) server_kind: ServerKind,
+    /// Whether the client logged in with a reuse token.
+    pub(crate) reused: bool,
+    /// Whether the client only revoked its token (the session is then over).
+    pub(crate) revoked: bool,
+    /// When the token issued in this session expires (Unix seconds; 0: none issued).
+    pub(crate) token_expires: u64,
+}
+
+/// Negotiation state of the daemon.
+struct Daemon<'a> {
+    config: &'a ServerConfig,
+    chan: SecureChannel,
+    rc: Daemonrc,
+    peer: Peer,
+    kind: ServerKind,
+    tried: Vec<Method>,
+    user: Option<Vec<u8>>,
+    reuse_tried: bool,
+}
+
+/// The daemon side of one session over `read_fd`/`write_fd`.
+pub(crate) fn accept(config: &ServerConfig, read_fd: i32, write_fd: i32) -> Result<ServerSession> {
+    let io = Channel::new(read_fd, write_fd, config.timeout)?.bounded(config.exchange_timeout);
+    let rc = config.access()?;
+    let (chan, code) = SecureChannel::server(io, &config.key)?;
+    let kind = match code {
+        0 => ServerKind::Sockd,
+        1 => ServerKind::Rootd,
+        2 => ServerKind::Proofd,
+        other => return Err(Error::new(ErrorCode::Protocol, format!("unknown server kind {other}"))),
+    };
+    let peer = Peer::of(read_fd);
+    let mut daemon = Daemon { config, chan, rc, peer, kind, tried: Vec::new(), user: None, reuse_tried: false };
+    daemon.run()
+}
+
+impl Daemon<'_> {
+    /// The methods still accepted from this client for `user`.
+    fn remaining(&self, user: &[u8]) -> Vec<Method> {
+        let host = HostId { name: &self.peer.host, addr: self.peer.addr };
+        let decision = self.rc.accepted(&host, user, self.kind, &IMPLEMENTED);
+        decision.methods.into_iter().filter(|m| !self.tried.contains(m)).collect()
+    }
+
+    fn check_binding(&self, binding: &[u8; 32]) -> Result<()> {
+        if binding != self.chan.handshake_hash() {
+            return Err(Error::new(
+                ErrorCode::AuthFailed,
+                "the client's method is bound to another channel: relayed by a man in the middle",
+            ));
+        }
+        Ok(())
+    }
+
+    fn same_user(&mut self, user: &[u8]) -> Result<()> {
+        match &self.user {
+            Some(known) if known != user => {
+                Err(Error::new(ErrorCode::Protocol, "the client changed the user during negotiation"))
+            }
+            _ => {
+                self.user = Some(user.to_vec());
+                Ok(())
+            }
+        }
+    }
+
+    fn session(&self, method: Method, user: Vec<u8>, login: Vec<u8>) -> ServerSession {
+        ServerSession {
+            method,
+            user,
+            login,
+            client_host: self.peer.host.clone(),
+            server_kind: self.kind,
+            reused: false,
+            revoked: false,
+            token_expires: 0,
+        }
+    }
+
+    fn refuse(&mut self, why: Refusal, remaining: Vec<Method>) -> Result<()> {
+        self.chan.send(&Message::Refused { why, remaining }.encode())
+    }
+
+    fn run(&mut self) -> Result<ServerSession> {
+        // Each method is tried at most once and reuse once: the loop is bounded.
+        for _ in 0..=Method::ALL.len() + 1 {
+            let message = Message::decode(&self.chan.recv()?)?;
+            let outcome = match message {
+                Message::Try { method, user, binding, validity, secret } => {
+                    self.check_binding(&binding)?;
+                    self.same_user(&user)?;
+                    self.attempt(method, user, validity, &secret)?
+                }
+                Message::Reuse { purpose, ticket, binding } => {
+                    self.check_binding(&binding)?;
+                    self.reuse(purpose, &ticket)?
+                }
+                Message::GiveUp => return Err(self.no_more("the client has no other method in common")),
+                other => return Err(Error::new(ErrorCode::Protocol, format!("unexpected message {other:?}"))),
+            };
+            if let Some(session) = outcome {
+                log_info!(
+                    "host-auth: {} {} {} by {} from {}",
+                    if session.revoked { "revoked a token of" } else { "authenticated" },
+                    String::from_utf8_lossy(&session.user),
+                    if session.revoked { "".into() } else { format!("as {}", String::from_utf8_lossy(&session.login)) },
+                    session.method.short_name(),
+                    String::from_utf8_lossy(&session.client_host)
+                );
+                return Ok(session);
+            }
+            if self.user.as_ref().is_some_and(|user| self.remaining(user).is_empty()) {
+                return Err(self.no_more("no accepted method is left"));
+            }
+        }
+        Err(Error::new(ErrorCode::Protocol, "the client kept negotiating after every method was tried"))
+    }
+
+    /// The end of a negotiation without success: AuthFailed when a method ran and failed,
+    /// AccessDenied when none was accepted.
+    fn no_more(&self, why: &str) -> Error {
+        let host = String::from_utf8_lossy(&self.peer.host);
+        if self.tried.is_empty() {
+            Error::new(ErrorCode::AccessDenied, format!("{why}: no method accepted from {host}"))
+        } else {
+            Error::new(ErrorCode::AuthFailed, format!("{why}: authentication from {host} failed"))
+        }
+    }
+
+    fn attempt(
+        &mut self,
+        method: Method,
+        user: Vec<u8>,
+        validity: u32,
+        secret: &[u8],
+    ) -> Result<Option<ServerSession>> {
+        let remaining = self.remaining(&user);
+        if !remaining.contains(&method) {
+            log_info!("host-auth: {} not accepted for this client; offering {remaining:?}", method.short_name());
+            self.refuse(Refusal::NotAccepted, remaining)?;
+            return Ok(None);
+        }
+        self.tried.push(method);
+        let cfg = self.config;
+        match methods::check(method, &user, secret, &self.peer, &cfg.passwords, cfg.anonymous) {
+            Ok(login) => {
+                let mut session = self.session(method, user, login);
+                let secrets = match &cfg.secret_file {
+                    Some(path) if validity > 0 && method != Method::UidGid => Some(Secrets::load(path)?),
+                    _ => None,
+                };
+                let (ticket, token_secret, expires) = match secrets {
+                    Some(secrets) => {
+                        let validity = Duration::from_secs(u64::from(validity)).min(cfg.max_validity);
+                        reuse::issue(&secrets, method, &session.login, &session.client_host, validity)?
+                    }
+                    None => (Vec::new(), Zeroizing::new(Vec::new()), 0),
+                };
+                session.token_expires = expires;
+                let login = session.login.clone();
+                self.chan.send(&Message::Accepted { method, login, ticket, token_secret, expires }.encode())?;
+                Ok(Some(session))
+            }
+            Err((why, reason)) => {
+                log_warn!("host-auth: {reason}");
+                if why == Refusal::Failed {
+                    std::thread::sleep(cfg.fail_delay);
+                }
+                let remaining = self.remaining(&user);
+                self.refuse(why, remaining)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn reuse(&mut self, purpose: ReusePurpose, ticket: &[u8]) -> Result<Option<ServerSession>> {
+        if std::mem::replace(&mut self.reuse_tried, true) {
+            return Err(Error::new(ErrorCode::Protocol, "a second reuse attempt in one session"));
+        }
+        let checked = match (&self.config.secret_file, self.config.revocations()) {
+            (Some(secret_file), Some(revocations)) => {
+                reuse::check(&Secrets::load(secret_file)?, &revocations, ticket, &self.peer.host)
+            }
+            _ => Err("this daemon issues no reuse tokens".to_owned()),
+        };
+        let checked = match checked {
+            Ok(checked) if self.remaining(&checked.ticket.user).contains(&checked.ticket.method) => checked,
+            Ok(_) => return self.token_refused("the token's method is no longer accepted for this client".into()),
+            Err(reason) => return self.token_refused(reason),
+        };
+        self.same_user(&checked.ticket.user)?;
+        let nonce = reuse::random32()?;
+        self.chan.send(&Message::Challenge { nonce }.encode())?;
+        let Message::Proof { mac } = Message::decode(&self.chan.recv()?)? else {
+            return Err(Error::new(ErrorCode::Protocol, "expected the proof of a reuse token"));
+        };
+        if !checked.verify(self.chan.handshake_hash(), &nonce, &mac) {
+            std::thread::sleep(self.config.fail_delay);
+            return self.token_refused("a wrong reuse proof (tampered ticket, replayed or relayed)".into());
+        }
+        let ticket_user = checked.ticket.user.clone();
+        let mut session = self.session(checked.ticket.method, ticket_user.clone(), ticket_user.clone());
+        session.reused = true;
+        if purpose == ReusePurpose::Revoke {
+            if let Some(path) = self.config.revocations() {
+                reuse::revoke(&path, &checked.ticket)?;
+            }
+            session.revoked = true;
+        }
+        session.token_expires = checked.ticket.expires;
+        let accepted = Message::Accepted {
+            method: session.method,
+            login: ticket_user,
+            ticket: Vec::new(),
+            token_secret: Zeroizing::new(Vec::new()),
+            expires: checked.ticket.expires,
+        };
+        self.chan.send(&accepted.encode())?;
+        Ok(Some(session))
+    }
+
+    fn token_refused(&mut self, reason: String) -> Result<Option<ServerSession>> {
+        log_warn!("host-auth: reuse refused: {reason}");
+        // The token, not its method, is refused: the client may authenticate afresh.
+        self.refuse(Refusal::TokenInvalid, Vec::new())?;
+        Ok(None)
+    }
+}
+
+/// The client's settings. Immutable once built.
+pub(crate) struct ClientConfig {
+    pub(crate) pin: Pin,
+    pub(crate) responder: Option<Responder>,
+    pub(crate) timeout: Duration,
+    pub(crate) exchange_timeout: Duration,
+}
+
+/// What the client got.
+#[derive(Debug)]
+pub(crate) struct ClientSession {
+    pub(crate) method: Method,
+    pub(crate) login: Vec<u8>,
+    pub(crate) reused: bool,
+    /// Whether the daemon's key matched a pin (else it was taken on trust).
+    pub(crate) daemon_key_verified: bool,
+    pub(crate) daemon_key: [u8; 32],
+}
+
+/// The user `details` name (`us:`), else `user`.
+fn user_for<'a>(details: &'a [u8], user: &'a [u8]) -> &'a [u8] {
+    detail(details, "us").filter(|u| !u.is_empty()).unwrap_or(user)
+}
+
+/// The client side: authenticates to `host` with the methods of `entry` (updating its
+/// counters and established list) over `read_fd`/`write_fd`.
+pub(crate) fn authenticate(
+    config: &ClientConfig,
+    rootrc: &RootRc,
+    entry: &mut HostAuth,
+    server: ServerKind,
+    read_fd: i32,
+    write_fd: i32,
+) -> Result<ClientSession> {
+    let key = entry.key().clone();
+    let expected = config.pin.expected(&key.host)?;
+    let io = Channel::new(read_fd, write_fd, config.timeout)?.bounded(config.exchange_timeout);
+    let mut chan = SecureChannel::client(io, kind_code(server), expected)?;
+    let daemon_key_verified = expected.is_some();
+    let binding = *chan.handshake_hash();
+    let now = SystemTime::now();
+    // The client's methods in order; one with a reusable token goes first (reusing costs the
+    // daemon a MAC and the user no password).
+    let mut own: Vec<Method> = entry.methods().iter().map(|m| m.method).collect();
+    if let Some(at) = own.iter().position(|m| entry.reusable(*m, now).is_some_and(|e| !e.token.is_empty())) {
+        let reusable = own.remove(at);
+        own.insert(0, reusable);
+    }
+    let mut offered: Option<Vec<Method>> = None;
+    let mut tried: Vec<Method> = Vec::new();
+    // What happened to each method, for the final error.
+    let mut notes: Vec<String> = Vec::new();
+    let mut any_failed = false;
+    loop {
+        let Some(method) =
+            own.iter().copied().find(|m| !tried.contains(m) && offered.as_ref().is_none_or(|list| list.contains(m)))
+        else {
+            chan.send(&Message::GiveUp.encode())?;
+            let offered = offered.unwrap_or_default();
+            let mut message = if any_failed {
+                format!("authentication to {} failed", String::from_utf8_lossy(&key.host))
+            } else if offered.is_empty() {
+                "the daemon accepts no method from this host and user".to_owned()
+            } else {
+                format!("no method in common: the daemon still accepts {offered:?}")
+            };
+            if !notes.is_empty() {
+                message = format!("{message} ({})", notes.join("; "));
+            }
+            let code = if any_failed { ErrorCode::AuthFailed } else { ErrorCode::AccessDenied };
+            return Err(Error::new(code, message));
+        };
+        tried.push(method);
+        let details = entry.details_of(method).unwrap_or_default().to_vec();
+        let user = user_for(&details, &key.user).to_vec();
+        if user.len() > MAX_NAME {
+            return Err(Error::new(ErrorCode::InvalidArgument, "the user name is longer than 255 bytes"));
+        }
+        if let Some(established) = entry.reusable(method, now).filter(|e| !e.token.is_empty()) {
+            let token = established.token.clone();
+            match reuse_token(&mut chan, ReusePurpose::Login, &token, &binding)? {
+                Reply::Accepted { method, login, .. } => {
+                    entry.count_success(method);
+                    return Ok(ClientSession {
+                        method,
+                        login,
+                        reused: true,
+                        daemon_key_verified,
+                        daemon_key: *chan.daemon_key(),
+                    });
+                }
+                Reply::Refused(why, _) => {
+                    // The token is refused, not the method: authenticate afresh with it.
+                    log_info!("host-auth: reuse token refused ({why:?}); authenticating afresh");
+                    entry.deactivate(Some(method));
+                }
+            }
+        }
+        let wants_reuse =
+            parse_flag(detail(&details, "ru").unwrap_or(b"0")).unwrap_or(false) && method != Method::UidGid;
+        let validity =
+            if wants_reuse { u32::try_from(rootrc.validity(method).as_secs()).unwrap_or(u32::MAX) } else { 0 };
+        let secret = match method {
+            Method::UsrPwd => password(config, &key.host, &user)?,
+            _ => Zeroizing::new(Vec::new()),
+        };
+        chan.send(&Message::Try { method, user: user.clone(), binding, validity, secret }.encode())?;
+        match reply(&mut chan)? {
+            Reply::Accepted { method, login, ticket, token_secret, expires } => {
+                entry.count_success(method);
+                if !ticket.is_empty() {
+                    entry.add_established(Established {
+                        method,
+                        login: login.clone(),
+                        details: details.clone(),
+                        expires: UNIX_EPOCH + Duration::from_secs(expires),
+                        token: Zeroizing::new([token_secret.as_slice(), &ticket].concat()),
+                        active: true,
+                    });
+                }
+                return Ok(ClientSession {
+                    method,
+                    login,
+                    reused: false,
+                    daemon_key_verified,
+                    daemon_key: *chan.daemon_key(),
+                });
+            }
+            Reply::Refused(why, remaining) => {
+                entry.count_failure(method);
+                log_info!("host-auth: {} refused ({why:?}); the daemon offers {remaining:?}", method.short_name());
+                notes.push(format!(
+                    "{}: {}",
+                    method.short_name(),
+                    match why {
+                        Refusal::NotAccepted => "not accepted by the daemon",
+                        Refusal::Failed => "failed",
+                        Refusal::TokenInvalid => "token refused",
+                        Refusal::Unavailable => "refused over TCP, it needs a Unix-domain socket",
+                    }
+                ));
+                any_failed |= why == Refusal::Failed;
+                offered = Some(remaining);
+            }
+        }
+    }
+}
+
+/// The client's explicit cleanup of a token: proves it on a fresh channel and has the daemon
+/// revoke it.
+pub(crate) fn revoke(
+    config: &ClientConfig,
+    host: &[u8],
+    server: ServerKind,
+    established: &Established,
+    read_fd: i32,
+    write_fd: i32,
+) -> Result<()> {
+    let expected = config.pin.expected(host)?;
+    let io = Channel::new(read_fd, write_fd, config.timeout)?.bounded(config.exchange_timeout);
+    let mut chan = SecureChannel::client(io, kind_code(server), expected)?;
+    let binding = *chan.handshake_hash();
+    match reuse_token(&mut chan, ReusePurpose::Revoke, &established.token, &binding)? {
+        Reply::Accepted { .. } => Ok(()),
+        Reply::Refused(why, _) => {
+            Err(Error::new(ErrorCode::AuthFailed, format!("the daemon refused to revoke the token ({why:?})")))
+        }
+    }
+}
+
+/// A daemon's answer to an attempt.
+enum Reply {
+    Accepted { method: Method, login: Vec<u8>, ticket: Vec<u8>, token_secret: Zeroizing<Vec<u8>>, expires: u64 },
+    Refused(Refusal, Vec<Method>),
+}
+
+fn reply(chan: &mut SecureChannel) -> Result<Reply> {
+    match Message::decode(&chan.recv()?)? {
+        Message::Accepted { method, login, ticket, token_secret, expires } => {
+            Ok(Reply::Accepted { method, login, ticket, token_secret, expires })
+        }
+        Message::Refused { why, remaining } => Ok(Reply::Refused(why, remaining)),
+        other => Err(Error::new(ErrorCode::Protocol, format!("unexpected message {other:?}"))),
+    }
+}
+
+/// Proves a token on this channel. The client keeps a token as its 32-byte secret followed by
+/// its ticket.
+fn reuse_token(chan: &mut SecureChannel, purpose: ReusePurpose, token: &[u8], binding: &[u8; 32]) -> Result<Reply> {
+    if token.len() <= 32 {
+        return Err(Error::new(ErrorCode::InvalidArgument, "not a host-auth reuse token"));
+    }
+    let (secret, ticket) = token.split_at(32);
+    chan.send(&Message::Reuse { purpose, ticket: ticket.to_vec(), binding: *binding }.encode())?;
+    match Message::decode(&chan.recv()?)? {
+        Message::Challenge { nonce } => {
+            let mac = reuse::proof(secret, binding, &nonce);
+            chan.send(&Message::Proof { mac }.encode())?;
+            reply(chan)
+        }
+        Message::Refused { why, remaining } => Ok(Reply::Refused(why, remaining)),
+        other => Err(Error::new(ErrorCode::Protocol, format!("unexpected message {other:?}"))),
+    }
+}
+
+/// Asks the responder for the password of `user` at `host`.
+fn password(config: &ClientConfig, host: &[u8], user: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let responder = config
+        .responder
+        .as_ref()
+        .ok_or_else(|| Error::new(ErrorCode::Unanswered, "usrpwd needs a password and no responder was given"))?;
+    let (host, user) = (String::from_utf8_lossy(host), String::from_utf8_lossy(user));
+    let challenge = json::object(&[("service", "hostauth"), ("method", "usrpwd"), ("user", &user), ("host", &host)]);
+    let answers = responder.ask(&[Question::new(PASSWORD, challenge, format!("Password for {user}@{host}"))])?;
+    Ok(Zeroizing::new(answers.get(PASSWORD).expect("ask() returns every required answer").as_bytes().to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::Key;
+    use super::super::reuse::tests::{key_line, secret_file};
+    use super::*;
+    use crate::sysauth::sys;
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixStream;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const PASSWORD_OK: &str = "right password";
+
+    /// A daemon configuration: `access` as its access file, a password file with `alice` (the
+    /// password above), a reuse secret file; all in a fresh directory named `name`.
+    fn server_config(name: &str, access: &str) -> ServerConfig {
+        let secret = secret_file(name, &key_line(1, 9));
+        let dir = secret.parent().unwrap();
+        std::fs::write(dir.join("access"), access).unwrap();
+        let hash = sys::crypt(PASSWORD_OK.as_bytes(), b"$6$saltsalt$").unwrap().unwrap();
+        let me = sys::current_user().unwrap();
+        std::fs::write(dir.join("passwd"), format!("alice:{}\n{me}:{}\n", hash.as_str(), hash.as_str())).unwrap();
+        std::fs::set_permissions(dir.join("passwd"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut config = ServerConfig::new(Arc::new(StaticKey::generate().unwrap()));
+        config.access_file = Some(dir.join("access"));
+        config.passwords = PasswordCheck::File(dir.join("passwd"));
+        config.secret_file = Some(secret);
+        config.timeout = Duration::from_secs(5);
+        config.fail_delay = Duration::from_millis(1);
+        config
+    }
+
+    /// A client configuration pinned to `config`'s key whose responder answers `password` and
+    /// counts how often it was asked.
+    fn client_config(config: &ServerConfig, password: &'static str, asked: Arc<AtomicUsize>) -> ClientConfig {
+        let responder = Responder::new(move |_: &[Question], answers: &mut crate::responder::Answers| {
+            asked.fetch_add(1, Ordering::SeqCst);
+            answers.set(PASSWORD, Zeroizing::new(password.to_owned()));
+            Ok(())
+        });
+        ClientConfig {
+            pin: Pin::Key(config.key.public),
+            responder: Some(responder),
+            timeout: Duration::from_secs(5),
+            exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
+        }
+    }
+
+    /// An entry for `user` at localhost with `methods` (details `ru:1 us:<user>`).
+    fn entry(user: &str, methods: &[Method]) -> HostAuth {
+        let key = Key { host: b"localhost".to_vec(), user: user.as_bytes().to_vec(), server: Some(ServerKind::Rootd) };
+        let mut entry = HostAuth::new(key, Arc::new(RootRc::default()));
+        for method in methods {
+            entry.add_method(*method, format!("pt:no ru:1 us:{user}").as_bytes());
+        }
+        entry
+    }
+
+    type Outcome = (Result<ClientSession>, Result<ServerSession>);
+
+    /// Runs a session over `client_fd`/`server_fd`.
+    fn run(server: &ServerConfig, client: &ClientConfig, entry: &mut HostAuth, fds: (i32, i32)) -> Outcome {
+        std::thread::scope(|s| {
+            let daemon = s.spawn(|| accept(server, fds.1, fds.1));
+            let rootrc = RootRc::default();
+            let outcome = authenticate(client, &rootrc, entry, ServerKind::Rootd, fds.0, fds.0);
+            (outcome, daemon.join().unwrap())
+        })
+    }
+
+    fn over_unix(server: &ServerConfig, client: &ClientConfig, entry: &mut HostAuth) -> Outcome {
+        let (a, b) = UnixStream::pair().unwrap();
+        run(server, client, entry, (a.as_raw_fd(), b.as_raw_fd()))
+    }
+
+    fn over_tcp(server: &ServerConfig, client: &ClientConfig, entry: &mut HostAuth) -> Outcome {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let a = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (b, _) = listener.accept().unwrap();
+        run(server, client, entry, (a.as_raw_fd(), b.as_raw_fd()))
+    }
+
+    fn counters(entry: &HostAuth, method: Method) -> (u32, u32) {
+        let m = entry.methods().iter().find(|m| m.method == method).unwrap();
+        (m.successes, m.failures)
+    }
+
+    #[test]
+    fn the_client_falls_back_to_the_first_of_its_methods_the_daemon_offers() {
+        let server = server_config("offer", "default usrpwd\n");
+        let client = client_config(&server, PASSWORD_OK, Arc::default());
+        let mut alice = entry("alice", &[Method::Ssh, Method::UidGid, Method::UsrPwd]);
+        let (client_side, server_side) = over_unix(&server, &client, &mut alice);
+        let (client_side, server_side) = (client_side.unwrap(), server_side.unwrap());
+        assert_eq!((client_side.method, client_side.login.as_slice()), (Method::UsrPwd, &b"alice"[..]));
+        assert!(client_side.daemon_key_verified && !client_side.reused);
+        assert_eq!((server_side.method, server_side.user.as_slice()), (Method::UsrPwd, &b"alice"[..]));
+        assert_eq!(counters(&alice, Method::Ssh), (0, 1));
+        assert_eq!(counters(&alice, Method::UidGid), (0, 0), "not offered, never tried");
+        assert_eq!(counters(&alice, Method::UsrPwd), (1, 0));
+    }
+
+    #[test]
+    fn none_and_a_denied_user_end_without_overlap() {
+        let server = server_config("none", "default none\n");
+        let client = client_config(&server, PASSWORD_OK, Arc::default());
+        let (c, s) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
+        let err = c.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AccessDenied);
+        assert!(err.message().contains("accepts no method"), "{err}");
+        assert_eq!(s.unwrap_err().code(), ErrorCode::AccessDenied);
+
+        let server = server_config("deny", "default usrpwd:-alice uidgid\n");
+        let client = client_config(&server, PASSWORD_OK, Arc::default());
+        let (c, _) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
+        let err = c.unwrap_err();
+        assert!(err.message().contains("UidGid"), "{err}");
+        let (c, _) = over_unix(&server, &client, &mut entry("bob", &[Method::UsrPwd]));
+        assert_eq!(c.unwrap_err().code(), ErrorCode::AuthFailed, "bob is allowed usrpwd but has no password entry");
+    }
+
+    #[test]
+    fn a_wrong_password_fails_and_the_next_method_is_tried() {
+        let me = sys::current_user().unwrap();
+        let server = server_config("fallback", "default usrpwd uidgid\n");
+        let asked = Arc::new(AtomicUsize::new(0));
+        let client = client_config(&server, "wrong", asked.clone());
+        let mut mine = entry(&me, &[Method::UsrPwd, Method::UidGid]);
+        let (c, s) = over_unix(&server, &client, &mut mine);
+        assert_eq!(c.unwrap().method, Method::UidGid);
+        assert_eq!(s.unwrap().login, me.as_bytes());
+        assert_eq!((counters(&mine, Method::UsrPwd), counters(&mine, Method::UidGid)), ((0, 1), (1, 0)));
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+
+        let (c, s) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
+        let err = c.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AuthFailed);
+        assert!(err.message().contains("usrpwd: failed"), "{err}");
+        assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
+    }
+
+    #[test]
+    fn uidgid_works_over_a_unix_socket_and_is_refused_over_tcp() {
+        let me = sys::current_user().unwrap();
+        let server = server_config("uidgid", "default uidgid\n");
+        let client = client_config(&server, PASSWORD_OK, Arc::default());
+        let (c, _) = over_unix(&server, &client, &mut entry(&me, &[Method::UidGid]));
+        assert_eq!(c.unwrap().login, me.as_bytes());
+        let (c, s) = over_tcp(&server, &client, &mut entry(&me, &[Method::UidGid]));
+        let err = c.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AccessDenied);
+        assert!(err.message().contains("uidgid: refused over TCP, it needs a Unix-domain socket"), "{err}");
+        assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
+        let other = if me == "root" { "nobody" } else { "root" };
+        let (c, _) = over_unix(&server, &client, &mut entry(other, &[Method::UidGid]));
+        assert!(c.is_err(), "another user's name is refused");
+    }
+
+    #[test]
+    fn a_token_is_reused_without_the_password_then_revoked() {
+        let server = server_config("reuse", "default usrpwd\n");
+        let asked = Arc::new(AtomicUsize::new(0));
+        let client = client_config(&server, PASSWORD_OK, asked.clone());
+        let mut alice = entry("alice", &[Method::UsrPwd]);
+        let (c, s) = over_unix(&server, &client, &mut alice);
+        assert!(!c.unwrap().reused && s.unwrap().token_expires > 0);
+        assert_eq!(alice.established().len(), 1);
+        let (c, s) = over_unix(&server, &client, &mut alice);
+        assert!(c.unwrap().reused && s.unwrap().reused);
+        assert_eq!(asked.load(Ordering::SeqCst), 1, "the second session asked no password");
+
+        let established = alice.established()[0].clone();
+        let (a, b) = UnixStream::pair().unwrap();
+        let revoked = std::thread::scope(|s| {
+            let daemon = s.spawn(|| accept(&server, b.as_raw_fd(), b.as_raw_fd()));
+            revoke(&client, b"localhost", ServerKind::Rootd, &established, a.as_raw_fd(), a.as_raw_fd()).unwrap();
+            daemon.join().unwrap().unwrap()
+        });
+        assert!(revoked.revoked);
+        let (c, _) = over_unix(&server, &client, &mut alice);
+        assert!(!c.unwrap().reused, "a revoked token is refused; the password is asked again");
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn expired_and_tampered_tokens_fall_back_to_the_password() {
+        let mut server = server_config("expired", "default usrpwd\n");
+        server.max_validity = Duration::ZERO;
+        let asked = Arc::new(AtomicUsize::new(0));
+        let client = client_config(&server, PASSWORD_OK, asked.clone());
+        let mut alice = entry("alice", &[Method::UsrPwd]);
+        over_unix(&server, &client, &mut alice).0.unwrap();
+        // Still valid on the client's clock for a moment: the daemon enforces the expiry.
+        let mut token = alice.established()[0].clone();
+        token.expires = SystemTime::now() + Duration::from_secs(60);
+        let mut stale = entry("alice", &[Method::UsrPwd]);
+        stale.add_established(token);
+        let (c, _) = over_unix(&server, &client, &mut stale);
+        assert!(!c.unwrap().reused);
+
+        let server = server_config("tampered", "default usrpwd\n");
+        let client = client_config(&server, PASSWORD_OK, asked.clone());
+        let mut alice = entry("alice", &[Method::UsrPwd]);
+        over_unix(&server, &client, &mut alice).0.unwrap();
+        let mut token = alice.established()[0].clone();
+        let last = token.token.len() - 20;
+        token.token[last] ^= 1; // the expiry inside the ticket
+        let mut tampered = entry("alice", &[Method::UsrPwd]);
+        tampered.add_established(token);
+        let before = asked.load(Ordering::SeqCst);
+        let (c, s) = over_unix(&server, &client, &mut tampered);
+        assert!(!c.unwrap().reused && !s.unwrap().reused);
+        assert_eq!(asked.load(Ordering::SeqCst), before + 1);
+    }
+
+    /// A hand-driven client: the channel, then `script` with it.
+    fn raw_client<R>(
+        server: &ServerConfig,
+        script: impl FnOnce(&mut SecureChannel) -> R,
+    ) -> (R, Result<ServerSession>) {
+        let (a, b) = UnixStream::pair().unwrap();
+        std::thread::scope(|s| {
+            let daemon = s.spawn(|| accept(server, b.as_raw_fd(), b.as_raw_fd()));
+            let io = Channel::new(a.as_raw_fd(), a.as_raw_fd(), Duration::from_secs(5)).unwrap();
+            let mut chan = SecureChannel::client(io, 1, Some(server.key.public)).unwrap();
+            let result = script(&mut chan);
+            drop(a);
+            (result, daemon.join().unwrap())
+        })
+    }
+
+    #[test]
+    fn a_replayed_proof_is_refused() {
+        let server = server_config("replay", "default usrpwd\n");
+        let client = client_config(&server, PASSWORD_OK, Arc::default());
+        let mut alice = entry("alice", &[Method::UsrPwd]);
+        over_unix(&server, &client, &mut alice).0.unwrap();
+        let token = alice.established()[0].token.clone();
+        let (secret, ticket) = token.split_at(32);
+        // Session 1: an honest proof, recorded.
+        let (recorded, s) = raw_client(&server, |chan| {
+            let binding = *chan.handshake_hash();
+            chan.send(&Message::Reuse { purpose: ReusePurpose::Login, ticket: ticket.to_vec(), binding }.encode())
+                .unwrap();
+            let Message::Challenge { nonce } = Message::decode(&chan.recv().unwrap()).unwrap() else { panic!() };
+            let mac = reuse::proof(secret, &binding, &nonce);
+            chan.send(&Message::Proof { mac }.encode()).unwrap();
+            assert!(matches!(Message::decode(&chan.recv().unwrap()).unwrap(), Message::Accepted { .. }));
+            mac
+        });
+        assert!(s.unwrap().reused);
+        // Session 2: the recorded proof replayed.
+        let (answer, s) = raw_client(&server, |chan| {
+            let binding = *chan.handshake_hash();
+            chan.send(&Message::Reuse { purpose: ReusePurpose::Login, ticket: ticket.to_vec(), binding }.encode())
+                .unwrap();
+            Message::decode(&chan.recv().unwrap()).unwrap();
+            chan.send(&Message::Proof { mac: recorded }.encode()).unwrap();
+            Message::decode(&chan.recv().unwrap()).unwrap()
+        });
+        assert_eq!(answer, Message::Refused { why: Refusal::TokenInvalid, remaining: vec![] });
+        assert!(s.is_err(), "{s:?}");
+    }
+
+    /// A man in the middle with its own key who relays every session message verbatim.
+    fn relay(server: &ServerConfig, pin: Pin) -> Outcome {
+        let mitm_key = StaticKey::generate().unwrap();
+        let (client_end, mitm_front) = UnixStream::pair().unwrap();
+        let (mitm_back, server_end) = UnixStream::pair().unwrap();
+        let mut client = client_config(server, PASSWORD_OK, Arc::default());
+        client.pin = pin;
+        let timeout = Duration::from_secs(5);
+        std::thread::scope(|s| {
+            let daemon = s.spawn(|| accept(server, server_end.as_raw_fd(), server_end.as_raw_fd()));
+            s.spawn(move || {
+                let front = Channel::new(mitm_front.as_raw_fd(), mitm_front.as_raw_fd(), timeout).unwrap();
+                let back = Channel::new(mitm_back.as_raw_fd(), mitm_back.as_raw_fd(), timeout).unwrap();
+                let Ok((mut front, kind)) = SecureChannel::server(front, &mitm_key) else { return };
+                let mut back = SecureChannel::client(back, kind, None).unwrap();
+                while let Ok(message) = front.recv() {
+                    if back.send(&message).is_err() {
+                        break;
+                    }
+                    match back.recv() {
+                        Ok(answer) => front.send(&answer).unwrap(),
+                        Err(_) => break,
+                    }
+                }
+            });
+            let rootrc = RootRc::default();
+            let mut alice = entry("alice", &[Method::UsrPwd]);
+            let fd = client_end.as_raw_fd();
+            let outcome = authenticate(&client, &rootrc, &mut alice, ServerKind::Rootd, fd, fd);
+            drop(client_end);
+            (outcome, daemon.join().unwrap())
+        })
+    }
+
+    #[test]
+    fn a_relayed_session_is_refused() {
+        let server = server_config("relay", "default usrpwd\n");
+        let (c, s) = relay(&server, Pin::Key(server.key.public));
+        assert_eq!(c.unwrap_err().code(), ErrorCode::KeyMismatch, "a pinned client sees the other key");
+        assert!(s.is_err());
+        let (c, s) = relay(&server, Pin::None);
+        assert!(c.is_err());
+        let err = s.unwrap_err();
+        assert!(err.message().contains("another channel"), "{err}");
+    }
+
+    #[test]
+    fn known_hosts_files_pin_per_host() {
+        let server = server_config("known", "default usrpwd\n");
+        let dir = server.secret_file.as_deref().and_then(Path::parent).unwrap().to_path_buf();
+        let known = dir.join("known_hosts");
+        std::fs::write(&known, format!("localhost {}\n", super::super::keys::hex(&[1; 32]))).unwrap();
+        let mut client = client_config(&server, PASSWORD_OK, Arc::default());
+        client.pin = Pin::KnownHosts(known.clone());
+        let (c, _) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
+        assert_eq!(c.unwrap_err().code(), ErrorCode::KeyMismatch);
+        std::fs::write(&known, format!("localhost {}\n", super::super::keys::hex(&server.key.public))).unwrap();
+        let (c, _) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
+        assert!(c.unwrap().daemon_key_verified);
+    }
+}
