@@ -377,7 +377,10 @@ static void refusals(void) {
     CHECK_RESULT(daemonauth_gss_options_builder_build(builder, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     daemonauth_gss_options_builder_free(NULL);
     CHECK_RESULT(daemonauth_gss_wrap(NULL, NULL, 0, true, NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    /* An out-pointer is NULL after a failure, whatever it held before. */
+    ctx = (daemonauth_gss_ctx *)&name;
     CHECK_RESULT(daemonauth_gss_ctx_import((const uint8_t *)"garbage", 7, &ctx), DAEMONAUTH_RESULT_GSS);
+    CHECK(ctx == NULL);
     daemonauth_gss_name_free(NULL);
     daemonauth_gss_cred_free(NULL);
     daemonauth_gss_ctx_free(NULL);

@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_secret_string, give_string};
 use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_limiter, daemonauth_responder};
 use crate::ffi::{
-    arg_bytes, arg_c_bytes, arg_opt_str, arg_str, check_out, ffi_boundary, free_handle, give_handle, handle_mut,
+    arg_bytes, arg_c_bytes, arg_opt_str, arg_str, clear_out, ffi_boundary, free_handle, give_handle, handle_mut,
     handle_ref, take_handle, timeout_or,
 };
 use crate::gss;
@@ -204,7 +204,8 @@ pub extern "C" fn cvs_auth_passfile_lookup(
     scrambled_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(scrambled_out, "scrambled_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(scrambled_out, "scrambled_out") }?;
         // SAFETY: NULL or NUL-terminated strings.
         let (path, root) = unsafe { (arg_passfile(passfile)?, arg_root(cvsroot)?) };
         let found = passfile::lookup(&path, &root, &client::user_of(&root)?)?
@@ -325,7 +326,8 @@ pub extern "C" fn cvs_auth_client_gserver(
     messages_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(ctx_out, "ctx_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(ctx_out, "ctx_out") }?;
         let mut messages = Vec::new();
         let result = (|| {
             // SAFETY: NULL or a NUL-terminated string; NULL or a live responder.
@@ -354,7 +356,8 @@ unsafe fn packet_op(
     out: *mut *mut daemonauth_buffer,
     op: impl FnOnce(&gss::SecurityContext, &[u8]) -> Result<Zeroizing<Vec<u8>>>,
 ) -> Result<()> {
-    check_out(out, "out")?;
+    // SAFETY: forwarded contract: `out` is NULL or writable.
+    unsafe { clear_out(out, "out") }?;
     // SAFETY: forwarded contract.
     let (ctx, bytes) = unsafe { (handle_mut(ctx, "ctx")?, arg_bytes(bytes, len, "bytes")?) };
     let result = op(&ctx.0, bytes)?;
@@ -446,7 +449,8 @@ pub extern "C" fn cvs_auth_response_sealer_seal(
     wire_out: *mut *mut daemonauth_buffer,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(wire_out, "wire_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(wire_out, "wire_out") }?;
         // SAFETY: NULL or a live sealer and a live context, each used by one thread at a time;
         // NULL or `len` readable bytes.
         let (sealer, ctx, data) =
@@ -727,7 +731,8 @@ pub extern "C" fn cvs_auth_server_authenticate(
     session_out: *mut *mut cvs_auth_session,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(session_out, "session_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(session_out, "session_out") }?;
         // SAFETY: NULL or a live policy.
         let config = unsafe { handle_ref(config, "config") }?;
         let session = server::authenticate(&config.0.channel(read_fd, write_fd)?, &config.0)?;

@@ -13,7 +13,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::{daemonauth_buffer, give_buffer, give_string};
 use crate::ffi::handles::{daemonauth_gss_ctx, daemonauth_responder};
 use crate::ffi::{
-    Userdata, arg_bytes, arg_opt_str, arg_str, check_out, ffi_boundary, free_handle, give_handle, give_value,
+    Userdata, arg_bytes, arg_opt_str, arg_str, clear_out, ffi_boundary, free_handle, give_handle, give_value,
     handle_mut, handle_ref, take_handle, timeout_or,
 };
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing};
@@ -136,7 +136,8 @@ pub extern "C" fn daemonauth_gss_name_import(
     name_out: *mut *mut daemonauth_gss_name,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(name_out, "name_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(name_out, "name_out") }?;
         // SAFETY: the caller passes NULL or a NUL-terminated string.
         let text = unsafe { arg_str(text, "text") }?;
         let name = Name::import(text, GssNameType::from_c(name_type)?.into())?;
@@ -152,6 +153,8 @@ pub extern "C" fn daemonauth_gss_name_display(
     text_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(text_out, "text_out") }?;
         // SAFETY: NULL or a live name from this library.
         let name = unsafe { handle_ref(name, "name") }?;
         // SAFETY: the caller passes NULL or a writable pointer.
@@ -168,7 +171,8 @@ pub extern "C" fn daemonauth_gss_name_canonicalize(
     name_out: *mut *mut daemonauth_gss_name,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(name_out, "name_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(name_out, "name_out") }?;
         // SAFETY: NULL or a live name; NULL or a NUL-terminated string.
         let (name, mech) = unsafe { (handle_ref(name, "name")?, arg_opt_str(mech, "mech")?) };
         let mech = gss::mech_from_text(mech)?.unwrap_or_else(gss::oids::krb5);
@@ -203,7 +207,8 @@ pub extern "C" fn daemonauth_gss_cred_acquire(
     cred_out: *mut *mut daemonauth_gss_cred,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(cred_out, "cred_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(cred_out, "cred_out") }?;
         let usage = Usage::from(GssUsage::from_c(usage)?);
         // SAFETY: NULL or a live name; NULL or NUL-terminated strings.
         let (name, mech, keytab, ccache) = unsafe {
@@ -239,7 +244,8 @@ pub extern "C" fn daemonauth_gss_cred_acquire_with_password(
     cred_out: *mut *mut daemonauth_gss_cred,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(cred_out, "cred_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(cred_out, "cred_out") }?;
         // SAFETY: NULL or a live name; NULL or NUL-terminated strings.
         let (name, password, mech) =
             unsafe { (handle_ref(name, "name")?, arg_str(password, "password")?, arg_opt_str(mech, "mech")?) };
@@ -265,7 +271,8 @@ pub extern "C" fn daemonauth_gss_cred_acquire_initiator(
     cred_out: *mut *mut daemonauth_gss_cred,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(cred_out, "cred_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(cred_out, "cred_out") }?;
         // SAFETY: NULL or NUL-terminated strings; NULL or a live responder from this library.
         let (user, mech, responder) = unsafe {
             (arg_opt_str(user, "user")?, arg_opt_str(mech, "mech")?, responder.as_ref().map(|r| &r.responder))
@@ -575,7 +582,8 @@ unsafe fn establish(
     ctx_out: *mut *mut daemonauth_gss_ctx,
     run: impl FnOnce(&Channel, &Options, Option<&Cred>) -> Result<SecurityContext>,
 ) -> Result<()> {
-    check_out(ctx_out, "ctx_out")?;
+    // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+    unsafe { clear_out(ctx_out, "ctx_out") }?;
     let default = Options::default();
     // SAFETY: forwarded contract.
     let (options, cred) = unsafe { (options_or_default(options, &default), cred.as_ref().map(|c| &c.0)) };
@@ -617,6 +625,8 @@ pub extern "C" fn daemonauth_gss_ctx_peer_name(
     name_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(name_out, "name_out") }?;
         // SAFETY: NULL or a live context; NULL or a writable pointer.
         unsafe { give_string(name_out, context(ctx)?.peer_name()?, "name_out") }
     }
@@ -631,7 +641,8 @@ pub extern "C" fn daemonauth_gss_ctx_source_name(
     name_type_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(name_out, "name_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(name_out, "name_out") }?;
         // SAFETY: NULL or a live context.
         let (name, name_type) = unsafe { context(ctx) }?.source_name()?;
         if !name_type_out.is_null() {
@@ -652,6 +663,8 @@ pub extern "C" fn daemonauth_gss_ctx_target_name(
     name_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(name_out, "name_out") }?;
         // SAFETY: NULL or a live context; NULL or a writable pointer.
         unsafe { give_string(name_out, context(ctx)?.target_name()?, "name_out") }
     }
@@ -677,6 +690,8 @@ pub extern "C" fn daemonauth_gss_ctx_local_user(
     user_out: *mut *mut c_char,
 ) -> ErrorCode {
     ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(user_out, "user_out") }?;
         // SAFETY: NULL or a live context.
         let info = unsafe { context(ctx) }?.info()?;
         let user = info.source.local_name(info.mech.as_ref())?;
@@ -699,6 +714,8 @@ pub extern "C" fn daemonauth_gss_ctx_flags(ctx: *const daemonauth_gss_ctx, flags
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_gss_ctx_mech(ctx: *const daemonauth_gss_ctx, oid_out: *mut *mut c_char) -> ErrorCode {
     ffi_boundary! {
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(oid_out, "oid_out") }?;
         // SAFETY: NULL or a live context.
         let mech = unsafe { context(ctx) }?.info()?.mech;
         let mech = mech.ok_or_else(|| Error::new(ErrorCode::Gss, "the context has no mechanism"))?;
@@ -740,7 +757,8 @@ pub extern "C" fn daemonauth_gss_wrap(
     encrypted_out: *mut bool,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(token_out, "token_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(token_out, "token_out") }?;
         // SAFETY: NULL or a live context used by this thread only; NULL (with len 0) or `len`
         // readable bytes.
         let (ctx, message) = unsafe { (context_mut(ctx)?, arg_bytes(message, len, "message")?) };
@@ -766,7 +784,8 @@ pub extern "C" fn daemonauth_gss_unwrap(
     encrypted_out: *mut bool,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(message_out, "message_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(message_out, "message_out") }?;
         // SAFETY: NULL or a live context used by this thread only; NULL (with len 0) or `len`
         // readable bytes.
         let (ctx, token) = unsafe { (context_mut(ctx)?, arg_bytes(token, len, "token")?) };
@@ -789,7 +808,8 @@ pub extern "C" fn daemonauth_gss_get_mic(
     mic_out: *mut *mut daemonauth_buffer,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(mic_out, "mic_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(mic_out, "mic_out") }?;
         // SAFETY: NULL or a live context used by this thread only; NULL (with len 0) or `len`
         // readable bytes.
         let (ctx, message) = unsafe { (context_mut(ctx)?, arg_bytes(message, len, "message")?) };
@@ -829,7 +849,8 @@ pub extern "C" fn daemonauth_gss_ctx_export(
     token_out: *mut *mut daemonauth_buffer,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(token_out, "token_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(token_out, "token_out") }?;
         // SAFETY: NULL or a live context from this library, not used elsewhere meanwhile.
         let token = unsafe { context_mut(ctx) }?.export()?;
         // SAFETY: checked non-NULL above.
@@ -845,7 +866,8 @@ pub extern "C" fn daemonauth_gss_ctx_import(
     ctx_out: *mut *mut daemonauth_gss_ctx,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(ctx_out, "ctx_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(ctx_out, "ctx_out") }?;
         // SAFETY: NULL (with len 0) or `len` readable bytes.
         let token = unsafe { arg_bytes(token, len, "token") }?;
         let context = SecurityContext::import(token)?;
@@ -885,7 +907,8 @@ pub extern "C" fn daemonauth_gss_token_recv(
     data_out: *mut *mut daemonauth_buffer,
 ) -> ErrorCode {
     ffi_boundary! {
-        check_out(data_out, "data_out")?;
+        // SAFETY: the caller passes NULL or a writable pointer; it is NULL until success.
+        unsafe { clear_out(data_out, "data_out") }?;
         let default = Options::default();
         // SAFETY: NULL or live options.
         let options = unsafe { options_or_default(options, &default) };
