@@ -112,6 +112,41 @@ last_token = [b for b in sends if b.startswith(b"TLEN")][-1]
 sys.exit(0 if last_token.endswith(b"y") and b"y" not in sends else 1)
 PY
     ;;
+  relay-to-daemon)
+    # The documented deployment: the example authenticates, then relays to a distccd daemon
+    # without --auth on loopback. A real compile through it, as a listener and under inetd
+    # (descriptors 0, 1 and 2); a denied client is told `n` and never reaches the daemon.
+    start_distccd; backend=$port
+    port=$(free_port)
+    "$inetd" -listen "$port" -relay "127.0.0.1:$backend" >>"$work/server.out" 2>&1 &
+    pids+=($!)
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the compile through the relay failed (rc $client_rc)"
+    nm "$work/x.o" | grep -q " T daemonauth_answer" || fail "the object file lacks the compiled function"
+    expect_server "authenticated alice@DAEMONAUTH.TEST"; expect_client "completed ok"
+    [ "$(grep -c "COMPILE_OK" "$work/server.out")" -eq 1 ] || fail "distccd did not serve exactly one compile"
+    echo alice >"$work/list"; chmod 644 "$work/list"
+    port=$(free_port)
+    "$inetd" -listen "$port" -relay "$backend" -blacklist "$work/list" >>"$work/server.out" 2>&1 &
+    pids+=($!)
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    real_client ",auth=localhost"
+    [ "$client_rc" -ne 0 ] && [ ! -e "$work/x.o" ] || fail "a blacklisted client compiled through the relay"
+    expect_client "Access denied by server"
+    [ "$(grep -c "COMPILE_OK" "$work/server.out")" -eq 1 ] || fail "a denied client reached distccd"
+    port=$(free_port) sent=$work/sent-$port
+    python3 "$here/inetd.py" --syslog "$work/syslog" --record "$sent" "$port" "$inetd" -relay "$backend" \
+      2>"$work/peer.out" &
+    pids+=($!)
+    wait_for "$work/peer.out" "starting\.\.\."
+    real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the compile through the relay under inetd failed (rc $client_rc)"
+    sent_was 1 compiled 0; expect_syslog "authenticated alice@DAEMONAUTH.TEST"
+    # -relay and a command are exclusive; either one is required.
+    "$inetd" -relay "$backend" -- distccd --inetd 2>"$work/usage.out" </dev/null && fail "-relay with a command was accepted"
+    "$inetd" -listen "$port" -principal x 2>"$work/usage.out" </dev/null && fail "no backend was accepted"
+    true ;;
   our-client-real-server)
     start_distccd --auth; our_client localhost 0 compile
     expect_client "STAT 0"; expect_client "DOTO"; expect_server "Successfully authenticated alice@DAEMONAUTH.TEST" ;;
