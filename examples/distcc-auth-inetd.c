@@ -50,7 +50,8 @@ struct backend {
     char **command;
 };
 
-static int serve(const daemonauth_distcc_server *server, int read_fd, int write_fd, const struct backend *backend);
+static int authenticate(const daemonauth_distcc_server *server, int read_fd, int write_fd);
+static int run_backend(int read_fd, int write_fd, const struct backend *backend);
 
 static void usage(void) {
     daemon_log(LOG_ERR, "usage: distcc-auth-inetd [-listen [ADDRESS:]PORT] [-once] [-principal NAME] "
@@ -75,9 +76,12 @@ static int serve_limited(const daemonauth_distcc_server *server, const daemonaut
         daemon_log(LOG_WARNING, "client refused: %s", daemonauth_last_error());
         return 1;
     }
-    status = serve(server, conn, conn, backend);
-    daemonauth_limiter_record_failure(limiter, address[0] ? address : NULL, NULL);
-    return status;
+    status = authenticate(server, conn, conn);
+    if (status != 0) {
+        daemonauth_limiter_record_failure(limiter, address[0] ? address : NULL, NULL);
+        return status;
+    }
+    return run_backend(conn, conn, backend);
 }
 
 /* Connects to the distccd daemon at address:port with TCP_NODELAY (the relay forwards each
@@ -149,10 +153,8 @@ static int relay(int read_fd, int write_fd, int backend) {
     return 0;
 }
 
-/* Authenticates the client on read_fd/write_fd, then relays it to the backend daemon (returns
- * 0 when the relay ended cleanly) or execs the backend command there (returns only on
- * failure); a failed authentication returns distcc's exit code. */
-static int serve(const daemonauth_distcc_server *server, int read_fd, int write_fd, const struct backend *backend) {
+/* Authenticates the client on read_fd/write_fd: 0, or distcc's exit code. */
+static int authenticate(const daemonauth_distcc_server *server, int read_fd, int write_fd) {
     char *principal = NULL;
     daemonauth_result result = daemonauth_distcc_server_check_client(server, read_fd, write_fd, &principal);
     if (result != DAEMONAUTH_RESULT_OK) {
@@ -162,6 +164,13 @@ static int serve(const daemonauth_distcc_server *server, int read_fd, int write_
     }
     daemon_log(LOG_INFO, "authenticated %s", principal ? principal : "(unnamed)");
     daemonauth_string_free(principal);
+    return 0;
+}
+
+/* Serves the authenticated client: relays it to the backend daemon (returns 0 when the
+ * relay ended cleanly) or execs the backend command on its descriptors (returns only on
+ * failure). */
+static int run_backend(int read_fd, int write_fd, const struct backend *backend) {
     if (backend->relay_port != NULL) {
         int daemon = connect_backend(backend->relay_address, backend->relay_port);
         int status;
@@ -282,7 +291,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (port == NULL) {
-        int status = serve(server, 0, 1, &backend);
+        int status = authenticate(server, 0, 1);
+        if (status == 0)
+            status = run_backend(0, 1, &backend);
         daemonauth_distcc_server_free(server);
         daemonauth_limiter_free(limiter);
         return status;
