@@ -152,6 +152,33 @@ PY
     "$inetd" -relay "$backend" -- distccd --inetd 2>"$work/usage.out" </dev/null && fail "-relay with a command was accepted"
     "$inetd" -listen "$port" -principal x 2>"$work/usage.out" </dev/null && fail "no backend was accepted"
     true ;;
+  quick-ack-after-reads)
+    # Debian's client writes a token's TLEN header and its body in two writes: the body waits
+    # (Nagle) until the header is acknowledged. Every read of the client's bytes is followed
+    # by re-arming TCP_QUICKACK on that socket, so the ACK leaves at once, not after the
+    # delayed-ACK timer.
+    port=$(free_port)
+    strace -f -qq -e trace=accept,accept4,read,setsockopt -o "$work/strace" \
+      "$inetd" -listen "$port" -once -- distccd --inetd --allow 127.0.0.1 --log-stderr >>"$work/server.out" 2>&1 &
+    traced=$!
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] || fail "the compile failed (rc $client_rc)"
+    wait "$traced"
+    python3 - "$work/strace" <<'PY' || fail "a read of the client's bytes was not followed by TCP_QUICKACK"
+import re, sys
+lines = [l.split(None, 1) for l in open(sys.argv[1]) if l.strip()]
+conn = next(re.search(r"= (\d+)$", rest.strip()).group(1) for _, rest in lines if rest.startswith("accept"))
+reads = quick = 0
+for (pid, rest), following in zip(lines, lines[1:] + [("", "")]):
+    if re.match(r"read\(%s, .*\)\s+=\s+[1-9]" % conn, rest):
+        reads += 1
+        if following[0] == pid and following[1].startswith("setsockopt(%s, SOL_TCP, TCP_QUICKACK, [1]" % conn):
+            quick += 1
+print("reads of the client's bytes: %d, followed by TCP_QUICKACK: %d" % (reads, quick))
+sys.exit(0 if reads >= 2 and quick == reads else 1)
+PY
+    ;;
   our-client-real-server)
     start_distccd --auth; our_client localhost 0 compile
     expect_client "STAT 0"; expect_client "DOTO"; expect_server "Successfully authenticated alice@DAEMONAUTH.TEST" ;;

@@ -8,6 +8,10 @@
 //! sockets are written with `MSG_NOSIGNAL`; for pipes SIGPIPE is blocked in the calling
 //! thread around the write and a SIGPIPE the write raised is consumed before it is unblocked.
 //!
+//! A peer's own split writes (a header, then a body) would wait for our delayed ACK under
+//! Nagle's algorithm: after every read from a TCP socket the channel re-arms `TCP_QUICKACK`,
+//! so what was read is acknowledged at once (Linux leaves quick-ACK mode on its own again).
+//!
 //! Besides the time each operation may take, a channel may carry an end for the whole
 //! exchange ([`Channel::bounded`]): no operation's deadline then lies beyond it, so a peer
 //! trickling valid-looking data cannot stretch an exchange token by token.
@@ -27,6 +31,8 @@ pub struct Channel {
     read_fd: RawFd,
     write_fd: RawFd,
     timeout: Duration,
+    /// Whether `read_fd` is a TCP socket (each read then re-arms `TCP_QUICKACK`).
+    read_fd_is_tcp: bool,
     /// The end of the whole exchange and the limit it came from, if bounded.
     exchange_end: Option<(Instant, Duration)>,
 }
@@ -48,7 +54,7 @@ impl Channel {
                 format!("invalid file descriptor (read {read_fd}, write {write_fd})"),
             ));
         }
-        Ok(Channel { read_fd, write_fd, timeout, exchange_end: None })
+        Ok(Channel { read_fd, write_fd, timeout, read_fd_is_tcp: is_tcp(read_fd), exchange_end: None })
     }
 
     /// This channel with the whole exchange, from now, bounded by `total` (an earlier bound
@@ -95,6 +101,7 @@ impl Channel {
             // SAFETY: `buf` is a valid, writable region of exactly `buf.len()` bytes.
             let n = unsafe { libc::read(self.read_fd, buf.as_mut_ptr().cast(), buf.len()) };
             if n >= 0 {
+                self.acknowledge_at_once();
                 return Ok(n as usize);
             }
             retry_or_fail("read")?;
@@ -116,7 +123,10 @@ impl Channel {
                         format!("the peer closed the connection after {done} of {} bytes", buf.len()),
                     ));
                 }
-                n if n > 0 => done += n as usize,
+                n if n > 0 => {
+                    self.acknowledge_at_once();
+                    done += n as usize
+                }
                 _ => retry_or_fail("read")?,
             }
         }
@@ -147,6 +157,24 @@ impl Channel {
         Ok(())
     }
 
+    /// Sends the ACK for what was just read now rather than after the delayed-ACK timer, so a
+    /// peer whose next write Nagle holds back until then need not wait (TCP sockets only).
+    fn acknowledge_at_once(&self) {
+        if self.read_fd_is_tcp {
+            let on: libc::c_int = 1;
+            // SAFETY: a valid option value of its declared size; a failure changes nothing.
+            unsafe {
+                libc::setsockopt(
+                    self.read_fd,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_QUICKACK,
+                    (&on as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            };
+        }
+    }
+
     fn wait(&self, fd: RawFd, events: libc::c_short, deadline: Deadline) -> Result<()> {
         loop {
             let left = deadline.at.saturating_duration_since(Instant::now());
@@ -169,6 +197,17 @@ impl Channel {
             }
         }
     }
+}
+
+/// Whether `fd` is a TCP socket (any other descriptor, or an error, is not).
+fn is_tcp(fd: RawFd) -> bool {
+    let mut protocol: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `protocol` and `len` are valid for writes of the sizes given.
+    let status = unsafe {
+        libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_PROTOCOL, (&mut protocol as *mut libc::c_int).cast(), &mut len)
+    };
+    status == 0 && protocol == libc::IPPROTO_TCP
 }
 
 /// Waits until at least one of `fds` is readable (or at end of stream or in error), for at
@@ -285,6 +324,17 @@ mod tests {
 
     fn pair() -> (UnixStream, UnixStream) {
         UnixStream::pair().expect("socketpair")
+    }
+
+    #[test]
+    fn only_tcp_sockets_get_quick_acks() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client = std::net::TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
+        let (a, _) = pair();
+        let (read, _write) = pipe();
+        assert!(Channel::new(client.as_raw_fd(), client.as_raw_fd(), DEFAULT_TIMEOUT).expect("channel").read_fd_is_tcp);
+        assert!(!Channel::new(a.as_raw_fd(), a.as_raw_fd(), DEFAULT_TIMEOUT).expect("channel").read_fd_is_tcp);
+        assert!(!Channel::new(read.as_raw_fd(), 1, DEFAULT_TIMEOUT).expect("channel").read_fd_is_tcp);
     }
 
     #[test]
