@@ -299,7 +299,7 @@ int main(int argc, char **argv) {
         return status;
     }
 
-    int listener = daemon_listen(address, port, 16);
+    int listener = daemon_listen(address, port, SOMAXCONN);
     if (listener < 0) {
         daemon_log_errno(address);
         daemonauth_distcc_server_free(server);
