@@ -112,6 +112,73 @@ last_token = [b for b in sends if b.startswith(b"TLEN")][-1]
 sys.exit(0 if last_token.endswith(b"y") and b"y" not in sends else 1)
 PY
     ;;
+  relay-to-daemon)
+    # The documented deployment: the example authenticates, then relays to a distccd daemon
+    # without --auth on loopback. A real compile through it, as a listener and under inetd
+    # (descriptors 0, 1 and 2); a denied client is told `n` and never reaches the daemon.
+    start_distccd; backend=$port
+    port=$(free_port)
+    "$inetd" -listen "$port" -relay "127.0.0.1:$backend" >>"$work/server.out" 2>&1 &
+    pids+=($!)
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    # Six compiles: one more than the failures that throttle an address (a served client is
+    # no failure).
+    for _ in 1 2 3 4 5 6; do
+      real_client ",auth=localhost"
+      [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the compile through the relay failed (rc $client_rc)"
+      nm "$work/x.o" | grep -q " T daemonauth_answer" || fail "the object file lacks the compiled function"
+      expect_client "completed ok"
+    done
+    expect_server "authenticated alice@DAEMONAUTH.TEST"
+    [ "$(grep -c "COMPILE_OK" "$work/server.out")" -eq 6 ] || fail "distccd did not serve exactly six compiles"
+    echo alice >"$work/list"; chmod 644 "$work/list"
+    port=$(free_port)
+    "$inetd" -listen "$port" -relay "$backend" -blacklist "$work/list" >>"$work/server.out" 2>&1 &
+    pids+=($!)
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    real_client ",auth=localhost"
+    [ "$client_rc" -ne 0 ] && [ ! -e "$work/x.o" ] || fail "a blacklisted client compiled through the relay"
+    expect_client "Access denied by server"
+    [ "$(grep -c "COMPILE_OK" "$work/server.out")" -eq 6 ] || fail "a denied client reached distccd"
+    port=$(free_port) sent=$work/sent-$port
+    python3 "$here/inetd.py" --syslog "$work/syslog" --record "$sent" "$port" "$inetd" -relay "$backend" \
+      2>"$work/peer.out" &
+    pids+=($!)
+    wait_for "$work/peer.out" "starting\.\.\."
+    real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] && [ -s "$work/x.o" ] || fail "the compile through the relay under inetd failed (rc $client_rc)"
+    sent_was 1 compiled 0; expect_syslog "authenticated alice@DAEMONAUTH.TEST"
+    # -relay and a command are exclusive; either one is required.
+    "$inetd" -relay "$backend" -- distccd --inetd 2>"$work/usage.out" </dev/null && fail "-relay with a command was accepted"
+    "$inetd" -listen "$port" -principal x 2>"$work/usage.out" </dev/null && fail "no backend was accepted"
+    true ;;
+  quick-ack-after-reads)
+    # Debian's client writes a token's TLEN header and its body in two writes: the body waits
+    # (Nagle) until the header is acknowledged. Every read of the client's bytes is followed
+    # by re-arming TCP_QUICKACK on that socket, so the ACK leaves at once, not after the
+    # delayed-ACK timer.
+    port=$(free_port)
+    strace -f -qq -e trace=accept,accept4,read,setsockopt -o "$work/strace" \
+      "$inetd" -listen "$port" -once -- distccd --inetd --allow 127.0.0.1 --log-stderr >>"$work/server.out" 2>&1 &
+    traced=$!
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    real_client ",auth=localhost"
+    [ "$client_rc" -eq 0 ] || fail "the compile failed (rc $client_rc)"
+    wait "$traced"
+    python3 - "$work/strace" <<'PY' || fail "a read of the client's bytes was not followed by TCP_QUICKACK"
+import re, sys
+lines = [l.split(None, 1) for l in open(sys.argv[1]) if l.strip()]
+conn = next(re.search(r"= (\d+)$", rest.strip()).group(1) for _, rest in lines if rest.startswith("accept"))
+reads = quick = 0
+for (pid, rest), following in zip(lines, lines[1:] + [("", "")]):
+    if re.match(r"read\(%s, .*\)\s+=\s+[1-9]" % conn, rest):
+        reads += 1
+        if following[0] == pid and following[1].startswith("setsockopt(%s, SOL_TCP, TCP_QUICKACK, [1]" % conn):
+            quick += 1
+print("reads of the client's bytes: %d, followed by TCP_QUICKACK: %d" % (reads, quick))
+sys.exit(0 if reads >= 2 and quick == reads else 1)
+PY
+    ;;
   our-client-real-server)
     start_distccd --auth; our_client localhost 0 compile
     expect_client "STAT 0"; expect_client "DOTO"; expect_server "Successfully authenticated alice@DAEMONAUTH.TEST" ;;

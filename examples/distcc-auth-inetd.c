@@ -5,12 +5,15 @@
  *                     [-blacklist FILE | -whitelist FILE] [-realm-entries]
  *                     [-timeout-ms MS] [-exchange-timeout-ms MS]
  *                     [-max-children N] [-max-failures N] [-failure-window-ms MS]
- *                     -- COMMAND [ARG...]
+ *                     (-relay [ADDRESS:]PORT | -- COMMAND [ARG...])
  *
  * Without -listen it serves the connection on descriptors 0 and 1 (run it from inetd): it
  * authenticates the client exactly as `distccd --auth` would (handshake, TLEN tokens, `y`/`n`)
  * and then execs COMMAND, typically `distccd --inetd ...`, which serves the compile on the
- * same connection. In this mode every message, from the first option error on, goes to syslog
+ * same connection. With -relay it instead connects to a distccd daemon without --auth
+ * listening on ADDRESS:PORT (default 127.0.0.1; it must listen on loopback only) and relays
+ * the connection to it both ways until both sides have finished: this is the deployment to
+ * use, since `distccd --inetd` waits a full second per compile and a daemon does not. In this mode every message, from the first option error on, goes to syslog
  * (facility daemon): inetd hands over the connection as descriptor 2 too, so nothing is ever
  * written there. With -listen it listens on ADDRESS (an IPv4 or IPv6 address, IPv6 in
  * brackets: -listen [::1]:3632; default 127.0.0.1) and does that for each connection in a
@@ -32,25 +35,36 @@
  * MaxConnections/MaxConnectionsPerSource). */
 #define _POSIX_C_SOURCE 200809L
 
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
 #include "daemon-common.h"
 
-static int serve(const daemonauth_distcc_server *server, int read_fd, int write_fd, char **command);
+/* What runs the compile once the client is authenticated: a relay to a distccd daemon at
+ * relay_address:relay_port, or else command exec'd on the connection. */
+struct backend {
+    const char *relay_address, *relay_port;
+    char **command;
+};
+
+static int authenticate(const daemonauth_distcc_server *server, int read_fd, int write_fd);
+static int run_backend(int read_fd, int write_fd, const struct backend *backend);
 
 static void usage(void) {
     daemon_log(LOG_ERR, "usage: distcc-auth-inetd [-listen [ADDRESS:]PORT] [-once] [-principal NAME] "
                         "[-blacklist FILE | -whitelist FILE] [-realm-entries] "
-                        "[-timeout-ms MS] [-exchange-timeout-ms MS] [-max-children N] [-max-failures N] [-failure-window-ms MS] -- COMMAND [ARG...]");
+                        "[-timeout-ms MS] [-exchange-timeout-ms MS] [-max-children N] [-max-failures N] [-failure-window-ms MS] "
+                        "(-relay [ADDRESS:]PORT | -- COMMAND [ARG...])");
     exit(2);
 }
 
 /* Serves a connection of the listening mode in its child: refused unserved when its address
  * has used up its failures; a failed authentication is counted against the address. */
 static int serve_limited(const daemonauth_distcc_server *server, const daemonauth_limiter *limiter, int conn,
-                         char **command) {
+                         const struct backend *backend) {
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
     char address[INET6_ADDRSTRLEN + 32] = "";
@@ -62,14 +76,85 @@ static int serve_limited(const daemonauth_distcc_server *server, const daemonaut
         daemon_log(LOG_WARNING, "client refused: %s", daemonauth_last_error());
         return 1;
     }
-    status = serve(server, conn, conn, command);
-    daemonauth_limiter_record_failure(limiter, address[0] ? address : NULL, NULL);
-    return status;
+    status = authenticate(server, conn, conn);
+    if (status != 0) {
+        daemonauth_limiter_record_failure(limiter, address[0] ? address : NULL, NULL);
+        return status;
+    }
+    return run_backend(conn, conn, backend);
 }
 
-/* Authenticates the client on read_fd/write_fd and execs command there; returns only on
- * failure, with distcc's exit code. */
-static int serve(const daemonauth_distcc_server *server, int read_fd, int write_fd, char **command) {
+/* Connects to the distccd daemon at address:port with TCP_NODELAY (the relay forwards each
+ * piece as it arrives; Nagle would hold a small piece back); -1 on failure. */
+static int connect_backend(const char *address, const char *port) {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+    struct addrinfo *found = NULL;
+    int one = 1, fd = -1;
+    if (getaddrinfo(address, port, &hints, &found) != 0)
+        return -1;
+    fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && (connect(fd, found->ai_addr, found->ai_addrlen) != 0 ||
+                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)) {
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(found);
+    return fd;
+}
+
+/* Copies what one read returns from `from` to `to`; 0 at end of input, -1 on an error. */
+static int relay_once(int from, int to) {
+    char buffer[65536];
+    ssize_t got = read(from, buffer, sizeof buffer);
+    if (got < 0)
+        return errno == EINTR ? 1 : -1;
+    for (ssize_t sent = 0; sent < got;) {
+        ssize_t n = write(to, buffer + sent, (size_t)(got - sent));
+        if (n < 0 && errno != EINTR)
+            return -1;
+        sent += n > 0 ? n : 0;
+    }
+    return got > 0;
+}
+
+/* Relays client (read_fd/write_fd) <-> backend both ways; an end of input is passed on as a
+ * shutdown of the other side's writing, and the relay ends when both directions have ended
+ * (or on an error). Returns 0 when both ended cleanly. */
+static int relay(int read_fd, int write_fd, int backend) {
+    int one = 1, to_backend_open = 1, to_client_open = 1;
+    setsockopt(write_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on a pipe */
+    while (to_backend_open || to_client_open) {
+        struct pollfd fds[2] = {{.fd = to_backend_open ? read_fd : -1, .events = POLLIN},
+                                {.fd = to_client_open ? backend : -1, .events = POLLIN}};
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return 1;
+        }
+        if (fds[0].revents) {
+            int status = relay_once(read_fd, backend);
+            if (status < 0)
+                return 1;
+            if (status == 0) {
+                shutdown(backend, SHUT_WR);
+                to_backend_open = 0;
+            }
+        }
+        if (fds[1].revents) {
+            int status = relay_once(backend, write_fd);
+            if (status < 0)
+                return 1;
+            if (status == 0) {
+                shutdown(write_fd, SHUT_WR);
+                to_client_open = 0;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Authenticates the client on read_fd/write_fd: 0, or distcc's exit code. */
+static int authenticate(const daemonauth_distcc_server *server, int read_fd, int write_fd) {
     char *principal = NULL;
     daemonauth_result result = daemonauth_distcc_server_check_client(server, read_fd, write_fd, &principal);
     if (result != DAEMONAUTH_RESULT_OK) {
@@ -79,16 +164,34 @@ static int serve(const daemonauth_distcc_server *server, int read_fd, int write_
     }
     daemon_log(LOG_INFO, "authenticated %s", principal ? principal : "(unnamed)");
     daemonauth_string_free(principal);
+    return 0;
+}
+
+/* Serves the authenticated client: relays it to the backend daemon (returns 0 when the
+ * relay ended cleanly) or execs the backend command on its descriptors (returns only on
+ * failure). */
+static int run_backend(int read_fd, int write_fd, const struct backend *backend) {
+    if (backend->relay_port != NULL) {
+        int daemon = connect_backend(backend->relay_address, backend->relay_port);
+        int status;
+        if (daemon < 0) {
+            daemon_log_errno("relay: connect to distccd");
+            return 1;
+        }
+        status = relay(read_fd, write_fd, daemon);
+        close(daemon);
+        return status;
+    }
     if ((read_fd != 0 && dup2(read_fd, 0) < 0) || (write_fd != 1 && dup2(write_fd, 1) < 0)) {
         daemon_log_errno("dup2");
         return 1;
     }
-    execvp(command[0], command);
+    execvp(backend->command[0], backend->command);
     daemon_log_errno("exec");
     return 1;
 }
 
-/* Splits -listen's [ADDRESS:]PORT (an IPv6 ADDRESS in brackets) into address and port. */
+/* Splits -listen's or -relay's [ADDRESS:]PORT (an IPv6 ADDRESS in brackets) into address and port. */
 static void split_listen(char *arg, const char **address, const char **port) {
     char *colon = strrchr(arg, ':');
     *address = "127.0.0.1";
@@ -122,6 +225,7 @@ static void set_timeout(daemonauth_distcc_server_builder *builder,
 
 int main(int argc, char **argv) {
     const char *principal = NULL, *list = NULL, *address = NULL, *port = NULL;
+    struct backend backend = {NULL, NULL, NULL};
     int once = 0, list_mode = DAEMONAUTH_DISTCC_LIST_MODE_NONE;
     uint32_t list_flags = 0;
     daemonauth_distcc_server_builder *builder = NULL;
@@ -139,6 +243,8 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "-listen") == 0 && i + 1 < argc) {
             split_listen(argv[++i], &address, &port);
+        } else if (strcmp(argv[i], "-relay") == 0 && i + 1 < argc) {
+            split_listen(argv[++i], &backend.relay_address, &backend.relay_port);
         } else if (strcmp(argv[i], "-once") == 0) {
             once = 1;
         } else if (strcmp(argv[i], "-principal") == 0 && i + 1 < argc) {
@@ -163,8 +269,10 @@ int main(int argc, char **argv) {
             usage();
         }
     }
-    if (i + 1 >= argc) {
-        usage();
+    if (i + 1 < argc && backend.relay_port == NULL) {
+        backend.command = argv + i + 1;
+    } else if (i < argc || backend.relay_port == NULL) {
+        usage(); /* exactly one of -relay and -- COMMAND */
     }
     if (daemonauth_distcc_server_builder_set_principal(builder, principal) != DAEMONAUTH_RESULT_OK ||
         daemonauth_distcc_server_builder_set_list(builder, list, list_mode, list_flags) != DAEMONAUTH_RESULT_OK) {
@@ -183,13 +291,15 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (port == NULL) {
-        int status = serve(server, 0, 1, argv + i + 1);
+        int status = authenticate(server, 0, 1);
+        if (status == 0)
+            status = run_backend(0, 1, &backend);
         daemonauth_distcc_server_free(server);
         daemonauth_limiter_free(limiter);
         return status;
     }
 
-    int listener = daemon_listen(address, port, 16);
+    int listener = daemon_listen(address, port, SOMAXCONN);
     if (listener < 0) {
         daemon_log_errno(address);
         daemonauth_distcc_server_free(server);
@@ -214,7 +324,7 @@ int main(int argc, char **argv) {
         if (child == 0) {
             signal(SIGCHLD, SIG_DFL); /* distccd waits for its compiler */
             close(listener);
-            _exit(serve_limited(server, limiter, conn, argv + i + 1));
+            _exit(serve_limited(server, limiter, conn, &backend));
         }
         if (child > 0)
             daemonauth_limiter_add_child(limiter, child);

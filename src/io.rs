@@ -8,6 +8,10 @@
 //! sockets are written with `MSG_NOSIGNAL`; for pipes SIGPIPE is blocked in the calling
 //! thread around the write and a SIGPIPE the write raised is consumed before it is unblocked.
 //!
+//! A peer's own split writes (a header, then a body) would wait for our delayed ACK under
+//! Nagle's algorithm: after every read from a TCP socket the channel re-arms `TCP_QUICKACK`,
+//! so what was read is acknowledged at once (Linux leaves quick-ACK mode on its own again).
+//!
 //! Besides the time each operation may take, a channel may carry an end for the whole
 //! exchange ([`Channel::bounded`]): no operation's deadline then lies beyond it, so a peer
 //! trickling valid-looking data cannot stretch an exchange token by token.
@@ -27,6 +31,9 @@ pub struct Channel {
     read_fd: RawFd,
     write_fd: RawFd,
     timeout: Duration,
+    /// What `read_fd` is: a TCP socket gets `TCP_QUICKACK` re-armed after each read; any
+    /// socket can be peeked at ([`Channel::read_through`]).
+    read_fd_kind: FdKind,
     /// The end of the whole exchange and the limit it came from, if bounded.
     exchange_end: Option<(Instant, Duration)>,
 }
@@ -48,7 +55,7 @@ impl Channel {
                 format!("invalid file descriptor (read {read_fd}, write {write_fd})"),
             ));
         }
-        Ok(Channel { read_fd, write_fd, timeout, exchange_end: None })
+        Ok(Channel { read_fd, write_fd, timeout, read_fd_kind: FdKind::of(read_fd), exchange_end: None })
     }
 
     /// This channel with the whole exchange, from now, bounded by `total` (an earlier bound
@@ -95,6 +102,7 @@ impl Channel {
             // SAFETY: `buf` is a valid, writable region of exactly `buf.len()` bytes.
             let n = unsafe { libc::read(self.read_fd, buf.as_mut_ptr().cast(), buf.len()) };
             if n >= 0 {
+                self.acknowledge_at_once();
                 return Ok(n as usize);
             }
             retry_or_fail("read")?;
@@ -116,11 +124,44 @@ impl Channel {
                         format!("the peer closed the connection after {done} of {} bytes", buf.len()),
                     ));
                 }
-                n if n > 0 => done += n as usize,
+                n if n > 0 => {
+                    self.acknowledge_at_once();
+                    done += n as usize
+                }
                 _ => retry_or_fail("read")?,
             }
         }
         Ok(())
+    }
+
+    /// Reads what is available up to and including the first `delimiter`, at most
+    /// `buf.len()` bytes, never a byte beyond the delimiter (what follows is left for whoever
+    /// reads the descriptor next); waits until the deadline for the first byte. 0 means end of
+    /// stream. On a socket that is one peek and one read for a whole line; other descriptors
+    /// cannot be peeked at and are read a byte at a time.
+    pub fn read_through(&self, delimiter: u8, buf: &mut [u8], deadline: Deadline) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.read_fd_kind == FdKind::Other {
+            return self.read_some(&mut buf[..1], deadline);
+        }
+        loop {
+            self.wait(self.read_fd, libc::POLLIN, deadline)?;
+            // SAFETY: `buf` is a valid, writable region of exactly `buf.len()` bytes.
+            let peeked = unsafe { libc::recv(self.read_fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_PEEK) };
+            if peeked < 0 {
+                retry_or_fail("recv")?;
+                continue;
+            }
+            let peeked = peeked as usize;
+            if peeked == 0 {
+                return Ok(0);
+            }
+            let wanted = buf[..peeked].iter().position(|&b| b == delimiter).map_or(peeked, |at| at + 1);
+            // The peeked bytes are queued: this reads exactly them, without waiting.
+            return self.read_some(&mut buf[..wanted], deadline);
+        }
     }
 
     /// Reads one byte.
@@ -147,6 +188,24 @@ impl Channel {
         Ok(())
     }
 
+    /// Sends the ACK for what was just read now rather than after the delayed-ACK timer, so a
+    /// peer whose next write Nagle holds back until then need not wait (TCP sockets only).
+    fn acknowledge_at_once(&self) {
+        if self.read_fd_kind == FdKind::Tcp {
+            let on: libc::c_int = 1;
+            // SAFETY: a valid option value of its declared size; a failure changes nothing.
+            unsafe {
+                libc::setsockopt(
+                    self.read_fd,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_QUICKACK,
+                    (&on as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            };
+        }
+    }
+
     fn wait(&self, fd: RawFd, events: libc::c_short, deadline: Deadline) -> Result<()> {
         loop {
             let left = deadline.at.saturating_duration_since(Instant::now());
@@ -167,6 +226,36 @@ impl Channel {
             if ready < 0 {
                 retry_or_fail("poll")?;
             }
+        }
+    }
+}
+
+/// What kind of descriptor a channel reads from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FdKind {
+    Tcp,
+    OtherSocket,
+    Other,
+}
+
+impl FdKind {
+    fn of(fd: RawFd) -> FdKind {
+        let mut protocol: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `protocol` and `len` are valid for writes of the sizes given.
+        let status = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_PROTOCOL,
+                (&mut protocol as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        match (status, protocol) {
+            (0, libc::IPPROTO_TCP) => FdKind::Tcp,
+            (0, _) => FdKind::OtherSocket,
+            _ => FdKind::Other,
         }
     }
 }
@@ -285,6 +374,54 @@ mod tests {
 
     fn pair() -> (UnixStream, UnixStream) {
         UnixStream::pair().expect("socketpair")
+    }
+
+    #[test]
+    fn only_tcp_sockets_get_quick_acks() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client = std::net::TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
+        let (a, _) = pair();
+        let (read, _write) = pipe();
+        let kind = |fd| Channel::new(fd, fd, DEFAULT_TIMEOUT).expect("channel").read_fd_kind;
+        assert_eq!(kind(client.as_raw_fd()), FdKind::Tcp);
+        assert_eq!(kind(a.as_raw_fd()), FdKind::OtherSocket);
+        assert_eq!(kind(read.as_raw_fd()), FdKind::Other);
+    }
+
+    #[test]
+    fn read_through_stops_at_the_delimiter_and_leaves_the_rest() {
+        let (mut a, mut b) = pair();
+        std::io::Write::write_all(&mut a, b"first\nsecond\nrest").expect("write");
+        let channel = Channel::new(b.as_raw_fd(), b.as_raw_fd(), DEFAULT_TIMEOUT).expect("channel");
+        let mut buf = [0u8; 64];
+        assert_eq!(channel.read_through(b'\n', &mut buf, channel.deadline()).expect("read"), 6);
+        assert_eq!(&buf[..6], b"first\n");
+        // A buffer shorter than the line: only what fits.
+        assert_eq!(channel.read_through(b'\n', &mut buf[..3], channel.deadline()).expect("read"), 3);
+        assert_eq!(&buf[..3], b"sec");
+        drop(a);
+        let mut rest = Vec::new();
+        std::io::Read::read_to_end(&mut b, &mut rest).expect("rest");
+        assert_eq!(rest, b"ond\nrest", "nothing beyond the delimiter was consumed");
+    }
+
+    #[test]
+    fn read_through_reads_a_pipe_a_byte_at_a_time() {
+        let (read, mut write) = pipe();
+        std::io::Write::write_all(&mut write, b"one\ntwo").expect("write");
+        drop(write);
+        let channel = Channel::new(read.as_raw_fd(), read.as_raw_fd(), DEFAULT_TIMEOUT).expect("channel");
+        let mut buf = [0u8; 64];
+        let mut got = Vec::new();
+        loop {
+            let n = channel.read_through(b'\n', &mut buf, channel.deadline()).expect("read");
+            if n == 0 {
+                break;
+            }
+            assert_eq!(n, 1);
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"one\ntwo");
     }
 
     #[test]

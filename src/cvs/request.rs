@@ -70,26 +70,39 @@ pub struct PasswordRequest {
 }
 
 /// Reads one LF-terminated line of at most `max` bytes. CR, NUL and invalid UTF-8 are refused.
+/// Nothing beyond the LF is consumed (a server hands the connection to `cvs server` after
+/// the request); on a socket a line takes one peek and one read, not a read per byte.
 pub fn read_line(channel: &Channel, deadline: Deadline, max: usize, what: &str) -> Result<Zeroizing<Vec<u8>>> {
     let mut line = Zeroizing::new(Vec::new());
+    let mut chunk = Zeroizing::new([0u8; 256]);
     loop {
-        let byte = channel.read_byte(deadline).map_err(|err| err.context(format!("reading {what}")))?;
-        match byte {
-            b'\n' => break,
-            b'\r' => {
-                return Err(Error::new(
-                    ErrorCode::Protocol,
-                    format!("{what}: a carriage return (lines end in LF only)"),
-                ));
+        let n = channel
+            .read_through(b'\n', &mut chunk[..], deadline)
+            .map_err(|err| err.context(format!("reading {what}")))?;
+        if n == 0 {
+            let closed = format!("the peer closed the connection after {} bytes", line.len());
+            return Err(Error::new(ErrorCode::PeerClosed, closed).context(format!("reading {what}")));
+        }
+        for &byte in &chunk[..n] {
+            match byte {
+                b'\n' => return Ok(line),
+                b'\r' => {
+                    return Err(Error::new(
+                        ErrorCode::Protocol,
+                        format!("{what}: a carriage return (lines end in LF only)"),
+                    ));
+                }
+                0 => return Err(Error::new(ErrorCode::Protocol, format!("{what}: a NUL byte"))),
+                _ if line.len() >= max => {
+                    return Err(Error::new(
+                        ErrorCode::TooLarge,
+                        format!("{what}: the line is longer than {max} bytes"),
+                    ));
+                }
+                _ => push_wiping(&mut line, byte),
             }
-            0 => return Err(Error::new(ErrorCode::Protocol, format!("{what}: a NUL byte"))),
-            _ if line.len() >= max => {
-                return Err(Error::new(ErrorCode::TooLarge, format!("{what}: the line is longer than {max} bytes")));
-            }
-            _ => push_wiping(&mut line, byte),
         }
     }
-    Ok(line)
 }
 
 /// Appends `byte`, growing the line into new storage so that the old storage is wiped (a

@@ -303,7 +303,7 @@ pub fn initiate_reading(
         options.send_context_token(channel, &step.output)?;
         options.observe_step(step.complete);
         if step.complete {
-            return finish(context, options.required_flags);
+            return finish(context, step.flags, options.required_flags);
         }
         input = Some(read_token(channel)?);
     }
@@ -352,7 +352,7 @@ pub fn accept_answering<T>(
             options.observe_step(false);
             continue;
         }
-        let context = match finish(context, options.required_flags) {
+        let context = match finish(context, step.flags, options.required_flags) {
             Ok(context) => context,
             Err(err) => {
                 options.send_context_token(channel, &step.output)?;
@@ -368,9 +368,11 @@ pub fn accept_answering<T>(
     Err(too_many_rounds())
 }
 
-fn finish(context: sys::Context, required: u32) -> Result<SecurityContext> {
+/// The established context, unless it lacks a required flag. `granted` are the flags the
+/// last establishment step returned: asking the context again (gss_inquire_context) would
+/// also build both names, and MIT's krb5 opens a fresh krb5 context to release each of them.
+fn finish(context: sys::Context, granted: u32, required: u32) -> Result<SecurityContext> {
     let context = SecurityContext::new(context);
-    let granted = context.info()?.flags;
     let missing = required & !granted;
     if missing != 0 {
         return Err(Error::new(

@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""The benchmark harness behind scripts/bench: daemonauth beside the C originals, interleaved.
+
+  harness.py ROUNDS OUT.md      (run by scripts/bench, which builds, installs into a temporary
+                                 prefix, starts a throwaway realm and sets the environment)
+
+Environment: BENCH_PREFIX (the temporary install), BENCH_WORK (a scratch directory),
+BENCH_SHIM (the NODELAY LD_PRELOAD shim), BENCH_FLOOR (the handshake-floor program), BENCH_SPAWN (spawn-cost) and the
+realm's variables. Every case runs once per round, the cases of a group one after the other
+in the same round, so that a slow minute of the shared machine hits all of them; the table
+shows the median over the rounds.
+"""
+import os
+import platform
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+PREFIX = os.environ["BENCH_PREFIX"]
+WORK = os.environ["BENCH_WORK"]
+SHIM = os.environ["BENCH_SHIM"]
+FLOOR = os.environ["BENCH_FLOOR"]
+SPAWN = os.environ["BENCH_SPAWN"]
+BIN = os.path.join(PREFIX, "bin")
+REALM = os.environ["DAEMONAUTH_TEST_REALM"]
+CONCURRENCY = [1, 8, 32, 128]
+servers = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(name, argv, ready, env=None, port=None):
+    """Starts a server; waits until it accepts connections on port (or prints `ready`)."""
+    log = open(os.path.join(WORK, name + ".log"), "wb")
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env=dict(os.environ, **(env or {})))
+    servers.append(proc)
+    for _ in range(400):
+        if port is not None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return proc
+            except OSError:
+                pass
+        elif ready in open(log.name, "rb").read():
+            return proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.025)
+    sys.exit("bench: %s did not start:\n%s" % (name, open(log.name, errors="replace").read()))
+
+
+def acceptor(name, argv, env=None):
+    """An inetd-style acceptor: each connection becomes descriptors 0, 1 and 2 of a fresh
+    process running argv (no relay in between); returns its port."""
+    port = free_port()
+    code = r"""
+import os, socket, sys
+listener = socket.create_server(("127.0.0.1", %d), backlog=256)
+os.set_blocking(listener.fileno(), True)
+import signal; signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+argv = sys.argv[1:]
+print("acceptor ready", flush=True)
+while True:
+    conn, _ = listener.accept()
+    actions = [(os.POSIX_SPAWN_DUP2, conn.fileno(), fd) for fd in (0, 1, 2)]
+    os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+    conn.close()
+""" % port
+    start(name, [sys.executable, "-c", code] + argv, b"acceptor ready", env)
+    return port
+
+
+def run(argv, env=None, check=True):
+    result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=dict(os.environ, **(env or {})), cwd=WORK)
+    if check and result.returncode != 0:
+        sys.exit("bench: %s failed (%d): %s" % (" ".join(argv), result.returncode, result.stderr.decode(errors="replace")))
+    return result.returncode
+
+
+def timed(fn):
+    start_time = time.perf_counter()
+    fn()
+    return time.perf_counter() - start_time
+
+
+# ---------------------------------------------------------------- gss-sample pairings
+def gss_cases():
+    shim = {"LD_PRELOAD": SHIM}
+    ports = {}
+    for server, prog, env in [("ours", BIN + "/gss-server", None), ("mit", "/usr/bin/gss-server", None),
+                              ("mit+nd", "/usr/bin/gss-server", shim)]:
+        ports[server] = free_port()
+        # (MIT's gss-server crashes with -logfile /dev/null: it seeks in its log)
+        start("gss-" + server, [prog, "-port", str(ports[server]), "-logfile",
+                                os.path.join(WORK, "gss-%s.messages" % server), "host"],
+              None, env, ports[server])
+    pairs = [("ours", "ours", None), ("mit", "mit", None), ("ours", "mit", None), ("mit", "ours", None),
+             ("mit+nd", "mit+nd", shim), ("ours", "mit+nd", None), ("mit+nd", "ours", shim)]
+    cases = []
+    for mcount in (1, 5):
+        for client, server, env in pairs:
+            prog = BIN + "/gss-client" if client == "ours" else "/usr/bin/gss-client"
+            ccount = 20 if client == server == "ours" or "nd" in client + server else 3
+            if client == "ours" and server == "ours":
+                ccount = 20
+
+            def case(prog=prog, port=ports[server], ccount=ccount, mcount=mcount, env=env):
+                argv = [prog, "-q", "-port", str(port), "-ccount", str(ccount), "-mcount", str(mcount),
+                        "localhost", "host@localhost", "benchmark message"]
+                return timed(lambda: run(argv, env)) / ccount * 1e3
+            cases.append(("gss-sample %s client -> %s server, %d msg" % (client, server, mcount), "ms/conn", case))
+    return cases
+
+
+# ---------------------------------------------------------------- handshake floor
+def floor_cases():
+    cases = []
+    for mode in ("inprocess", "socketpair-raw", "socketpair-library"):
+        def case(mode=mode):
+            out = subprocess.run([FLOOR, mode, "200"], capture_output=True, check=True).stdout
+            return float(out.split()[0])
+        cases.append(("handshake + wrap/unwrap: " + mode, "us", case))
+    return cases
+
+
+# ---------------------------------------------------------------- distcc
+def distcc_cases():
+    env = {"DISTCCD_PRINCIPAL": "distccd@localhost", "KRB5RCACHETYPE": "none"}
+    daemon = ["distccd", "--daemon", "--no-detach", "--listen", "127.0.0.1", "--allow", "127.0.0.1",
+              "--log-stderr", "--jobs", "8"]
+    ports = {name: free_port() for name in ("plain", "auth", "front-exec", "front-relay")}
+    start("distccd-plain", daemon + ["--port", str(ports["plain"])], None, env, ports["plain"])
+    start("distccd-auth", daemon + ["--auth", "--port", str(ports["auth"])], None, env, ports["auth"])
+    start("front-exec", [BIN + "/distcc-auth-inetd", "-listen", str(ports["front-exec"]), "-max-children", "256",
+                         "--", "distccd", "--inetd", "--allow", "127.0.0.1", "--log-stderr"],
+          b"starting", env)
+    start("front-relay", [BIN + "/distcc-auth-inetd", "-listen", str(ports["front-relay"]), "-max-children", "256",
+                          "-relay", "127.0.0.1:%d" % ports["plain"]], b"starting", env)
+    with open(os.path.join(WORK, "x.c"), "w") as f:
+        f.write("int answer(void) { return 42; }\n")
+    labels = {"plain": "distccd, no auth (floor)", "auth": "Debian distccd --auth daemon",
+              "front-exec": "distcc-auth-inetd -- distccd --inetd", "front-relay": "distcc-auth-inetd -relay distccd"}
+    cases = []
+    for name, port in ports.items():
+        auth = "" if name == "plain" else ",auth=localhost"
+        cenv = {"DISTCC_HOSTS": "127.0.0.1:%d/200%s" % (port, auth), "DISTCC_FALLBACK": "0",
+                "DISTCC_PRINCIPAL": "distccd", "DISTCC_BACKOFF_PERIOD": "0", "DISTCC_DIR": os.path.join(WORK, "distcc-" + name)}
+        os.makedirs(cenv["DISTCC_DIR"], exist_ok=True)
+
+        def compile_once(cenv=cenv, n=[0], name=name):
+            n[0] += 1
+            output = "x-%s-%d-%d.o" % (name, threading.get_ident(), n[0])
+            result = subprocess.run(["distcc", "gcc", "-c", "x.c", "-o", output], capture_output=True,
+                                    env=dict(os.environ, **cenv), cwd=WORK)
+            if result.returncode != 0:
+                raise SystemExit("bench: a compile through %s failed: %s" % (labels[name], result.stderr.decode()))
+
+        compiles = 1 if name == "front-exec" else 3
+        cases.append(("distcc compile, Debian client -> " + labels[name], "ms/compile",
+                      lambda f=compile_once, k=compiles: sum(timed(f) for _ in range(k)) / k * 1e3))
+        for level in CONCURRENCY[1:]:
+            if name == "front-exec" and level > 8:
+                continue   # 1 s per compile: nothing more to learn, minutes to wait
+
+            label = "distcc compiles/s, %d clients -> %s" % (level, labels[name])
+
+            def throughput(f=compile_once, level=level, name=name, label=label):
+                per = 1 if name == "front-exec" else max(1, 64 // level)
+                return parallel(f, level, per, label)
+            cases.append((label, "/s", throughput))
+    return cases
+
+
+failures = {}   # label -> (failed calls, one of the errors)
+
+
+def parallel(fn, level, per_thread, label):
+    """Runs fn per_thread times in each of `level` threads at once; returns the successful
+    calls per second. Failed calls are counted under label (the table reports them)."""
+    errors = []
+
+    def worker():
+        for _ in range(per_thread):
+            try:
+                fn()
+            except BaseException as e:  # noqa: B036 - counted and reported
+                errors.append(e)
+    threads = [threading.Thread(target=worker) for _ in range(level)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        count, _ = failures.get(label, (0, None))
+        failures[label] = (count + len(errors), str(errors[0]).strip().splitlines()[-1][:200])
+    return (level * per_thread - len(errors)) / elapsed
+
+
+# ---------------------------------------------------------------- CVS pserver verification
+def cvs_cases():
+    repo = os.path.join(WORK, "repo")
+    subprocess.run(["cvs", "-Q", "-d", repo, "init"], check=True)
+    des = subprocess.run(["perl", "-e", 'print crypt("secret", "da")'], capture_output=True, check=True).stdout.decode()
+    with open(os.path.join(repo, "CVSROOT", "passwd"), "w") as f:
+        f.write("alice:%s:daemonauth-cvs\n" % des)
+    subprocess.run("getent passwd daemonauth-cvs >/dev/null || useradd -M -r -d /nonexistent "
+                   "-s /usr/sbin/nologin daemonauth-cvs", shell=True, check=True)
+    subprocess.run(["chown", "-R", "daemonauth-cvs", repo], check=True)
+    request = ("BEGIN VERIFICATION REQUEST\n%s\nalice\nAZdh d,\nEND VERIFICATION REQUEST\n" % repo).encode()
+    pserverd = BIN + "/cvs-pserverd"
+    ports = {
+        "debian-inetd": acceptor("cvs-debian", ["/usr/bin/cvs", "-f", "--allow-root=" + repo, "pserver"]),
+        "ours-inetd": acceptor("cvs-ours-inetd", [pserverd, "-inetd", "-root", repo]),
+        "ours-daemon": free_port(),
+    }
+    start("cvs-ours-daemon", [pserverd, "-port", str(ports["ours-daemon"]), "-root", repo,
+                              "-max-children", "256"], b"starting")
+    labels = {"debian-inetd": "Debian cvs pserver under an inetd acceptor",
+              "ours-inetd": "cvs-pserverd -inetd under the same acceptor",
+              "ours-daemon": "cvs-pserverd as a daemon"}
+    cases = []
+    for name, port in ports.items():
+        def verify(port=port):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                s.sendall(request)
+                answer = b""
+                while not answer.endswith(b"\n"):
+                    data = s.recv(100)
+                    if not data:
+                        break
+                    answer += data
+                if answer != b"I LOVE YOU\n":
+                    raise SystemExit("bench: CVS verification on port %d answered %r" % (port, answer))
+        verify()
+        for level in CONCURRENCY:
+            label = "CVS verifications/s, %d clients -> %s" % (level, labels[name])
+            cases.append((label, "/s", lambda f=verify, level=level, label=label: parallel(f, level, max(4, 128 // level),
+                                                                                        label)))
+    return cases
+
+
+# ---------------------------------------------------------------- load cost and size
+def load_cases():
+    progs = {}
+    for name, source, libs in [
+            ("plain", "int main(void) { return 0; }", []),
+            ("gssapi", "#include <gssapi/gssapi.h>\nint main(void) { OM_uint32 m; gss_release_buffer(&m, GSS_C_NO_BUFFER); return 0; }",
+             ["-lgssapi_krb5"]),
+            ("daemonauth", "#include <daemonauth.h>\nint main(void) { return daemonauth_version() == 0; }",
+             ["-L" + PREFIX + "/lib", "-ldaemonauth", "-Wl,-rpath," + PREFIX + "/lib"])]:
+        src = os.path.join(WORK, "load-%s.c" % name)
+        with open(src, "w") as f:
+            f.write(source + "\n")
+        progs[name] = os.path.join(WORK, "load-" + name)
+        subprocess.run(["cc", "-O2", "-I" + PREFIX + "/include", "-o", progs[name], src] + libs, check=True)
+    labels = {"plain": "a program linking nothing", "gssapi": "linking only libgssapi_krb5",
+              "daemonauth": "linking libdaemonauth"}
+    cases = []
+    for name, prog in progs.items():
+        def spawn(prog=prog):
+            out = subprocess.run([SPAWN, prog, "300"], capture_output=True, check=True).stdout.split()
+            return float(out[0])
+
+        def rss(prog=prog):
+            out = subprocess.run([SPAWN, prog, "1"], capture_output=True, check=True).stdout.split()
+            return int(out[1]) / 1024
+        cases.append(("spawn+exit, " + labels[name], "us", spawn))
+        cases.append(("peak RSS, " + labels[name], "MB", rss))
+    return cases
+
+
+def sizes():
+    lib = os.path.realpath(os.path.join(PREFIX, "lib", "libdaemonauth.so"))
+    debug = os.path.join(PREFIX, "lib", ".debug", os.path.basename(lib) + ".debug")
+    exports = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, check=True).stdout
+    return [("libdaemonauth.so as installed", "MB", os.path.getsize(lib) / 1e6),
+            ("its split debug info (.debug/)", "MB", os.path.getsize(debug) / 1e6 if os.path.exists(debug) else 0),
+            ("exported symbols", "", len([l for l in exports.splitlines() if b" T " in l or b" D " in l or b" B " in l]))]
+
+
+def main():
+    rounds, out = int(sys.argv[1]), sys.argv[2]
+    only = os.environ.get("BENCH_ONLY")
+    groups = [("gss-sample pairings (ms per connection)", gss_cases),
+              ("handshake floor (us per handshake + one wrap/unwrap)", floor_cases),
+              ("distcc (Debian's client, a one-line file)", distcc_cases),
+              ("CVS pserver verification (DES hash)", cvs_cases),
+              ("load cost", load_cases)]
+    groups = [(title, make()) for title, make in groups if not only or only in title]
+    samples = {}
+    for r in range(rounds):
+        print("bench: round %d of %d" % (r + 1, rounds), file=sys.stderr, flush=True)
+        for _, cases in groups:
+            for label, _, fn in cases:
+                samples.setdefault(label, []).append(fn())
+    lines = ["| case | unit | median | min | max |", "|---|---|---:|---:|---:|"]
+    for title, cases in groups:
+        lines.append("| **%s** | | | | |" % title)
+        for label, unit, _ in cases:
+            s = samples[label]
+            lines.append("| %s | %s | %.3g | %.3g | %.3g |" % (label, unit, statistics.median(s), min(s), max(s)))
+    lines.append("| **size** | | | | |")
+    for label, unit, value in sizes():
+        lines.append("| %s | %s | %.3g | | |" % (label, unit, value))
+    if failures:
+        lines.append("")
+        lines.append("Failed calls (not counted in the rates above):")
+        lines.append("")
+        for label, (count, error) in failures.items():
+            lines.append("- %s: %d failed over all rounds (%s)" % (label, count, error))
+    med = {label: statistics.median(s) for label, s in samples.items()}
+    ratios = ratio_lines(med)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    machine = "%s, %d cores (shared with other work), Linux %s, %s; %d interleaved rounds, %s" % (
+        cpu, os.cpu_count(), platform.release(), subprocess.run(["gcc", "-dumpfullversion"], capture_output=True,
+                                                               text=True).stdout.strip() and "gcc " +
+        subprocess.run(["gcc", "-dumpfullversion"], capture_output=True, text=True).stdout.strip(),
+        rounds, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    text = "Machine: %s.\n\n%s\n\nRatios (daemonauth / the original or floor; below 1 is faster):\n\n%s\n" % (
+        machine, "\n".join(lines), "\n".join(ratios))
+    print(text)
+    write_between_markers(out, text)
+
+
+BEGIN, END = "<!-- bench:begin (scripts/bench writes this part) -->", "<!-- bench:end -->"
+
+
+def write_between_markers(path, text):
+    """Puts text between the bench markers of the file at path, keeping what surrounds them
+    (the whole file when it has no markers yet)."""
+    try:
+        old = open(path).read()
+    except FileNotFoundError:
+        old = ""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+    else:
+        head, tail = "# Performance\n\n", "\n"
+    with open(path, "w") as f:
+        f.write("%s%s\n%s%s%s" % (head, BEGIN, text, END, tail))
+
+
+def ratio_lines(med):
+    def pick(fragment, *more):
+        for label, value in med.items():
+            if fragment in label and all(m in label for m in more):
+                return value
+        return None
+    rows = []
+
+    def ratio(what, ours, theirs):
+        if ours is not None and theirs:
+            rows.append("- %s: %.2f" % (what, ours / theirs))
+    for m in (1, 5):
+        ratio("gss-sample ours/ours vs MIT/MIT, %d msg" % m, pick("ours client -> ours server, %d" % m),
+              pick("mit client -> mit server, %d" % m))
+        ratio("gss-sample ours/ours vs MIT/MIT both with NODELAY, %d msg" % m,
+              pick("ours client -> ours server, %d" % m), pick("mit+nd client -> mit+nd server, %d" % m))
+    ratio("library handshake vs raw GSS over the same socketpair", pick("socketpair-library"),
+          pick("socketpair-raw"))
+    ratio("distcc front end (relay) vs Debian distccd --auth, per compile", pick("compile, Debian client -> distcc-auth-inetd -relay"),
+          pick("compile, Debian client -> Debian distccd --auth"))
+    ratio("distcc front end (exec distccd --inetd) vs Debian distccd --auth, per compile",
+          pick("compile, Debian client -> distcc-auth-inetd --"), pick("compile, Debian client -> Debian distccd --auth"))
+    for level in CONCURRENCY:
+        ratio("CVS verifications/s at %d clients, cvs-pserverd -inetd vs Debian (higher is faster)" % level,
+              pick("verifications/s, %d clients -> cvs-pserverd -inetd" % level),
+              pick("verifications/s, %d clients -> Debian" % level))
+        ratio("CVS verifications/s at %d clients, cvs-pserverd daemon vs Debian under inetd (higher is faster)" % level,
+              pick("verifications/s, %d clients -> cvs-pserverd as a daemon" % level),
+              pick("verifications/s, %d clients -> Debian" % level))
+    a, g, p = pick("spawn+exit, linking libdaemonauth"), pick("spawn+exit, linking only"), pick("spawn+exit, a program")
+    if a and g and p:
+        rows.append("- spawn+exit: libdaemonauth %+.0f us over linking libgssapi_krb5 alone (%.0f us over nothing)"
+                    % (a - g, a - p))
+    return rows
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for proc in servers:
+            proc.kill()
