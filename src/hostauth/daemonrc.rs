@@ -163,6 +163,7 @@ impl Daemonrc {
         }
     }
 
+    #[cfg(test)]
     /// The file read, if any.
     pub(crate) fn file(&self) -> Option<&Path> {
         self.file.as_deref()
@@ -171,11 +172,6 @@ impl Daemonrc {
     /// The problems found, each naming file and line; each named line was skipped.
     pub(crate) fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
-    }
-
-    /// Whether the file (or a skipped higher-priority candidate) changed since it was read.
-    pub(crate) fn is_stale(&self) -> bool {
-        self.stamps.iter().any(FileStamp::is_stale)
     }
 
     /// The methods this daemon (`server`, having the methods `have`) accepts from `user` at `host`,
@@ -311,7 +307,6 @@ default usrpwd ssh
         let rc = Daemonrc::load(&env);
         assert_eq!(rc.file(), Some(&*etc.join("system.rootdaemonrc")));
         std::fs::write(dir.join(".rootdaemonrc"), "default 5\n").unwrap();
-        assert!(rc.is_stale());
         assert_eq!(Daemonrc::load(&env).file(), Some(&*dir.join(".rootdaemonrc")));
         // As root only the system file counts.
         let root_env = MapEnv::default().with("HOME", dir.as_os_str()).with("ROOTETCDIR", etc.as_os_str()).superuser();
