@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use super::model::Method;
 use super::pattern::{HostId, HostPattern, ServerKind, split_server};
 use super::rootrc::etc_dir;
-use super::source::{Diagnostic, Env, FileStamp, MAX_FILE_BYTES, logical_lines, read_rc, words};
+use super::source::{Diagnostic, Env, MAX_FILE_BYTES, logical_lines, read_rc, words};
 
 /// What a daemon accepts when its file has no line for the client: ROOT's `RpdDefaultAuthAllow`
 /// order (usrpwd, ssh, then the strong methods), limited to the methods the daemon has. Never uidgid.
@@ -66,7 +66,6 @@ pub(crate) struct Daemonrc {
     file: Option<PathBuf>,
     rules: Vec<Rule>,
     diagnostics: Vec<Diagnostic>,
-    stamps: Vec<FileStamp>,
 }
 
 fn candidates(env: &dyn Env) -> Vec<PathBuf> {
@@ -130,10 +129,10 @@ impl Daemonrc {
         let mut rc = Daemonrc::default();
         for path in &files {
             if File::open(path).is_err() {
-                rc.stamps.push(FileStamp::of(path));
                 continue;
             }
-            match read_rc(path, MAX_FILE_BYTES, &mut rc.stamps) {
+            // The daemon reads its access file at every session: no stamps to keep.
+            match read_rc(path, MAX_FILE_BYTES, &mut Vec::new()) {
                 Ok(data) => rc.parse_into(path, &data),
                 Err(diagnostic) => rc.diagnostics.push(diagnostic),
             }
