@@ -65,6 +65,12 @@ static void bad_arguments(void) {
                      builder, DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_FILE, NULL),
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_key_file(NULL, key_path), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    /* A daemon is one kind of daemon. */
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_server_kind(builder, DAEMONAUTH_HOSTAUTH_SERVER_ANY),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_server_kind(builder, 7), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_server_kind(NULL, DAEMONAUTH_HOSTAUTH_SERVER_ROOTD),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
     /* No key file: refused, and the builder is consumed all the same. */
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK_CONTAINS(daemonauth_last_error(), "no key file");
@@ -72,6 +78,7 @@ static void bad_arguments(void) {
     daemonauth_hostauth_server_config_free(NULL);
     daemonauth_hostauth_client_config_free(NULL);
     daemonauth_hostauth_session_free(NULL);
+    CHECK(daemonauth_hostauth_session_daemon_key(NULL) == NULL);
 
     daemonauth_hostauth_client_config_builder *client = NULL;
     daemonauth_hostauth_client_config *client_config = NULL;
@@ -130,6 +137,8 @@ static void uidgid_session(void) {
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_new(&builder), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_key_file(builder, key_path), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_access_file(builder, access), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_server_kind(builder, DAEMONAUTH_HOSTAUTH_SERVER_ROOTD),
+                 DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_OK);
 
     daemonauth_hostauth_client_config_builder *client = NULL;
@@ -163,6 +172,9 @@ static void uidgid_session(void) {
     CHECK(strcmp(daemonauth_hostauth_session_login(session), me->pw_name) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_login(d.session), me->pw_name) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_client_host(d.session), "localhost") == 0);
+    /* The key the daemon proved, as a known-hosts line takes it; the daemon's own on its side. */
+    CHECK(strcmp(daemonauth_hostauth_session_daemon_key(session), public_key) == 0);
+    CHECK(strcmp(daemonauth_hostauth_session_daemon_key(d.session), public_key) == 0);
     CHECK_RESULT(daemonauth_hostauth_session_method(d.session, &method), DAEMONAUTH_RESULT_OK);
     CHECK(method == DAEMONAUTH_HOSTAUTH_METHOD_UIDGID);
     daemonauth_hostauth_session_free(session);

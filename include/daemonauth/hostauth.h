@@ -397,7 +397,7 @@ daemonauth_result daemonauth_hostauth_key_generate(const char *path);
 daemonauth_result daemonauth_hostauth_key_public(const char *path, char **hex_out);
 
 /**
- * Starts building a daemon configuration, with the defaults: the standard access files
+ * Starts building a daemon configuration, with the defaults: a rootd, the standard access files
  * (`$ROOTDAEMONRC`, `~/.rootdaemonrc`, the system file), passwords checked through the PAM
  * service `rootd`, no anonymous logins, no reuse tokens, 30 s per message, 120 s per session,
  * 2 s before a failure is answered, tokens valid at most 24 h. A key file must be set.
@@ -416,6 +416,14 @@ daemonauth_result daemonauth_hostauth_server_config_builder_set_key_file(daemona
  * default).
  */
 daemonauth_result daemonauth_hostauth_server_config_builder_set_access_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
+
+/**
+ * Sets what this daemon is: `server_kind` is a `daemonauth_hostauth_server` other than ANY
+ * (DAEMONAUTH_RESULT_INVALID_ARGUMENT); the default is ROOTD. It selects the access file's
+ * `:rootd`/`:proofd`/`:sockd` rules, and a client that asks for another kind of daemon is
+ * refused with DAEMONAUTH_RESULT_ACCESS_DENIED.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_server_kind(daemonauth_hostauth_server_config_builder *builder, int server_kind);
 
 /**
  * Sets how usrpwd passwords are checked: `mode` is a `daemonauth_hostauth_password_check`;
@@ -624,6 +632,15 @@ daemonauth_result daemonauth_hostauth_session_revoked(const daemonauth_hostauth_
  * middle could have read a usrpwd password.
  */
 daemonauth_result daemonauth_hostauth_session_daemon_key_verified(const daemonauth_hostauth_session *session_handle, bool *verified_out);
+
+/**
+ * The daemon's public key, 64 hexadecimal digits (the form of a known-hosts line and of
+ * `daemonauth_hostauth_client_config_builder_set_pinned_key`): on the client's side the key
+ * the daemon proved it holds in this session, so that a client whose session was not verified
+ * can ask its user and record `<host> <key>` in its known-hosts file (trust on first use); on
+ * the daemon's side its own key. Valid until the session is freed; NULL for a NULL session.
+ */
+const char *daemonauth_hostauth_session_daemon_key(const daemonauth_hostauth_session *session_handle);
 
 /**
  * Stores in `*expires_out` when the reuse token issued (daemon side) or used in this session

@@ -134,6 +134,7 @@ impl Authrc {
         rc
     }
 
+    #[cfg(test)]
     /// Parses `data` as if read from `path` (includes are read from disk).
     pub(crate) fn parse(path: &Path, data: &[u8], env: &dyn Env, rootrc: &Arc<RootRc>) -> Authrc {
         let mut rc = Authrc { file: Some(path.to_path_buf()), ..Authrc::default() };
@@ -270,6 +271,7 @@ impl Authrc {
         Ok(())
     }
 
+    #[cfg(test)]
     /// The file read, if any.
     pub(crate) fn file(&self) -> Option<&Path> {
         self.file.as_deref()
@@ -280,11 +282,13 @@ impl Authrc {
         &self.diagnostics
     }
 
+    #[cfg(test)]
     /// The entries in file order, keyed by pattern (`default` for `default` and `*`).
     pub(crate) fn entries(&self) -> impl Iterator<Item = &HostAuth> {
         self.templates.iter().map(|t| &t.entry)
     }
 
+    #[cfg(test)]
     /// The `proofserv` cards in file order.
     pub(crate) fn proofserv(&self) -> &[ProofServ] {
         &self.proofserv
@@ -356,6 +360,7 @@ impl Authrc {
         key
     }
 
+    #[cfg(test)]
     /// The entries the `proofserv` cards give (what ROOT sends to PROOF workers): each card's
     /// host and user with the matching entry's methods, the card's methods first.
     pub(crate) fn proof_entries(&self, rootrc: &Arc<RootRc>) -> Vec<HostAuth> {

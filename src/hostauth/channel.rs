@@ -141,6 +141,7 @@ impl SecureChannel {
         &self.daemon_key
     }
 
+    #[cfg(test)]
     /// The underlying descriptors and deadlines.
     pub(crate) fn io(&self) -> &Channel {
         &self.io

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use super::model::Method;
 use super::pattern::{HostId, HostPattern, ServerKind, split_server};
 use super::rootrc::etc_dir;
-use super::source::{Diagnostic, Env, FileStamp, MAX_FILE_BYTES, logical_lines, read_rc, words};
+use super::source::{Diagnostic, Env, MAX_FILE_BYTES, logical_lines, read_rc, words};
 
 /// What a daemon accepts when its file has no line for the client: ROOT's `RpdDefaultAuthAllow`
 /// order (usrpwd, ssh, then the strong methods), limited to the methods the daemon has. Never uidgid.
@@ -66,7 +66,6 @@ pub(crate) struct Daemonrc {
     file: Option<PathBuf>,
     rules: Vec<Rule>,
     diagnostics: Vec<Diagnostic>,
-    stamps: Vec<FileStamp>,
 }
 
 fn candidates(env: &dyn Env) -> Vec<PathBuf> {
@@ -130,10 +129,10 @@ impl Daemonrc {
         let mut rc = Daemonrc::default();
         for path in &files {
             if File::open(path).is_err() {
-                rc.stamps.push(FileStamp::of(path));
                 continue;
             }
-            match read_rc(path, MAX_FILE_BYTES, &mut rc.stamps) {
+            // The daemon reads its access file at every session: no stamps to keep.
+            match read_rc(path, MAX_FILE_BYTES, &mut Vec::new()) {
                 Ok(data) => rc.parse_into(path, &data),
                 Err(diagnostic) => rc.diagnostics.push(diagnostic),
             }
@@ -163,6 +162,7 @@ impl Daemonrc {
         }
     }
 
+    #[cfg(test)]
     /// The file read, if any.
     pub(crate) fn file(&self) -> Option<&Path> {
         self.file.as_deref()
@@ -171,11 +171,6 @@ impl Daemonrc {
     /// The problems found, each naming file and line; each named line was skipped.
     pub(crate) fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
-    }
-
-    /// Whether the file (or a skipped higher-priority candidate) changed since it was read.
-    pub(crate) fn is_stale(&self) -> bool {
-        self.stamps.iter().any(FileStamp::is_stale)
     }
 
     /// The methods this daemon (`server`, having the methods `have`) accepts from `user` at `host`,
@@ -311,7 +306,6 @@ default usrpwd ssh
         let rc = Daemonrc::load(&env);
         assert_eq!(rc.file(), Some(&*etc.join("system.rootdaemonrc")));
         std::fs::write(dir.join(".rootdaemonrc"), "default 5\n").unwrap();
-        assert!(rc.is_stale());
         assert_eq!(Daemonrc::load(&env).file(), Some(&*dir.join(".rootdaemonrc")));
         // As root only the system file counts.
         let root_env = MapEnv::default().with("HOME", dir.as_os_str()).with("ROOTETCDIR", etc.as_os_str()).superuser();

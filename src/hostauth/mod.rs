@@ -12,9 +12,6 @@
 //!
 //! Formats, lookup order and what differs from ROOT: `docs/hostauth.md`.
 
-// Parts of the model are used only by the session side of issue 12.
-#![allow(dead_code)]
-
 pub(crate) mod authrc;
 pub(crate) mod channel;
 pub(crate) mod daemonrc;

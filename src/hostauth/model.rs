@@ -233,14 +233,6 @@ impl HostAuth {
         self.methods = front;
     }
 
-    /// Like [`HostAuth::reorder`] from raw codes; an out-of-range code is an error and changes
-    /// nothing (ROOT warned and left a hole holding method 0).
-    pub(crate) fn reorder_codes(&mut self, codes: &[i64]) -> Result<(), i64> {
-        let order: Vec<Method> = codes.iter().map(|c| Method::from_code(*c).ok_or(*c)).collect::<Result<_, _>>()?;
-        self.reorder(&order);
-        Ok(())
-    }
-
     /// Takes the methods of `newer` first, with its details, keeping this entry's other methods
     /// after them, the counters of every method this entry already had, and its established
     /// authentications (ROOT's `THostAuth::Update`, which reset the counters).
@@ -269,11 +261,13 @@ impl HostAuth {
         &self.methods
     }
 
+    #[cfg(test)]
     /// The method at `index`.
     pub(crate) fn method_at(&self, index: usize) -> Option<Method> {
         self.methods.get(index).map(|e| e.method)
     }
 
+    #[cfg(test)]
     /// The details at `index`.
     pub(crate) fn details_at(&self, index: usize) -> Option<&[u8]> {
         self.methods.get(index).map(|e| &e.details[..])
@@ -398,6 +392,7 @@ impl Registry {
         Some(entries.remove(at))
     }
 
+    #[cfg(test)]
     /// Number of entries.
     pub(crate) fn len(&self) -> usize {
         self.entries.lock().len()
@@ -479,9 +474,7 @@ mod tests {
         ha.reorder(&[Method::UidGid, Method::UidGid, Method::UsrPwd]);
         assert_eq!(ha.methods().iter().map(|e| e.method.code()).collect::<Vec<_>>(), [5, 0, 2, 4, 1, 3]);
         assert_eq!(ha.details_of(Method::UsrPwd), Some(&b"pt:no ru:1 cp:1 us:ganis"[..]));
-        assert_eq!(ha.reorder_codes(&[4, 9]), Err(9));
-        assert_eq!(ha.method_at(0), Some(Method::UidGid));
-        ha.reorder_codes(&[4]).unwrap();
+        ha.reorder(&[Method::Ssh]);
         assert_eq!(ha.method_at(0), Some(Method::Ssh));
         assert_eq!(ha.count(), 6);
         assert_eq!(ha.method_at(6), None);

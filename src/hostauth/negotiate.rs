@@ -21,7 +21,7 @@ use super::source::{MAX_FILE_BYTES, ProcessEnv, read_capped};
 use super::wire::{MAX_NAME, Message, Refusal, ReusePurpose};
 use crate::error::{Error, ErrorCode, Result};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
-use crate::responder::{PASSWORD, Question, Responder, json};
+use crate::responder::{PASSWORD, Question, Responder, USERNAME, json};
 use crate::{log_info, log_warn};
 
 /// The default wait before a failure is answered (as the CVS server's).
@@ -41,6 +41,9 @@ fn kind_code(kind: ServerKind) -> u8 {
 
 /// The daemon's settings. Immutable once built; shared by every session.
 pub(crate) struct ServerConfig {
+    /// What this daemon is: selects the access file's `:srv` rules; a client asking for another
+    /// kind is refused.
+    pub(crate) kind: ServerKind,
     /// The access file; None: `$ROOTDAEMONRC`, `~/.rootdaemonrc`, the system file.
     pub(crate) access_file: Option<PathBuf>,
     pub(crate) passwords: PasswordCheck,
@@ -59,10 +62,11 @@ pub(crate) struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// The defaults around `key`: system access files, PAM service `rootd`, no anonymous
-    /// logins, no reuse.
+    /// The defaults around `key`: a rootd, system access files, PAM service `rootd`, no
+    /// anonymous logins, no reuse.
     pub(crate) fn new(key: Arc<StaticKey>) -> ServerConfig {
         ServerConfig {
+            kind: ServerKind::Rootd,
             access_file: None,
             passwords: PasswordCheck::Pam("rootd".into()),
             anonymous: false,
@@ -107,7 +111,6 @@ pub(crate) struct ServerSession {
     /// Who it is now (the user, or `anonymous`).
     pub(crate) login: Vec<u8>,
     pub(crate) client_host: Vec<u8>,
-    pub(crate) server_kind: ServerKind,
     /// Whether the client logged in with a reuse token.
     pub(crate) reused: bool,
     /// Whether the client only revoked its token (the session is then over).
@@ -133,12 +136,19 @@ pub(crate) fn accept(config: &ServerConfig, read_fd: i32, write_fd: i32) -> Resu
     let io = Channel::new(read_fd, write_fd, config.timeout)?.bounded(config.exchange_timeout);
     let rc = config.access()?;
     let (chan, code) = SecureChannel::server(io, &config.key)?;
-    let kind = match code {
-        0 => ServerKind::Sockd,
-        1 => ServerKind::Rootd,
-        2 => ServerKind::Proofd,
-        other => return Err(Error::new(ErrorCode::Protocol, format!("unknown server kind {other}"))),
-    };
+    // The access file's `:srv` rules are chosen by what this daemon is, never by what the
+    // client says it wants: a client must not pick the rule that suits it.
+    let kind = config.kind;
+    if code != kind_code(kind) {
+        let wanted = [ServerKind::Sockd, ServerKind::Rootd, ServerKind::Proofd]
+            .into_iter()
+            .find(|k| kind_code(*k) == code)
+            .map_or_else(|| format!("an unknown server kind {code}"), |k| format!("a {} daemon", k.name()));
+        return Err(Error::new(
+            ErrorCode::AccessDenied,
+            format!("the client asked for {wanted}; this daemon is a {}", kind.name()),
+        ));
+    }
     let peer = Peer::of(read_fd);
     let mut daemon = Daemon { config, chan, rc, peer, kind, tried: Vec::new(), user: None, reuse_tried: false };
     daemon.run()
@@ -180,7 +190,6 @@ impl Daemon<'_> {
             user,
             login,
             client_host: self.peer.host.clone(),
-            server_kind: self.kind,
             reused: false,
             revoked: false,
             token_expires: 0,
@@ -361,6 +370,11 @@ fn user_for<'a>(details: &'a [u8], user: &'a [u8]) -> &'a [u8] {
     detail(details, "us").filter(|u| !u.is_empty()).unwrap_or(user)
 }
 
+/// The yes/no setting `key` of `details` (`pt`, `ru`), else `default` (the `.rootrc` key).
+fn flag(details: &[u8], key: &str, default: bool) -> bool {
+    detail(details, key).and_then(parse_flag).unwrap_or(default)
+}
+
 /// The client side: authenticates to `host` with the methods of `entry` (updating its
 /// counters and established list) over `read_fd`/`write_fd`.
 pub(crate) fn authenticate(
@@ -390,6 +404,8 @@ pub(crate) fn authenticate(
     // What happened to each method, for the final error.
     let mut notes: Vec<String> = Vec::new();
     let mut any_failed = false;
+    // The user name given at the login prompt, if one was shown.
+    let mut prompted: Option<Vec<u8>> = None;
     loop {
         let Some(method) =
             own.iter().copied().find(|m| !tried.contains(m) && offered.as_ref().is_none_or(|list| list.contains(m)))
@@ -411,10 +427,6 @@ pub(crate) fn authenticate(
         };
         tried.push(method);
         let details = entry.details_of(method).unwrap_or_default().to_vec();
-        let user = user_for(&details, &key.user).to_vec();
-        if user.len() > MAX_NAME {
-            return Err(Error::new(ErrorCode::InvalidArgument, "the user name is longer than 255 bytes"));
-        }
         if let Some(established) = entry.reusable(method, now).filter(|e| !e.token.is_empty()) {
             let token = established.token.clone();
             match reuse_token(&mut chan, ReusePurpose::Login, &token, &binding)? {
@@ -435,8 +447,19 @@ pub(crate) fn authenticate(
                 }
             }
         }
-        let wants_reuse =
-            parse_flag(detail(&details, "ru").unwrap_or(b"0")).unwrap_or(false) && method != Method::UidGid;
+        let mut user = user_for(&details, &key.user).to_vec();
+        // `pt` (else `<Meth>.LoginPrompt`): the user name is asked for, once per session.
+        if flag(&details, "pt", rootrc.login_prompt(method)) {
+            if prompted.is_none() {
+                prompted = Some(login_name(config, &key.host, &user)?);
+            }
+            user.clone_from(prompted.as_ref().expect("set above"));
+        }
+        if user.len() > MAX_NAME {
+            return Err(Error::new(ErrorCode::InvalidArgument, "the user name is longer than 255 bytes"));
+        }
+        // `ru` (else `<Meth>.ReUse`): whether to ask the daemon for a reuse token.
+        let wants_reuse = flag(&details, "ru", rootrc.reuse(method)) && method != Method::UidGid;
         let validity =
             if wants_reuse { u32::try_from(rootrc.validity(method).as_secs()).unwrap_or(u32::MAX) } else { 0 };
         let secret = match method {
@@ -542,6 +565,21 @@ fn reuse_token(chan: &mut SecureChannel, purpose: ReusePurpose, token: &[u8], bi
     }
 }
 
+/// Asks the responder for the user name to log in as at `host` (ROOT's login prompt,
+/// `Name (host:user):`); no responder, no answer or an empty one keeps `default` (as ROOT in
+/// batch mode).
+fn login_name(config: &ClientConfig, host: &[u8], default: &[u8]) -> Result<Vec<u8>> {
+    let Some(responder) = config.responder.as_ref() else { return Ok(default.to_vec()) };
+    let (host, shown) = (String::from_utf8_lossy(host), String::from_utf8_lossy(default));
+    let challenge = json::object(&[("service", "hostauth"), ("user", &shown), ("host", &host)]);
+    let question = Question::new(USERNAME, challenge, format!("Name ({host}:{shown})")).optional();
+    let answers = responder.ask(&[question])?;
+    Ok(answers
+        .get(USERNAME)
+        .filter(|name| !name.is_empty())
+        .map_or_else(|| default.to_vec(), |name| name.as_bytes().to_vec()))
+}
+
 /// Asks the responder for the password of `user` at `host`.
 fn password(config: &ClientConfig, host: &[u8], user: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     let responder = config
@@ -618,12 +656,145 @@ mod tests {
 
     /// Runs a session over `client_fd`/`server_fd`.
     fn run(server: &ServerConfig, client: &ClientConfig, entry: &mut HostAuth, fds: (i32, i32)) -> Outcome {
+        run_with(server, client, &RootRc::default(), ServerKind::Rootd, entry, fds)
+    }
+
+    /// Runs a session over `client_fd`/`server_fd`, the client with `rootrc` asking for a daemon
+    /// of kind `kind`.
+    fn run_with(
+        server: &ServerConfig,
+        client: &ClientConfig,
+        rootrc: &RootRc,
+        kind: ServerKind,
+        entry: &mut HostAuth,
+        fds: (i32, i32),
+    ) -> Outcome {
         std::thread::scope(|s| {
             let daemon = s.spawn(|| accept(server, fds.1, fds.1));
-            let rootrc = RootRc::default();
-            let outcome = authenticate(client, &rootrc, entry, ServerKind::Rootd, fds.0, fds.0);
+            let outcome = authenticate(client, rootrc, entry, kind, fds.0, fds.0);
             (outcome, daemon.join().unwrap())
         })
+    }
+
+    /// [`run_with`] over a Unix socket pair.
+    fn unix_with(
+        server: &ServerConfig,
+        client: &ClientConfig,
+        rootrc: &RootRc,
+        kind: ServerKind,
+        entry: &mut HostAuth,
+    ) -> Outcome {
+        let (a, b) = UnixStream::pair().unwrap();
+        run_with(server, client, rootrc, kind, entry, (a.as_raw_fd(), b.as_raw_fd()))
+    }
+
+    /// A `.rootrc` of `text`.
+    fn rootrc(text: &str) -> RootRc {
+        let mut rc = RootRc::default();
+        rc.parse_into(Path::new("test.rootrc"), text.as_bytes());
+        assert!(rc.diagnostics().is_empty(), "{:?}", rc.diagnostics());
+        rc
+    }
+
+    /// An entry for `user` at localhost with usrpwd and exactly these `details`.
+    fn usrpwd_entry(user: &str, details: &str) -> HostAuth {
+        let mut entry = entry(user, &[]);
+        entry.add_method(Method::UsrPwd, details.as_bytes());
+        entry
+    }
+
+    #[test]
+    fn the_access_file_rules_are_those_of_the_daemons_own_kind() {
+        // A rootd refuses alice; a proofd would accept her. Asking the rootd for a proofd must
+        // not pick the proofd rule.
+        let mut server = server_config("kind", "localhost:rootd none\nlocalhost:proofd usrpwd\n");
+        let client = client_config(&server, PASSWORD_OK, Arc::default());
+        let none = RootRc::default();
+        let (c, s) = unix_with(&server, &client, &none, ServerKind::Proofd, &mut entry("alice", &[Method::UsrPwd]));
+        assert!(c.is_err());
+        let err = s.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AccessDenied, "{err}");
+        assert!(err.to_string().contains("asked for a proofd daemon; this daemon is a rootd"), "{err}");
+        let (c, s) = unix_with(&server, &client, &none, ServerKind::Rootd, &mut entry("alice", &[Method::UsrPwd]));
+        assert_eq!(c.unwrap_err().code(), ErrorCode::AccessDenied);
+        assert_eq!(s.unwrap_err().code(), ErrorCode::AccessDenied);
+        server.kind = ServerKind::Proofd;
+        let (c, s) = unix_with(&server, &client, &none, ServerKind::Proofd, &mut entry("alice", &[Method::UsrPwd]));
+        assert_eq!((c.unwrap().login, s.unwrap().login), (b"alice".to_vec(), b"alice".to_vec()));
+    }
+
+    #[test]
+    fn without_ru_in_the_details_the_rootrc_reuse_key_decides() {
+        let server = server_config("reuse-key", "default usrpwd\n");
+        let client = client_config(&server, PASSWORD_OK, Arc::default());
+        // Default `UsrPwd.ReUse` is yes: a token is issued.
+        let mut alice = usrpwd_entry("alice", "pt:no us:alice");
+        let (c, s) = unix_with(&server, &client, &RootRc::default(), ServerKind::Rootd, &mut alice);
+        c.unwrap();
+        assert!(s.unwrap().token_expires > 0);
+        assert_eq!(alice.established().len(), 1);
+        // `UsrPwd.ReUse: no`: none.
+        let mut alice = usrpwd_entry("alice", "pt:no us:alice");
+        let (c, s) = unix_with(&server, &client, &rootrc("UsrPwd.ReUse: no\n"), ServerKind::Rootd, &mut alice);
+        c.unwrap();
+        assert_eq!(s.unwrap().token_expires, 0);
+        assert!(alice.established().is_empty());
+        // `ru:` in the details wins over the key.
+        let mut alice = usrpwd_entry("alice", "pt:no ru:yes us:alice");
+        let (c, s) = unix_with(&server, &client, &rootrc("UsrPwd.ReUse: no\n"), ServerKind::Rootd, &mut alice);
+        c.unwrap();
+        assert!(s.unwrap().token_expires > 0);
+    }
+
+    /// A client configuration whose responder answers the user name `name` (counting the
+    /// questions for it) and the right password.
+    fn prompting_client(config: &ServerConfig, name: &'static str, prompts: Arc<AtomicUsize>) -> ClientConfig {
+        let responder = Responder::new(move |questions: &[Question], answers: &mut crate::responder::Answers| {
+            for question in questions {
+                if question.name == USERNAME {
+                    prompts.fetch_add(1, Ordering::SeqCst);
+                    answers.set(USERNAME, Zeroizing::new(name.to_owned()));
+                } else {
+                    answers.set(PASSWORD, Zeroizing::new(PASSWORD_OK.to_owned()));
+                }
+            }
+            Ok(())
+        });
+        ClientConfig { responder: Some(responder), ..client_config(config, PASSWORD_OK, Arc::default()) }
+    }
+
+    #[test]
+    fn the_login_prompt_asks_the_responder_for_the_user_name() {
+        let server = server_config("prompt", "default usrpwd\n");
+        let prompts = Arc::new(AtomicUsize::new(0));
+        let client = prompting_client(&server, "alice", prompts.clone());
+        let prompt_on = rootrc("UsrPwd.LoginPrompt: yes\n");
+        // `pt` absent: `UsrPwd.LoginPrompt` decides; the name given replaces `us:`.
+        let mut entry = usrpwd_entry("nobody", "ru:no us:nobody");
+        let (c, s) = unix_with(&server, &client, &prompt_on, ServerKind::Rootd, &mut entry);
+        assert_eq!((c.unwrap().login, s.unwrap().user), (b"alice".to_vec(), b"alice".to_vec()));
+        assert_eq!(prompts.load(Ordering::SeqCst), 1);
+        // `pt:yes` in the details prompts without the key.
+        let mut entry = usrpwd_entry("nobody", "pt:yes ru:no us:nobody");
+        let (c, _) = unix_with(&server, &client, &RootRc::default(), ServerKind::Rootd, &mut entry);
+        assert_eq!(c.unwrap().login, b"alice".to_vec());
+        assert_eq!(prompts.load(Ordering::SeqCst), 2);
+        // `pt:no` in the details wins over the key: no prompt, the user of the details.
+        let mut entry = usrpwd_entry("alice", "pt:no ru:no us:alice");
+        let (c, _) = unix_with(&server, &client, &prompt_on, ServerKind::Rootd, &mut entry);
+        c.unwrap();
+        assert_eq!(prompts.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn an_empty_name_at_the_prompt_keeps_the_default_user() {
+        let server = server_config("prompt-empty", "default usrpwd\n");
+        let prompts = Arc::new(AtomicUsize::new(0));
+        let client = prompting_client(&server, "", prompts.clone());
+        let mut entry = usrpwd_entry("alice", "pt:yes ru:no us:alice");
+        let (c, _) = unix_with(&server, &client, &RootRc::default(), ServerKind::Rootd, &mut entry);
+        assert_eq!(c.unwrap().login, b"alice".to_vec());
+        assert_eq!(prompts.load(Ordering::SeqCst), 1);
     }
 
     fn over_unix(server: &ServerConfig, client: &ClientConfig, entry: &mut HostAuth) -> Outcome {

@@ -107,6 +107,8 @@ pub struct daemonauth_hostauth_session {
     reused: bool,
     revoked: bool,
     daemon_key_verified: bool,
+    /// The daemon's public key in hex.
+    daemon_key: CString,
     token_expires: u64,
 }
 
@@ -158,7 +160,7 @@ pub extern "C" fn daemonauth_hostauth_key_public(path: *const c_char, hex_out: *
     }
 }
 
-/// Starts building a daemon configuration, with the defaults: the standard access files
+/// Starts building a daemon configuration, with the defaults: a rootd, the standard access files
 /// (`$ROOTDAEMONRC`, `~/.rootdaemonrc`, the system file), passwords checked through the PAM
 /// service `rootd`, no anonymous logins, no reuse tokens, 30 s per message, 120 s per session,
 /// 2 s before a failure is answered, tokens valid at most 24 h. A key file must be set.
@@ -212,6 +214,22 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_access_file(
         let path = unsafe { opt_path(path, "path") }?;
         // SAFETY: NULL or a live builder, used by one thread at a time.
         unsafe { change_handle(builder, "builder", |b| b.config.access_file = path) }
+    }
+}
+
+/// Sets what this daemon is: `server_kind` is a `daemonauth_hostauth_server` other than ANY
+/// (DAEMONAUTH_RESULT_INVALID_ARGUMENT); the default is ROOTD. It selects the access file's
+/// `:rootd`/`:proofd`/`:sockd` rules, and a client that asks for another kind of daemon is
+/// refused with DAEMONAUTH_RESULT_ACCESS_DENIED.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_server_config_builder_set_server_kind(
+    builder: *mut daemonauth_hostauth_server_config_builder,
+    server_kind: c_int,
+) -> ErrorCode {
+    ffi_boundary! {
+        let kind = one_server_kind(server_kind)?;
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.config.kind = kind) }
     }
 }
 
@@ -406,6 +424,7 @@ pub extern "C" fn daemonauth_hostauth_server_accept(
             reused: session.reused,
             revoked: session.revoked,
             daemon_key_verified: true,
+            daemon_key: c_text(hex(&config.0.key.public).as_bytes())?,
             token_expires: session.token_expires,
         };
         // SAFETY: checked non-NULL above.
@@ -611,6 +630,7 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
             reused: session.reused,
             revoked: false,
             daemon_key_verified: session.daemon_key_verified,
+            daemon_key: c_text(hex(&session.daemon_key).as_bytes())?,
             token_expires: 0,
         };
         // SAFETY: checked non-NULL above.
@@ -686,6 +706,18 @@ unsafe fn give_field<T>(
     unsafe { give_value(out, field(session(session_handle)?), name) }
 }
 
+/// A string field of a session, valid until the session is freed.
+///
+/// # Safety
+/// `session_handle` is NULL or a live session.
+unsafe fn text_field(
+    session_handle: *const daemonauth_hostauth_session,
+    field: impl FnOnce(&daemonauth_hostauth_session) -> &CString,
+) -> Result<*const c_char> {
+    // SAFETY: forwarded contract.
+    Ok(field(unsafe { session(session_handle) }?).as_ptr())
+}
+
 /// Stores the method that authenticated the session in `*method_out`.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_session_method(
@@ -703,10 +735,8 @@ pub extern "C" fn daemonauth_hostauth_session_method(
 pub extern "C" fn daemonauth_hostauth_session_user(
     session_handle: *const daemonauth_hostauth_session,
 ) -> *const c_char {
-    ffi_boundary! {
-        // SAFETY: NULL or a live session.
-        Ok(unsafe { session(session_handle) }?.user.as_ptr())
-    }
+    // SAFETY: NULL or a live session.
+    ffi_boundary! { unsafe { text_field(session_handle, |s| &s.user) } }
 }
 
 /// Who the client is now: the user, or `anonymous` in anonymous mode. Valid until the session
@@ -715,10 +745,8 @@ pub extern "C" fn daemonauth_hostauth_session_user(
 pub extern "C" fn daemonauth_hostauth_session_login(
     session_handle: *const daemonauth_hostauth_session,
 ) -> *const c_char {
-    ffi_boundary! {
-        // SAFETY: NULL or a live session.
-        Ok(unsafe { session(session_handle) }?.login.as_ptr())
-    }
+    // SAFETY: NULL or a live session.
+    ffi_boundary! { unsafe { text_field(session_handle, |s| &s.login) } }
 }
 
 /// On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name,
@@ -727,10 +755,8 @@ pub extern "C" fn daemonauth_hostauth_session_login(
 pub extern "C" fn daemonauth_hostauth_session_client_host(
     session_handle: *const daemonauth_hostauth_session,
 ) -> *const c_char {
-    ffi_boundary! {
-        // SAFETY: NULL or a live session.
-        Ok(unsafe { session(session_handle) }?.client_host.as_ptr())
-    }
+    // SAFETY: NULL or a live session.
+    ffi_boundary! { unsafe { text_field(session_handle, |s| &s.client_host) } }
 }
 
 /// Stores in `*reused_out` whether the session was authenticated by a reuse token.
@@ -770,6 +796,19 @@ pub extern "C" fn daemonauth_hostauth_session_daemon_key_verified(
         // SAFETY: NULL or a live session; NULL or a writable pointer.
         unsafe { give_field(session_handle, verified_out, "verified_out", |s| s.daemon_key_verified) }
     }
+}
+
+/// The daemon's public key, 64 hexadecimal digits (the form of a known-hosts line and of
+/// `daemonauth_hostauth_client_config_builder_set_pinned_key`): on the client's side the key
+/// the daemon proved it holds in this session, so that a client whose session was not verified
+/// can ask its user and record `<host> <key>` in its known-hosts file (trust on first use); on
+/// the daemon's side its own key. Valid until the session is freed; NULL for a NULL session.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_session_daemon_key(
+    session_handle: *const daemonauth_hostauth_session,
+) -> *const c_char {
+    // SAFETY: NULL or a live session.
+    ffi_boundary! { unsafe { text_field(session_handle, |s| &s.daemon_key) } }
 }
 
 /// Stores in `*expires_out` when the reuse token issued (daemon side) or used in this session
