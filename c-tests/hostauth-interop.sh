@@ -65,6 +65,12 @@ case $case_name in
     run_client -port "$port" -user alice -pin "$pub"; ok
     expect "method=usrpwd login=alice reused=no daemon-key=verified"
     expect_server "authenticated alice as alice by usrpwd" ;;
+  server-kind)
+    # The daemon's own kind (-kind) picks its access rules, not the kind a client claims.
+    access "default:rootd none
+default:proofd usrpwd"; start_server -port "$port" -kind proofd
+    run_client -port "$port" -server proofd -user alice -pin "$pub"; ok; expect "method=usrpwd login=alice"
+    run_client -port "$port" -server rootd -user alice -pin "$pub"; refused ;;
   none)
     access "default none"; start_server -port "$port"
     run_client -port "$port" -user alice -pin "$pub"; refused

@@ -87,6 +87,20 @@ static inline void daemon_reap_children(void) {
     sigaction(SIGCHLD, &sa, NULL);
 }
 
+/* The host-auth server kind NAME names (sockd, rootd, proofd), or -1. */
+static inline int daemon_hostauth_server_kind(const char *name) {
+    static const struct {
+        const char *name;
+        int kind;
+    } kinds[] = {{"sockd", DAEMONAUTH_HOSTAUTH_SERVER_SOCKD},
+                 {"rootd", DAEMONAUTH_HOSTAUTH_SERVER_ROOTD},
+                 {"proofd", DAEMONAUTH_HOSTAUTH_SERVER_PROOFD}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(name, kinds[i].name) == 0)
+            return kinds[i].kind;
+    return -1;
+}
+
 /* Whether one of the arguments before "--" is option. */
 static inline int daemon_has_option(int argc, char **argv, const char *option) {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

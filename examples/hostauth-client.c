@@ -30,6 +30,8 @@
 
 #include <daemonauth.h>
 
+#include "daemon-common.h"
+
 static void usage(void) {
     fprintf(stderr, "usage: hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd] "
                     "[-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N] [-revoke] [-timeout-ms MS] HOST\n");
@@ -85,17 +87,6 @@ static const char *method_name(daemonauth_hostauth_method method) {
     return (unsigned)method < sizeof names / sizeof names[0] ? names[method] : "?";
 }
 
-static int server_kind(const char *name) {
-    if (strcmp(name, "sockd") == 0)
-        return DAEMONAUTH_HOSTAUTH_SERVER_SOCKD;
-    if (strcmp(name, "rootd") == 0)
-        return DAEMONAUTH_HOSTAUTH_SERVER_ROOTD;
-    if (strcmp(name, "proofd") == 0)
-        return DAEMONAUTH_HOSTAUTH_SERVER_PROOFD;
-    usage();
-    return -1;
-}
-
 int main(int argc, char **argv) {
     const char *port = "1094", *unix_path = NULL, *user = getenv("USER"), *pin = NULL, *known = NULL,
                *answers = NULL, *host = NULL;
@@ -122,8 +113,8 @@ int main(int argc, char **argv) {
             unix_path = value;
         else if (strcmp(arg, "-user") == 0)
             user = value;
-        else if (strcmp(arg, "-server") == 0)
-            kind = server_kind(value);
+        else if (strcmp(arg, "-server") == 0 && (kind = daemon_hostauth_server_kind(value)) >= 0)
+            continue;
         else if (strcmp(arg, "-pin") == 0)
             pin = value;
         else if (strcmp(arg, "-known-hosts") == 0)

@@ -36,7 +36,8 @@ static void usage(void) {
     daemon_log(LOG_ERR, "usage: hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | "
                         "-unix PATH [-once]] [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] "
                         "[-anonymous] [-secret FILE] [-revocations FILE] [-max-validity-s S] "
-                        "[-timeout-ms MS] [-fail-delay-ms MS] [-syslog] | -generate-key FILE | -public-key FILE");
+                        "[-kind sockd|rootd|proofd] [-timeout-ms MS] [-fail-delay-ms MS] [-syslog] | "
+                        "-generate-key FILE | -public-key FILE");
     exit(2);
 }
 
@@ -178,6 +179,10 @@ int main(int argc, char **argv) {
             daemon_must(daemonauth_hostauth_server_config_builder_set_fail_delay_ms(builder, (uint32_t)atol(value)), arg);
         else if (strcmp(arg, "-timeout-ms") == 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_timeout_ms(builder, (uint32_t)atol(value)), arg);
+        else if (strcmp(arg, "-kind") == 0 && daemon_hostauth_server_kind(value) >= 0)
+            daemon_must(daemonauth_hostauth_server_config_builder_set_server_kind(builder,
+                                                                                  daemon_hostauth_server_kind(value)),
+                        arg);
         else
             usage();
     }
