@@ -13,7 +13,7 @@ use crate::c_enum::{CEnum, c_enum};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::give_string;
 use crate::ffi::{arg_c_bytes, check_out, ffi_boundary, free_handle, give_handle, give_value, handle_ref};
-use crate::hostauth::model::{Key, Method};
+use crate::hostauth::model::{HostAuth, Key, Method};
 use crate::hostauth::pattern::ServerKind;
 use crate::hostauth::source::ProcessEnv;
 use crate::hostauth::store::{EstablishedInfo, Store, epoch_seconds};
@@ -502,6 +502,24 @@ pub extern "C" fn daemonauth_hostauth_entry_count_attempt(
     }
 }
 
+/// Stores the text `make` builds from the entry in `*text_out` (NULL until it succeeds).
+///
+/// # Safety
+/// `entry` is NULL or a live entry handle; `text_out` is NULL or writable.
+unsafe fn give_entry_text(
+    entry: *const daemonauth_hostauth_entry,
+    text_out: *mut *mut c_char,
+    make: impl FnOnce(&HostAuth) -> Vec<u8>,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { give_value(text_out, std::ptr::null_mut(), "text_out") }?;
+    // SAFETY: forwarded contract.
+    let entry = unsafe { handle_ref(entry, "entry") }?;
+    let text = entry.store.with(&entry.key, |ha| make(ha))?;
+    // SAFETY: checked non-NULL above.
+    unsafe { give_string(text_out, text, "text_out") }
+}
+
 /// Stores the entry's methods in `*text_out` (free with `daemonauth_string_free`), as ROOT's
 /// `THostAuth::Print` shows them, each line ending in `\n`:
 ///
@@ -517,15 +535,8 @@ pub extern "C" fn daemonauth_hostauth_entry_print(
     entry: *const daemonauth_hostauth_entry,
     text_out: *mut *mut c_char,
 ) -> ErrorCode {
-    ffi_boundary! {
-        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
-        unsafe { give_value(text_out, std::ptr::null_mut(), "text_out") }?;
-        // SAFETY: NULL or a live entry handle.
-        let entry = unsafe { handle_ref(entry, "entry") }?;
-        let text = entry.store.with(&entry.key, |ha| ha.print())?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give_string(text_out, text, "text_out") }
-    }
+    // SAFETY: NULL or a live entry handle; NULL or a writable pointer.
+    ffi_boundary! { unsafe { give_entry_text(entry, text_out, HostAuth::print) } }
 }
 
 /// Records an authentication established by other means than this library's sessions (ROOT's
@@ -605,15 +616,8 @@ pub extern "C" fn daemonauth_hostauth_entry_print_established(
     entry: *const daemonauth_hostauth_entry,
     text_out: *mut *mut c_char,
 ) -> ErrorCode {
-    ffi_boundary! {
-        // SAFETY: NULL or writable, per the caller's contract; NULL until the call succeeds.
-        unsafe { give_value(text_out, std::ptr::null_mut(), "text_out") }?;
-        // SAFETY: NULL or a live entry handle.
-        let entry = unsafe { handle_ref(entry, "entry") }?;
-        let text = entry.store.with(&entry.key, |ha| ha.print_established())?;
-        // SAFETY: checked non-NULL above.
-        unsafe { give_string(text_out, text, "text_out") }
-    }
+    // SAFETY: NULL or a live entry handle; NULL or a writable pointer.
+    ffi_boundary! { unsafe { give_entry_text(entry, text_out, HostAuth::print_established) } }
 }
 
 /// Marks every established authentication of `method` (a `daemonauth_hostauth_method`) in the
