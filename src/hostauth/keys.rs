@@ -5,18 +5,17 @@
 //! the daemon's user with no access for group or others (like `.netrc`).
 
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::responder::file::check_permissions;
+use crate::responder::file::{check_permissions, read_secret_capped};
 
 /// The first word of a key file.
 const KEY_FILE_TAG: &str = "daemonauth-hostauth-key-v1";
 /// Largest key, secret or known-hosts file read.
-const MAX_FILE: u64 = 1 << 20;
+const MAX_FILE: usize = 1 << 20;
 
 /// An X25519 public key.
 pub(crate) type PublicKey = [u8; 32];
@@ -58,17 +57,7 @@ pub(crate) fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<
     let file = File::open(path).map_err(|err| Error::io(format!("opening {what}"), &err))?;
     let metadata = file.metadata().map_err(|err| Error::io(format!("examining {what}"), &err))?;
     check_permissions(&metadata, &what)?;
-    read_capped(file, &what)
-}
-
-/// Reads a file of at most 1 MiB.
-pub(crate) fn read_capped(file: File, what: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
-    file.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(|err| Error::io(format!("reading {what}"), &err))?;
-    if bytes.len() as u64 > MAX_FILE {
-        return Err(Error::new(ErrorCode::TooLarge, format!("{what} is larger than {MAX_FILE} bytes")));
-    }
-    Ok(bytes)
+    read_secret_capped(file, &what, MAX_FILE)
 }
 
 /// X25519 scalar multiplication of the base point (through snow's resolver).
@@ -137,7 +126,7 @@ impl Pin {
             Pin::KnownHosts(path) => {
                 let what = format!("known-hosts file {}", path.display());
                 let file = File::open(path).map_err(|err| Error::io(format!("opening {what}"), &err))?;
-                known_host(&read_capped(file, &what)?, host, &what)
+                known_host(&read_secret_capped(file, &what, MAX_FILE)?, host, &what)
             }
         }
     }

@@ -11,6 +11,7 @@
 //! others (like `.netrc`); otherwise the read fails with [`ErrorCode::InsecureFile`].
 
 use std::fs::{File, Metadata};
+use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
@@ -81,6 +82,17 @@ pub(super) fn load(file: File, what: &str, timeout: Duration) -> Result<Answers>
     let text = std::str::from_utf8(&bytes[..len])
         .map_err(|_| Error::new(ErrorCode::Config, format!("{what} is not valid UTF-8")))?;
     parse(text).map_err(|err| err.context(what))
+}
+
+/// Reads a file holding secrets, of at most `max` bytes, into a buffer that is wiped when
+/// dropped (room for the whole file is taken first, so reading leaves no partial copy behind).
+pub(crate) fn read_secret_capped(file: File, what: &str, max: usize) -> Result<Zeroizing<Vec<u8>>> {
+    let mut data = Zeroizing::new(Vec::with_capacity(max.min(1 << 20) + 1));
+    file.take(max as u64 + 1).read_to_end(&mut data).map_err(|err| Error::io(format!("reading {what}"), &err))?;
+    if data.len() > max {
+        return Err(Error::new(ErrorCode::TooLarge, format!("{what} is larger than {max} bytes")));
+    }
+    Ok(data)
 }
 
 /// Refuses a regular file that is not the user's own or that group or others may use.

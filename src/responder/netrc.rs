@@ -26,12 +26,11 @@
 //! [`ErrorCode::Config`] rather than being altered.
 
 use std::fs::File;
-use std::io::Read;
 use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use super::file::check_permissions;
+use super::file::{check_permissions, read_secret_capped};
 use super::json::string_field;
 use super::{Answers, PASSWORD, Question, Respond, USERNAME};
 use crate::error::{Error, ErrorCode, Result};
@@ -88,22 +87,12 @@ impl Netrc {
             };
             let metadata = file.metadata().map_err(|err| Error::io(format!("examining {what}"), &err))?;
             check_permissions(&metadata, &what)?;
-            let data = read_capped(file, &what)?;
+            let data = read_secret_capped(file, &what, MAX_FILE)?;
             let entries = parse(&data).map_err(|err| err.context(&what))?;
             loaded.push(NetrcFile { what, entries });
         }
         Ok(loaded)
     }
-}
-
-fn read_capped(file: File, what: &str) -> Result<Zeroizing<Vec<u8>>> {
-    // Room for the whole file up front, so that reading never leaves a partial copy behind.
-    let mut data = Zeroizing::new(Vec::with_capacity(MAX_FILE + 1));
-    file.take(MAX_FILE as u64 + 1).read_to_end(&mut data).map_err(|err| Error::io(format!("reading {what}"), &err))?;
-    if data.len() > MAX_FILE {
-        return Err(Error::new(ErrorCode::TooLarge, format!("{what} is larger than {MAX_FILE} bytes")));
-    }
-    Ok(data)
 }
 
 /// The words of a netrc file with their line numbers.
