@@ -151,6 +151,17 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     for _ in $(seq 1 100); do grep -q "authenticated alice" "$work/syslog" 2>/dev/null && break; sleep 0.05; done
     grep -q "authenticated alice as alice by usrpwd" "$work/syslog" || fail "nothing in syslog"
     ! grep -l -e "hostauth-server" -e "daemonauth\[" "$work"/sent.[0-9]* || fail "a message reached the client" ;;
+  backlog)
+    # The listening sockets queue SOMAXCONN connections (ss shows a listener's backlog as
+    # Send-Q): a short queue overflows under a burst of clients and each dropped SYN costs a
+    # client a 1 s retransmission. The same helper listens for cvs-pserverd and distcc-auth-inetd.
+    somaxconn=$(cat /proc/sys/net/core/somaxconn)
+    start_server -port "$port"
+    backlog=$(ss -Hltn "sport = :$port" | awk '{print $3}')
+    [ "$backlog" = "$somaxconn" ] || fail "TCP listener backlog is '$backlog', not SOMAXCONN ($somaxconn)"
+    start_server -unix "$sock"
+    backlog=$(ss -Hlx "src $sock" | awk '{print $4}')
+    [ "$backlog" = "$somaxconn" ] || fail "Unix listener backlog is '$backlog', not SOMAXCONN ($somaxconn)" ;;
   *) fail "unknown case" ;;
 esac
 echo ok

@@ -299,7 +299,7 @@ int main(int argc, char **argv) {
         return status;
     }
 
-    int listener = daemon_listen(address, port, SOMAXCONN);
+    int listener = daemon_listen(address, port);
     if (listener < 0) {
         daemon_log_errno(address);
         daemonauth_distcc_server_free(server);
