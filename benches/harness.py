@@ -251,6 +251,52 @@ def cvs_cases():
     return cases
 
 
+# ---------------------------------------------------------------- host authentication
+def hostauth_cases():
+    """usrpwd against a password file holding a SHA-512 crypt hash (`openssl passwd -6`, 5000
+    rounds, as system databases hold): a full authentication every session (a daemon without a
+    reuse secret) against re-authentication with the reuse token of the client's first session
+    (a daemon with -secret)."""
+    key, public = os.path.join(WORK, "hostauth.key"), os.path.join(WORK, "hostauth.pub")
+    subprocess.run([BIN + "/hostauth-server", "-generate-key", key], stdout=open(public, "w"), check=True)
+    sha512 = subprocess.run(["openssl", "passwd", "-6", "secret"], capture_output=True, check=True).stdout.decode()
+    files = {"passwd": "alice:%s" % sha512, "secret": "1 %s\n" % os.urandom(32).hex(),
+             "answers": "password=secret\n", "access": "default usrpwd\n", "rootauthrc": "default list usrpwd\n"}
+    for name, text in files.items():
+        path = os.path.join(WORK, "hostauth." + name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+    ports = {"full": free_port(), "reuse": free_port()}
+    for name, port in ports.items():
+        extra = ["-secret", os.path.join(WORK, "hostauth.secret")] if name == "reuse" else []
+        start("hostauth-" + name, [BIN + "/hostauth-server", "-key", key, "-port", str(port),
+                                   "-access", os.path.join(WORK, "hostauth.access"),
+                                   "-passwords", "file:" + os.path.join(WORK, "hostauth.passwd")] + extra,
+              None, None, port)
+    labels = {"full": "a full usrpwd authentication every session",
+              "reuse": "re-authentication with the reuse token"}
+    env = {"ROOTAUTHRC": os.path.join(WORK, "hostauth.rootauthrc")}
+    pin = open(public).read().strip()
+
+    def sessions(port, repeat):
+        run([BIN + "/hostauth-client", "-port", str(port), "-user", "alice", "-pin", pin,
+             "-answers", os.path.join(WORK, "hostauth.answers"), "-repeat", str(repeat), "localhost"], env)
+    cases = []
+    for name, port in ports.items():
+        # One client process: 21 sessions minus 1 session, so that neither the process start
+        # nor the first session (always full) is counted.
+        cases.append(("host-auth session, %s" % labels[name], "ms/session",
+                      lambda port=port: (timed(lambda: sessions(port, 21)) - timed(lambda: sessions(port, 1)))
+                      / 20 * 1e3))
+        for level in CONCURRENCY[1:]:
+            label = "host-auth sessions/s, %d clients -> %s" % (level, labels[name])
+            per = max(1, 64 // level)
+            cases.append((label, "/s", lambda port=port, level=level, per=per, label=label:
+                          parallel(lambda: sessions(port, 8), level, per, label) * 8))
+    return cases
+
+
 # ---------------------------------------------------------------- load cost and size
 def load_cases():
     progs = {}
@@ -297,6 +343,7 @@ def main():
               ("handshake floor (us per handshake + one wrap/unwrap)", floor_cases),
               ("distcc (Debian's client, a one-line file)", distcc_cases),
               ("CVS pserver verification (DES hash)", cvs_cases),
+              ("host authentication (usrpwd, SHA-512 crypt hash)", hostauth_cases),
               ("load cost", load_cases)]
     groups = [(title, make()) for title, make in groups if not only or only in title]
     samples = {}
@@ -382,6 +429,8 @@ def ratio_lines(med):
         ratio("CVS verifications/s at %d clients, cvs-pserverd daemon vs Debian under inetd (higher is faster)" % level,
               pick("verifications/s, %d clients -> cvs-pserverd as a daemon" % level),
               pick("verifications/s, %d clients -> Debian" % level))
+    ratio("host-auth session, reuse token vs full usrpwd authentication", pick("host-auth session, re-auth"),
+          pick("host-auth session, a full"))
     a, g, p = pick("spawn+exit, linking libdaemonauth"), pick("spawn+exit, linking only"), pick("spawn+exit, a program")
     if a and g and p:
         rows.append("- spawn+exit: libdaemonauth %+.0f us over linking libgssapi_krb5 alone (%.0f us over nothing)"
