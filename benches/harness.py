@@ -5,7 +5,8 @@
                                  prefix, starts a throwaway realm and sets the environment)
 
 Environment: BENCH_PREFIX (the temporary install), BENCH_WORK (a scratch directory),
-BENCH_SHIM (the NODELAY LD_PRELOAD shim), BENCH_FLOOR (the handshake-floor program), BENCH_SPAWN (spawn-cost) and the
+BENCH_SHIM (the NODELAY LD_PRELOAD shim), BENCH_FLOOR (the handshake-floor program), BENCH_SPAWN (spawn-cost),
+BENCH_RUST_FLOOR (the directory of benches/rust-floor's librust_floor.so) and the
 realm's variables. Every case runs once per round, the cases of a group one after the other
 in the same round, so that a slow minute of the shared machine hits all of them; the table
 shows the median over the rounds.
@@ -25,6 +26,7 @@ WORK = os.environ["BENCH_WORK"]
 SHIM = os.environ["BENCH_SHIM"]
 FLOOR = os.environ["BENCH_FLOOR"]
 SPAWN = os.environ["BENCH_SPAWN"]
+RUST_FLOOR = os.environ["BENCH_RUST_FLOOR"]
 BIN = os.path.join(PREFIX, "bin")
 REALM = os.environ["DAEMONAUTH_TEST_REALM"]
 CONCURRENCY = [1, 8, 32, 128]
@@ -304,6 +306,9 @@ def load_cases():
             ("plain", "int main(void) { return 0; }", []),
             ("gssapi", "#include <gssapi/gssapi.h>\nint main(void) { OM_uint32 m; gss_release_buffer(&m, GSS_C_NO_BUFFER); return 0; }",
              ["-lgssapi_krb5"]),
+            ("rust-floor", "#include <gssapi/gssapi.h>\nconst char *rust_floor_version(void);\n"
+             "int main(void) { OM_uint32 m; gss_release_buffer(&m, GSS_C_NO_BUFFER); return rust_floor_version() == 0; }",
+             ["-L" + RUST_FLOOR, "-lrust_floor", "-lgssapi_krb5", "-Wl,-rpath," + RUST_FLOOR]),
             ("daemonauth", "#include <daemonauth.h>\nint main(void) { return daemonauth_version() == 0; }",
              ["-L" + PREFIX + "/lib", "-ldaemonauth", "-Wl,-rpath," + PREFIX + "/lib"])]:
         src = os.path.join(WORK, "load-%s.c" % name)
@@ -312,6 +317,7 @@ def load_cases():
         progs[name] = os.path.join(WORK, "load-" + name)
         subprocess.run(["cc", "-O2", "-I" + PREFIX + "/include", "-o", progs[name], src] + libs, check=True)
     labels = {"plain": "a program linking nothing", "gssapi": "linking only libgssapi_krb5",
+              "rust-floor": "linking libgssapi_krb5 and a Rust cdylib doing nothing",
               "daemonauth": "linking libdaemonauth"}
     cases = []
     for name, prog in progs.items():
@@ -432,9 +438,10 @@ def ratio_lines(med):
     ratio("host-auth session, reuse token vs full usrpwd authentication", pick("host-auth session, re-auth"),
           pick("host-auth session, a full"))
     a, g, p = pick("spawn+exit, linking libdaemonauth"), pick("spawn+exit, linking only"), pick("spawn+exit, a program")
-    if a and g and p:
-        rows.append("- spawn+exit: libdaemonauth %+.0f us over linking libgssapi_krb5 alone (%.0f us over nothing)"
-                    % (a - g, a - p))
+    r = pick("spawn+exit, linking libgssapi_krb5 and a Rust")
+    if a and g and p and r:
+        rows.append("- spawn+exit: libdaemonauth %+.0f us over linking libgssapi_krb5 alone (%.0f us over nothing); "
+                    "an empty Rust cdylib beside libgssapi_krb5 costs %+.0f us of that" % (a - g, a - p, r - g))
     return rows
 
 
