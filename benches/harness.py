@@ -6,7 +6,8 @@
 
 Environment: BENCH_PREFIX (the temporary install), BENCH_WORK (a scratch directory),
 BENCH_SHIM (the NODELAY LD_PRELOAD shim), BENCH_FLOOR (the handshake-floor program), BENCH_SPAWN (spawn-cost),
-BENCH_RUST_FLOOR (the directory of benches/rust-floor's librust_floor.so) and the
+BENCH_RUST_FLOOR (the directory of benches/rust-floor's librust_floor.so), BENCH_DISTCC_CLIENT
+(c-tests/test_distcc_client.c built against the library) and the
 realm's variables. Every case runs once per round, the cases of a group one after the other
 in the same round, so that a slow minute of the shared machine hits all of them; the table
 shows the median over the rounds.
@@ -27,6 +28,7 @@ SHIM = os.environ["BENCH_SHIM"]
 FLOOR = os.environ["BENCH_FLOOR"]
 SPAWN = os.environ["BENCH_SPAWN"]
 RUST_FLOOR = os.environ["BENCH_RUST_FLOOR"]
+DISTCC_CLIENT = os.environ["BENCH_DISTCC_CLIENT"]
 BIN = os.path.join(PREFIX, "bin")
 REALM = os.environ["DAEMONAUTH_TEST_REALM"]
 CONCURRENCY = [1, 8, 32, 128]
@@ -167,6 +169,13 @@ def distcc_cases():
             if result.returncode != 0:
                 raise SystemExit("bench: a compile through %s failed: %s" % (labels[name], result.stderr.decode()))
 
+        if name in ("plain", "front-relay"):
+            # The library on both sides: distcc's client-side calls through the drop-in ABI (or
+            # no authentication, against the daemon without it), then a compile request.
+            def dropin_once(port=port, auth="none" if name == "plain" else "localhost"):
+                run([DISTCC_CLIENT, str(port), auth, "0", "compile"], {"DISTCC_PRINCIPAL": "distccd"})
+            cases.append(("distcc request, the library's drop-in client -> " + labels[name], "ms/compile",
+                          lambda f=dropin_once: sum(timed(f) for _ in range(5)) / 5 * 1e3))
         compiles = 1 if name == "front-exec" else 3
         cases.append(("distcc compile, Debian client -> " + labels[name], "ms/compile",
                       lambda f=compile_once, k=compiles: sum(timed(f) for _ in range(k)) / k * 1e3))
@@ -426,6 +435,12 @@ def ratio_lines(med):
           pick("socketpair-raw"))
     ratio("distcc front end (relay) vs Debian distccd --auth, per compile", pick("compile, Debian client -> distcc-auth-inetd -relay"),
           pick("compile, Debian client -> Debian distccd --auth"))
+    ratio("distcc through the relay vs the no-auth floor, Debian's client", pick("compile, Debian client -> distcc-auth-inetd -relay"),
+          pick("compile, Debian client -> distccd, no auth"))
+    ours, floor = pick("drop-in client -> distcc-auth-inetd -relay"), pick("drop-in client -> distccd, no auth")
+    if ours and floor:
+        rows.append("- distcc authentication overhead, the library on both sides (drop-in client through -relay, "
+                    "against the same client without auth): %+.1f ms per compile" % (ours - floor))
     ratio("distcc front end (exec distccd --inetd) vs Debian distccd --auth, per compile",
           pick("compile, Debian client -> distcc-auth-inetd --"), pick("compile, Debian client -> Debian distccd --auth"))
     for level in CONCURRENCY:
