@@ -152,6 +152,22 @@ PY
     "$inetd" -relay "$backend" -- distccd --inetd 2>"$work/usage.out" </dev/null && fail "-relay with a command was accepted"
     "$inetd" -listen "$port" -principal x 2>"$work/usage.out" </dev/null && fail "no backend was accepted"
     true ;;
+  relay-idle)
+    # An authenticated client that then sends nothing: the relay closes the connection after
+    # -relay-idle-ms (distccd itself would wait 300 s), and logs why. A bad value is refused.
+    start_distccd; backend=$port
+    port=$(free_port)
+    "$inetd" -listen "$port" -relay "127.0.0.1:$backend" -relay-idle-ms 500 >>"$work/server.out" 2>&1 &
+    pids+=($!)
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    our_client localhost 0 stall
+    expect_client "closed by the server"
+    expect_server "relay: nothing moved for 500 ms, closing the connection"
+    for bad in 0 -1 x 4294967296; do
+      "$inetd" -listen "$port" -relay "$backend" -relay-idle-ms "$bad" 2>"$work/usage.out" </dev/null \
+        && fail "-relay-idle-ms $bad was accepted"
+      grep -q "not a positive number" "$work/usage.out" || fail "-relay-idle-ms $bad: no clear error"
+    done ;;
   quick-ack-after-reads)
     # Debian's client writes a token's TLEN header and its body in two writes, and its compile
     # request in many small pieces: each piece after the first waits (Nagle) until the one
