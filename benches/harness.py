@@ -123,6 +123,17 @@ def gss_cases():
                         "localhost", "host@localhost", "benchmark message"]
                 return timed(lambda: run(argv, env)) / ccount * 1e3
             cases.append(("gss-sample %s client -> %s server, %d msg" % (client, server, mcount), "ms/conn", case))
+    # Throughput: both gss-servers serve one connection at a time (MIT's design), so clients
+    # queue; MIT's only with the NODELAY shim (without it, 88 ms a connection).
+    for server, env in [("ours", None), ("mit+nd", shim)]:
+        prog = BIN + "/gss-client" if server == "ours" else "/usr/bin/gss-client"
+        for level in CONCURRENCY[1:]:
+            label = "gss-sample connections/s, %d clients -> %s server, 1 msg" % (level, server)
+
+            def connect_once(prog=prog, port=ports[server], env=env):
+                run([prog, "-q", "-port", str(port), "localhost", "host@localhost", "benchmark message"], env)
+            cases.append((label, "/s", lambda f=connect_once, level=level, label=label:
+                          parallel(f, level, max(1, 64 // level), label)))
     return cases
 
 
