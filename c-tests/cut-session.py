@@ -14,7 +14,9 @@ loopback, then:
 - client side (not cvs): for every N from 0 to the number of bytes the server sent, a fake
   server sends the first N and closes; the client must exit with a failure status (not a
   signal) within 15 s, except for a whole session, which may succeed.
-Prints how many cuts were tried on each side; exits 1 on the first that misbehaves.
+Prints how many cuts were tried on each side; exits 1 on the first that misbehaves. With
+DAEMONAUTH_RECORD_DIR set, the recorded session is also kept there (KIND-client, KIND-server):
+fuzz/seeds holds such recordings.
 """
 import os
 import socket
@@ -99,16 +101,16 @@ def children(pid):
 def cut_server_side(server, port, client_bytes, run_client):
     for n in range(len(client_bytes) + 1):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-            s.sendall(client_bytes[:n])
-            s.shutdown(socket.SHUT_WR)
             try:
+                s.sendall(client_bytes[:n])
+                s.shutdown(socket.SHUT_WR)
                 while s.recv(65536):
                     pass
             except socket.timeout:
                 fail("server side: after the first %d of %d bytes the server kept the connection open 10 s"
                      % (n, len(client_bytes)))
-            except ConnectionResetError:
-                pass
+            except OSError:
+                pass   # the server closed first (a reset when it left bytes unread)
         if server.poll() is not None:
             fail("server side: the server died after a session cut at byte %d" % n)
     if not run_client(port):
@@ -171,6 +173,11 @@ def session(server_argv, server_env, client_argv, client_side=True):
     port = free_port()
     server = start(server_argv(port), port, server_env)
     client_bytes, server_bytes = record(port, lambda p: succeeds(client_argv(p)))
+    keep = os.environ.get("DAEMONAUTH_RECORD_DIR")
+    if keep:
+        for side, data in (("client", client_bytes), ("server", server_bytes)):
+            with open(os.path.join(keep, "%s-%s" % (sys.argv[1], side)), "wb") as f:
+                f.write(data)
     cut_server_side(server, port, client_bytes, lambda p: succeeds(client_argv(p)))
     server.kill()
     server.wait()
