@@ -2,8 +2,8 @@
  * methods of the rc files, through libdaemonauth.
  *
  *   hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd]
- *                   [-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N] [-revoke]
- *                   [-timeout-ms MS] HOST
+ *                   [-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N [-pause-ms MS]]
+ *                   [-revoke] [-timeout-ms MS] HOST
  *
  * The methods to try and their details come from $ROOTAUTHRC, else ~/.rootauthrc, else the
  * system file, with the .rootrc defaults (see docs/hostauth.md); the daemon's list decides
@@ -14,7 +14,8 @@
  *
  * It connects to HOST on TCP port PORT (default 1094) or to the Unix socket PATH (-unix,
  * needed for uidgid), authenticates -repeat times (default 1; later sessions reuse the token
- * the first one got, when the daemon issues tokens), and with -revoke connects once more to
+ * the first one got, when the daemon issues tokens; -pause-ms waits that long between two
+ * sessions, so that a token can expire meanwhile), and with -revoke connects once more to
  * revoke that token. One line per session on standard output:
  *   method=usrpwd login=alice reused=no daemon-key=verified
  * Exit status: 0 every session authenticated, 1 refused, 2 usage or setup error. */
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <daemonauth.h>
@@ -34,7 +36,8 @@
 
 static void usage(void) {
     fprintf(stderr, "usage: hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd] "
-                    "[-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N] [-revoke] [-timeout-ms MS] HOST\n");
+                    "[-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N [-pause-ms MS]] [-revoke] "
+                    "[-timeout-ms MS] HOST\n");
     exit(2);
 }
 
@@ -91,7 +94,7 @@ int main(int argc, char **argv) {
     const char *port = "1094", *unix_path = NULL, *user = getenv("USER"), *pin = NULL, *known = NULL,
                *answers = NULL, *host = NULL;
     int kind = DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, repeat = 1, revoke = 0;
-    uint32_t timeout_ms = 0;
+    uint32_t timeout_ms = 0, pause_ms = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "-revoke") == 0) {
@@ -123,7 +126,10 @@ int main(int argc, char **argv) {
             answers = value;
         else if (strcmp(arg, "-repeat") == 0)
             repeat = atoi(value);
-        else if (strcmp(arg, "-timeout-ms") == 0)
+        else if (strcmp(arg, "-pause-ms") == 0) {
+            if (!daemon_parse_u32(value, &pause_ms))
+                usage();
+        } else if (strcmp(arg, "-timeout-ms") == 0)
             timeout_ms = (uint32_t)atol(value);
         else
             usage();
@@ -151,6 +157,10 @@ int main(int argc, char **argv) {
 
     int status = 0;
     for (int round = 0; round < repeat && status == 0; round++) {
+        if (round > 0 && pause_ms > 0) {
+            struct timespec pause = {(time_t)(pause_ms / 1000), (long)(pause_ms % 1000) * 1000000L};
+            nanosleep(&pause, NULL);
+        }
         int fd = connect_to(host, port, unix_path);
         if (fd < 0) {
             status = 2;
