@@ -54,17 +54,40 @@ expect_server() {
   for _ in $(seq 1 100); do grep -qF -- "$1" "$work/server.out" && return 0; sleep 0.05; done
   fail "server output lacks: $1"
 }
+# expect_sequence LINE...: the daemon's host-auth log lines are exactly these, in this order.
+expect_sequence() {
+  local want got
+  want=$(printf '%s\n' "$@")
+  got=$(sed -n 's/^daemonauth\[[0-9]*\]: [a-z]*: host-auth: //p' "$work/server.out")
+  [ "$got" = "$want" ] || fail "the daemon's negotiation was
+$got
+not
+$want"
+}
 ok() { [ "$rc" -eq 0 ] || fail "the client failed (status $rc)"; }
 refused() { [ "$rc" -eq 1 ] || fail "the client was not refused (status $rc)"; }
 
 case $case_name in
   negotiation)
-    # The client prefers uidgid, then usrpwd; the daemon accepts only usrpwd: uidgid is
-    # refused with the daemon's list and the client takes usrpwd from it.
+    # The client prefers uidgid, then ssh, then usrpwd; the daemon accepts only usrpwd: uidgid
+    # is refused with the daemon's list, the client skips ssh (not offered) and takes usrpwd.
     access "default usrpwd"; methods "uidgid ssh usrpwd"; start_server -port "$port"
     run_client -port "$port" -user alice -pin "$pub"; ok
     expect "method=usrpwd login=alice reused=no daemon-key=verified"
-    expect_server "authenticated alice as alice by usrpwd" ;;
+    expect_server "authenticated alice as alice by usrpwd"
+    expect_sequence "uidgid not accepted for this client; offering [UsrPwd]" \
+      "authenticated alice as alice by usrpwd from localhost"
+    # The daemon prefers uidgid, then usrpwd; the client srp, usrpwd, uidgid: srp is refused
+    # with both, the client takes ITS first of them (usrpwd, which fails: wrong password), then
+    # uidgid, the only one left.
+    access "default uidgid usrpwd"; methods "srp usrpwd uidgid"; answers wrong; start_server -unix "$sock"
+    DAEMONAUTH_LOG_LEVEL=info run_client -unix "$sock" -user "$me" -pin "$pub"; ok
+    expect "method=uidgid login=$me"
+    expect "srp refused (NotAccepted); the daemon offers [UidGid, UsrPwd]"
+    expect "usrpwd refused (Failed); the daemon offers [UidGid]"
+    expect_server "authenticated $me as $me by uidgid"
+    expect_sequence "srp not accepted for this client; offering [UidGid, UsrPwd]" \
+      "usrpwd for $me: password file: Mismatch" "authenticated $me as $me by uidgid from localhost" ;;
   server-kind)
     # The daemon's own kind (-kind) picks its access rules, not the kind a client claims.
     access "default:rootd none
