@@ -84,6 +84,8 @@ typedef enum {
  * settings it keeps, safely shared, the host-auth entries of the connections made with it:
  * their method lists from the rc files, success and failure counters, and the established
  * authentications (reuse tokens) that later connections to the same host and user reuse.
+ * They live in a registry of its own, or in the caller's
+ * (`daemonauth_hostauth_client_config_builder_set_registry`), where the caller can read them.
  * Free with `daemonauth_hostauth_client_config_free`.
  */
 typedef struct daemonauth_hostauth_client_config daemonauth_hostauth_client_config;
@@ -548,6 +550,19 @@ daemonauth_result daemonauth_hostauth_client_config_builder_set_timeout_ms(daemo
  * Sets how long a whole session may take, in milliseconds; 0 restores the default (120 000).
  */
 daemonauth_result daemonauth_hostauth_client_config_builder_set_exchange_timeout_ms(daemonauth_hostauth_client_config_builder *builder, uint32_t timeout_ms);
+
+/**
+ * Keeps the host-auth entries of this configuration's connections in `registry` instead of
+ * a registry of the configuration's own; the configuration takes its own reference. Each
+ * session reads the rc files' entry for its host, user and server kind into it and, once
+ * over, adds the successes and failures it counted and the authentication it established
+ * (whether it holds a reuse token, its expiry; never the token itself), so that the caller
+ * sees them through `daemonauth_hostauth_registry_get` and the entry functions. Sessions
+ * running at once on one entry each add their own changes. Configurations that share a
+ * registry share their established authentications. NULL restores a registry of the
+ * configuration's own.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_registry(daemonauth_hostauth_client_config_builder *builder, const daemonauth_hostauth_registry *registry);
 
 /**
  * Turns the builder into a configuration in `*config_out`. The builder is consumed, whether
