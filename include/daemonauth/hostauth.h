@@ -625,8 +625,9 @@ const char *daemonauth_hostauth_session_user(const daemonauth_hostauth_session *
 const char *daemonauth_hostauth_session_login(const daemonauth_hostauth_session *session_handle);
 
 /**
- * On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name,
- * else its address; `localhost` over a Unix socket); "" on the client's side.
+ * On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name
+ * when that name resolves back to its address, else its address; `localhost` over a Unix
+ * socket); "" on the client's side.
  */
 const char *daemonauth_hostauth_session_client_host(const daemonauth_hostauth_session *session_handle);
 

@@ -779,8 +779,9 @@ pub extern "C" fn daemonauth_hostauth_session_login(
     ffi_boundary! { unsafe { text_field(session_handle, |s| &s.login) } }
 }
 
-/// On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name,
-/// else its address; `localhost` over a Unix socket); "" on the client's side.
+/// On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name
+/// when that name resolves back to its address, else its address; `localhost` over a Unix
+/// socket); "" on the client's side.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_session_client_host(
     session_handle: *const daemonauth_hostauth_session,
