@@ -180,6 +180,21 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     for _ in $(seq 1 100); do grep -q "authenticated alice" "$work/syslog" 2>/dev/null && break; sleep 0.05; done
     grep -q "authenticated alice as alice by usrpwd" "$work/syslog" || fail "nothing in syslog"
     ! grep -l -e "hostauth-server" -e "daemonauth\[" "$work"/sent.[0-9]* || fail "a message reached the client" ;;
+  bad-options)
+    # Numbers are positive decimals, -port and -unix exclude each other: status 2, nothing runs.
+    for args in "-port $port -timeout-ms abc" "-port $port -max-validity-s 10s" "-port $port -fail-delay-ms -1" \
+                "-port $port -unix $sock"; do
+      # shellcheck disable=SC2086
+      timeout 10 "$server" -key "$work/key" $args >"$work/server.out" 2>&1; rc=$?
+      [ "$rc" -eq 2 ] || fail "hostauth-server $args: status $rc, not 2"
+    done
+    "$server" -key "$work/key" -port "$port" -fail-delay-ms -1 >"$work/server.out" 2>&1
+    grep -qF -- "-fail-delay-ms: -1 is not a positive number" "$work/server.out" || fail "no message for a bad number"
+    for args in "-repeat x" "-repeat 0" "-pause-ms 12abc" "-timeout-ms 99999999999" "-port $port -unix $sock"; do
+      # shellcheck disable=SC2086
+      run_client $args -pin "$pub"; [ "$rc" -eq 2 ] || fail "hostauth-client $args: status $rc, not 2"
+      expect "usage: hostauth-client"
+    done ;;
   backlog)
     # The listening sockets queue SOMAXCONN connections (ss shows a listener's backlog as
     # Send-Q): a short queue overflows under a burst of clients and each dropped SYN costs a
