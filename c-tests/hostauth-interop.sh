@@ -43,6 +43,17 @@ start_server() {
   for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/server.out" 2>/dev/null && return 0; sleep 0.05; done
   fail "no server started"
 }
+# start_inetd PREFIX ARGS...: hostauth-server -inetd ARGS under inetd.py on $port, what it sends
+# each client recorded in PREFIX.N (and its status in PREFIX.N.status), syslog in $work/syslog.
+start_inetd() {
+  local prefix=$1; shift
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  DAEMONAUTH_LOG_LEVEL=info python3 "$here/inetd.py" --syslog "$work/syslog" --record "$prefix" "$port" \
+    "$server" -inetd "$@" >"$work/server.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/server.out" 2>/dev/null && return 0; sleep 0.05; done
+  fail "no inetd started"
+}
 # run_client ARGS...: hostauth-client with the rc file, answers and pin; rc in $rc.
 run_client() {
   ROOTAUTHRC=$work/authrc "$client" -answers "$work/answers" -timeout-ms 10000 "$@" localhost \
@@ -63,6 +74,22 @@ expect_sequence() {
 $got
 not
 $want"
+}
+# wait_for FILE: until FILE exists (inetd.py writes a status file when a connection is over).
+wait_for() { for _ in $(seq 1 100); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "no $1"; }
+# only_frames FILE: FILE is nothing but whole frames of the protocol (kind 1-4, 2-byte length,
+# body): no stray text, no truncated frame.
+only_frames() {
+  python3 - "$1" <<'PY' || fail "$1 holds something other than protocol frames"
+import sys
+data = open(sys.argv[1], "rb").read()
+at = 0
+while at < len(data):
+    if data[at] not in (1, 2, 3, 4) or at + 3 > len(data):
+        sys.exit(1)
+    at += 3 + int.from_bytes(data[at + 1:at + 3], "big")
+sys.exit(0 if at == len(data) and data else 1)
+PY
 }
 ok() { [ "$rc" -eq 0 ] || fail "the client failed (status $rc)"; }
 refused() { [ "$rc" -eq 1 ] || fail "the client was not refused (status $rc)"; }
@@ -171,11 +198,7 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     run_client -port "$port" -user alice; ok; expect "daemon-key=UNVERIFIED"; expect "man in the middle" ;;
   inetd)
     # The connection as descriptors 0, 1 and 2 (inetd.py); messages go to syslog only.
-    DAEMONAUTH_LOG_LEVEL=info python3 "$here/inetd.py" --syslog "$work/syslog" --record "$work/sent" "$port" \
-      "$server" -inetd -key "$work/key" -access "$work/access" -passwords "file:$work/passwd" \
-      >"$work/server.out" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 200); do grep -q "starting\.\.\." "$work/server.out" 2>/dev/null && break; sleep 0.05; done
+    start_inetd "$work/sent" -key "$work/key" -access "$work/access" -passwords "file:$work/passwd"
     run_client -port "$port" -user alice -pin "$pub"; ok; expect "login=alice"
     for _ in $(seq 1 100); do grep -q "authenticated alice" "$work/syslog" 2>/dev/null && break; sleep 0.05; done
     grep -q "authenticated alice as alice by usrpwd" "$work/syslog" || fail "nothing in syslog"
@@ -195,6 +218,53 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
       run_client $args -pin "$pub"; [ "$rc" -eq 2 ] || fail "hostauth-client $args: status $rc, not 2"
       expect "usage: hostauth-client"
     done ;;
+  inetd-refusal)
+    # Under inetd, a refused client (wrong password) gets only protocol frames, and a daemon
+    # started with a bad option sends nothing at all; every message goes to syslog.
+    start_inetd "$work/sent" -key "$work/key" -access "$work/access" -passwords "file:$work/passwd" -fail-delay-ms 1
+    answers wrong; run_client -port "$port" -user alice -pin "$pub"; refused
+    wait_for "$work/sent.1.status"; only_frames "$work/sent.1"
+    grep -q "usrpwd for alice" "$work/syslog" || fail "the refusal is not in syslog"
+    start_inetd "$work/bad" -key "$work/key" -access "$work/access" -timeout-ms soon
+    answers secret; run_client -port "$port" -user alice -pin "$pub"; [ "$rc" -ne 0 ] || fail "a client got in"
+    wait_for "$work/bad.1.status"
+    [ "$(cat "$work/bad.1.status")" = 2 ] || fail "the misconfigured daemon exited with $(cat "$work/bad.1.status")"
+    [ ! -s "$work/bad.1" ] || fail "the misconfigured daemon sent $(wc -c <"$work/bad.1") bytes to the client"
+    grep -q -- "-timeout-ms: soon is not a positive number" "$work/syslog" || fail "the bad option is not in syslog" ;;
+  listen-once)
+    # -listen 127.0.0.2 -once: nothing on 127.0.0.1; one session on 127.0.0.2, then the daemon
+    # exits with that session's status.
+    start_server -port "$port" -listen 127.0.0.2 -once
+    run_client -port "$port" -user alice -pin "$pub"; [ "$rc" -eq 2 ] || fail "127.0.0.1 answered (status $rc)"
+    expect "cannot connect"
+    ROOTAUTHRC=$work/authrc "$client" -answers "$work/answers" -port "$port" -user alice -pin "$pub" 127.0.0.2 \
+      >"$work/client.out" 2>&1 </dev/null || fail "no session on 127.0.0.2"
+    expect "method=usrpwd login=alice"
+    wait "$server_pid"; status=$?; server_pid=
+    [ "$status" -eq 0 ] || fail "the daemon exited with $status after one good session" ;;
+  crypt)
+    # -passwords crypt: a throwaway system user whose shadow entry holds the hash (root only).
+    [ "$(id -u)" = 0 ] || fail "must run as root (creates a user)"
+    user=daemonauth-hc
+    getent passwd "$user" >/dev/null || useradd -M -r -d /nonexistent -s /usr/sbin/nologin "$user" \
+      || fail "cannot create $user"
+    trap 'userdel "$user" 2>/dev/null; cleanup' EXIT
+    echo "$user:Hc-Secret-2" | chpasswd -c SHA512 || fail "chpasswd"
+    getent shadow "$user" | grep -q ':\$6\$' || fail "no SHA-512 hash in the shadow file"
+    start_server -port "$port" -passwords crypt
+    answers Hc-Secret-2; run_client -port "$port" -user "$user" -pin "$pub"; ok; expect "login=$user"
+    answers wrong; run_client -port "$port" -user "$user" -pin "$pub"; refused
+    expect_server "usrpwd for $user" ;;
+  anonymous)
+    # ROOT's anonymous mode: off by default; with -anonymous, user anonymous and an e-mail
+    # address as password.
+    answers me@example.org; start_server -port "$port"
+    run_client -port "$port" -user anonymous -pin "$pub"; refused
+    expect_server "anonymous logins are disabled"
+    start_server -port "$port" -anonymous
+    run_client -port "$port" -user anonymous -pin "$pub"; ok; expect "method=usrpwd login=anonymous"
+    answers no-address; run_client -port "$port" -user anonymous -pin "$pub"; refused
+    expect_server "anonymous login without an e-mail address" ;;
   backlog)
     # The listening sockets queue SOMAXCONN connections (ss shows a listener's backlog as
     # Send-Q): a short queue overflows under a burst of clients and each dropped SYN costs a
