@@ -265,6 +265,20 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     run_client -port "$port" -user anonymous -pin "$pub"; ok; expect "method=usrpwd login=anonymous"
     answers no-address; run_client -port "$port" -user anonymous -pin "$pub"; refused
     expect_server "anonymous login without an e-mail address" ;;
+  netrc)
+    # Passwords from a netrc file: -netrc FILE, else $HOME/.netrc as ROOT's clients read it; a
+    # file others can read fails the session.
+    start_server -port "$port"
+    printf 'machine localhost login alice password secret\n' >"$work/netrc"; chmod 600 "$work/netrc"
+    netrc_client() {
+      ROOTAUTHRC=$work/authrc "$client" -port "$port" -user alice -pin "$pub" "$@" localhost >"$work/client.out" 2>&1 \
+        </dev/null
+      rc=$?
+    }
+    netrc_client -netrc "$work/netrc"; ok; expect "method=usrpwd login=alice"
+    mkdir "$work/home"; cp -p "$work/netrc" "$work/home/.netrc"
+    HOME=$work/home netrc_client; ok; expect "method=usrpwd login=alice"
+    chmod 644 "$work/netrc"; netrc_client -netrc "$work/netrc"; refused; expect "0644" ;;
   backlog)
     # The listening sockets queue SOMAXCONN connections (ss shows a listener's backlog as
     # Send-Q): a short queue overflows under a burst of clients and each dropped SYN costs a

@@ -2,13 +2,16 @@
  * methods of the rc files, through libdaemonauth.
  *
  *   hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd]
- *                   [-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N [-pause-ms MS]]
+ *                   [-pin HEX | -known-hosts FILE] [-answers FILE] [-netrc FILE]
+ *                   [-repeat N [-pause-ms MS]]
  *                   [-revoke] [-timeout-ms MS] HOST
  *
  * The methods to try and their details come from $ROOTAUTHRC, else ~/.rootauthrc, else the
  * system file, with the .rootrc defaults (see docs/hostauth.md); the daemon's list decides
  * which of them run (ROOT's negotiation). Passwords come from the answer file -answers
- * (`password=...`, private to the user) and else the terminal. -pin or -known-hosts checks the
+ * (`password=...`, private to the user), else the netrc file -netrc (without it ~/.rootnetrc
+ * then ~/.netrc, as ROOT's clients read them: `machine HOST login USER password PW`, private
+ * to the user), else the terminal. -pin or -known-hosts checks the
  * daemon's key; without them the key is taken on trust, and a man in the middle could read a
  * usrpwd password (the client says so).
  *
@@ -37,7 +40,7 @@
 
 static void usage(void) {
     fprintf(stderr, "usage: hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd] "
-                    "[-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N [-pause-ms MS]] [-revoke] "
+                    "[-pin HEX | -known-hosts FILE] [-answers FILE] [-netrc FILE] [-repeat N [-pause-ms MS]] [-revoke] "
                     "[-timeout-ms MS] HOST\n");
     exit(2);
 }
@@ -101,7 +104,7 @@ static const char *method_name(daemonauth_hostauth_method method) {
 
 int main(int argc, char **argv) {
     const char *port = "1094", *unix_path = NULL, *user = getenv("USER"), *pin = NULL, *known = NULL,
-               *answers = NULL, *host = NULL;
+               *answers = NULL, *netrc = NULL, *host = NULL;
     int kind = DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, revoke = 0, port_given = 0;
     uint32_t repeat = 1, timeout_ms = 0, pause_ms = 0;
     for (int i = 1; i < argc; i++) {
@@ -134,6 +137,8 @@ int main(int argc, char **argv) {
             known = value;
         else if (strcmp(arg, "-answers") == 0)
             answers = value;
+        else if (strcmp(arg, "-netrc") == 0)
+            netrc = value;
         else if (strcmp(arg, "-repeat") == 0)
             repeat = number(value);
         else if (strcmp(arg, "-pause-ms") == 0)
@@ -146,10 +151,13 @@ int main(int argc, char **argv) {
     if (!host || !user || (pin && known) || (port_given && unix_path))
         usage();
 
-    daemonauth_responder *chain[2] = {NULL, NULL}, *responder = NULL;
+    daemonauth_responder *chain[3] = {NULL, NULL, NULL}, *responder = NULL;
     size_t count = 0;
     if (answers)
         must(daemonauth_responder_new_file(answers, &chain[count++]), "-answers");
+    /* As ROOT's clients: -netrc, else ~/.rootnetrc then ~/.netrc (when $HOME is set). */
+    if (netrc || getenv("HOME"))
+        must(daemonauth_responder_new_netrc(netrc, &chain[count++]), "-netrc");
     must(daemonauth_responder_new_terminal(&chain[count++]), "terminal");
     must(daemonauth_responder_new_chain((const daemonauth_responder *const *)chain, count, &responder), "responder");
 
