@@ -157,8 +157,9 @@ static void disconnect_daemon(struct daemon_side *d, pthread_t thread, int fd) {
     close(d->fd);
 }
 
-/* One session as `user`; whether it reused a token. */
-static bool session_as(const char *user) {
+/* One session as `user`; whether it reused a token. When the token it was given or proved
+ * expires (the client session's getter) goes to *expires. */
+static bool session_expiring(const char *user, uint64_t *expires) {
     struct daemon_side d;
     pthread_t thread;
     int fd;
@@ -171,8 +172,14 @@ static bool session_as(const char *user) {
     bool reused = false;
     CHECK_RESULT(daemonauth_hostauth_session_reused(session, &reused), DAEMONAUTH_RESULT_OK);
     CHECK(reused == d.reused);
+    CHECK_RESULT(daemonauth_hostauth_session_token_expires(session, expires), DAEMONAUTH_RESULT_OK);
     daemonauth_hostauth_session_free(session);
     return reused;
+}
+
+static bool session_as(const char *user) {
+    uint64_t expires = 0;
+    return session_expiring(user, &expires);
 }
 
 static void check_counters(const char *user, int method, uint32_t successes, uint32_t failures) {
@@ -189,8 +196,9 @@ static void check_counters(const char *user, int method, uint32_t successes, uin
 }
 
 static void registry_case(void) {
+    uint64_t token_expires = 0;
     setup(0, "uidgid usrpwd");
-    CHECK(!session_as("alice"));
+    CHECK(!session_expiring("alice", &token_expires));
     /* uidgid failed (alice is not this process's user), usrpwd succeeded and left a token. */
     check_counters("alice", DAEMONAUTH_HOSTAUTH_METHOD_UIDGID, 0, 1);
     check_counters("alice", DAEMONAUTH_HOSTAUTH_METHOD_USRPWD, 1, 0);
@@ -212,11 +220,14 @@ static void registry_case(void) {
     /* The daemon's default longest validity, 24 h. */
     uint64_t now = (uint64_t)time(NULL);
     CHECK(expires > now + 86000 && expires <= now + 86400);
+    CHECK(token_expires == expires);
     CHECK_CONTAINS(daemonauth_hostauth_established_login(established), "alice");
     daemonauth_hostauth_established_free(established);
     daemonauth_hostauth_entry_free(entry);
     /* The token goes first next time: reused, counted as a usrpwd success. */
-    CHECK(session_as("alice"));
+    token_expires = 0;
+    CHECK(session_expiring("alice", &token_expires));
+    CHECK(token_expires == expires);
     check_counters("alice", DAEMONAUTH_HOSTAUTH_METHOD_USRPWD, 2, 0);
     check_counters("alice", DAEMONAUTH_HOSTAUTH_METHOD_UIDGID, 0, 1);
     teardown();
@@ -229,8 +240,11 @@ static const char *me;
 
 static void *sessions(void *arg) {
     (void)arg;
-    for (int i = 0; i < ROUNDS; i++)
-        CHECK(!session_as(me));
+    for (int i = 0; i < ROUNDS; i++) {
+        uint64_t expires = 1;
+        CHECK(!session_expiring(me, &expires));
+        CHECK(expires == 0); /* uidgid: no token */
+    }
     return NULL;
 }
 

@@ -659,8 +659,9 @@ daemonauth_result daemonauth_hostauth_session_daemon_key_verified(const daemonau
 const char *daemonauth_hostauth_session_daemon_key(const daemonauth_hostauth_session *session_handle);
 
 /**
- * Stores in `*expires_out` when the reuse token issued (daemon side) or used in this session
- * expires, in seconds since the epoch; 0 when there is none.
+ * Stores in `*expires_out` when the reuse token issued or used in this session expires, in
+ * seconds since the epoch (on the client's side: the token the daemon gave it, or the one it
+ * proved); 0 when there is none.
  */
 daemonauth_result daemonauth_hostauth_session_token_expires(const daemonauth_hostauth_session *session_handle, uint64_t *expires_out);
 

@@ -26,8 +26,10 @@ use crate::ffi::{
 use crate::hostauth::authrc::AuthrcCache;
 use crate::hostauth::keys::{Pin, StaticKey, hex, unhex};
 use crate::hostauth::methods::PasswordCheck;
-use crate::hostauth::model::Key;
-use crate::hostauth::negotiate::{self, ClientConfig, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, ServerConfig};
+use crate::hostauth::model::{HostAuth, Key};
+use crate::hostauth::negotiate::{
+    self, ClientConfig, ClientSession, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, ServerConfig,
+};
 use crate::hostauth::pattern::{HostId, ServerKind};
 use crate::hostauth::reuse::DEFAULT_MAX_VALIDITY;
 use crate::hostauth::source::{Env, ProcessEnv};
@@ -660,11 +662,24 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
             revoked: false,
             daemon_key_verified: session.daemon_key_verified,
             daemon_key: c_text(hex(&session.daemon_key).as_bytes())?,
-            token_expires: 0,
+            token_expires: token_expiry(&before, &entry, &session),
         };
         // SAFETY: checked non-NULL above.
         unsafe { give_handle(session_out, handle, "session_out") }
     }
+}
+
+/// When the token a client session was given (a fresh authentication) or proved (a reuse)
+/// expires, in seconds since the epoch; 0 when there is none. `after` is the session's copy of
+/// its entry, `before` the copy it started from: a token given was appended, a token proved is
+/// the newest active one of the method.
+fn token_expiry(before: &HostAuth, after: &HostAuth, session: &ClientSession) -> u64 {
+    let token = if session.reused {
+        after.established().iter().rev().find(|e| e.method == session.method && e.active && !e.token.is_empty())
+    } else {
+        after.established().get(before.established().len())
+    };
+    token.and_then(|e| e.expires.duration_since(SystemTime::UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs())
 }
 
 /// Revokes the reuse tokens this configuration holds for (`host`, `user`, `server_kind`) at the
@@ -842,8 +857,9 @@ pub extern "C" fn daemonauth_hostauth_session_daemon_key(
     ffi_boundary! { unsafe { text_field(session_handle, |s| &s.daemon_key) } }
 }
 
-/// Stores in `*expires_out` when the reuse token issued (daemon side) or used in this session
-/// expires, in seconds since the epoch; 0 when there is none.
+/// Stores in `*expires_out` when the reuse token issued or used in this session expires, in
+/// seconds since the epoch (on the client's side: the token the daemon gave it, or the one it
+/// proved); 0 when there is none.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_session_token_expires(
     session_handle: *const daemonauth_hostauth_session,
