@@ -296,6 +296,13 @@ static void expired_case(void) {
 
 static void revoked_case(void) {
     daemonauth_buffer *token = token_after_login(0);
+    /* An authentication the program recorded itself (no token) is not what gets revoked. */
+    daemonauth_hostauth_entry *entry = NULL;
+    CHECK_RESULT(daemonauth_hostauth_registry_get(registry, "localhost", "alice", ROOTD, &entry), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_entry_add_established(entry, DAEMONAUTH_HOSTAUTH_METHOD_USRPWD, "alice", "",
+                                                           (uint64_t)time(NULL) + 3600, true),
+                 DAEMONAUTH_RESULT_OK);
+    daemonauth_hostauth_entry_free(entry);
     struct daemon_side d;
     pthread_t thread;
     int fd;

@@ -708,7 +708,7 @@ pub extern "C" fn daemonauth_hostauth_client_revoke(
             .registry()
             .with(&key, |entry| {
                 entry.cleanup(now);
-                entry.established().last().cloned()
+                entry.established().iter().rev().find(|e| !e.token.is_empty()).cloned()
             })
             .flatten()
             .ok_or_else(|| Error::new(ErrorCode::NotFound, "no reuse token is held for this host and user"))?;
