@@ -188,21 +188,6 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     [ "$(grep -c "^hostauth-server: authenticated alice as alice by usrpwd from" "$work/server.out")" = 2 ] \
       || fail "the daemon did not authenticate twice with the password"
     ! grep -qF "(reused token)" "$work/server.out" || fail "the daemon accepted an expired token" ;;
-  wrong-pin)
-    # A client pinned to another key refuses the daemon (a man in the middle looks the same).
-    start_server -port "$port"
-    run_client -port "$port" -user alice -pin "$(printf '%064d' 0)"; refused
-    expect "is not the pinned key"
-    printf 'localhost %s\n' "$pub" >"$work/known_hosts"
-    run_client -port "$port" -user alice -known-hosts "$work/known_hosts"; ok; expect "daemon-key=verified"
-    run_client -port "$port" -user alice; ok; expect "daemon-key=UNVERIFIED"; expect "man in the middle" ;;
-  inetd)
-    # The connection as descriptors 0, 1 and 2 (inetd.py); messages go to syslog only.
-    start_inetd "$work/sent" -key "$work/key" -access "$work/access" -passwords "file:$work/passwd"
-    run_client -port "$port" -user alice -pin "$pub"; ok; expect "login=alice"
-    for _ in $(seq 1 100); do grep -q "authenticated alice" "$work/syslog" 2>/dev/null && break; sleep 0.05; done
-    grep -q "authenticated alice as alice by usrpwd" "$work/syslog" || fail "nothing in syslog"
-    ! grep -l -e "hostauth-server" -e "daemonauth\[" "$work"/sent.[0-9]* || fail "a message reached the client" ;;
   bad-options)
     # Numbers are positive decimals, -port and -unix exclude each other: status 2, nothing runs.
     for args in "-port $port -timeout-ms abc" "-port $port -max-validity-s 10s" "-port $port -fail-delay-ms -1" \
@@ -279,6 +264,21 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     mkdir "$work/home"; cp -p "$work/netrc" "$work/home/.netrc"
     HOME=$work/home netrc_client; ok; expect "method=usrpwd login=alice"
     chmod 644 "$work/netrc"; netrc_client -netrc "$work/netrc"; refused; expect "0644" ;;
+  wrong-pin)
+    # A client pinned to another key refuses the daemon (a man in the middle looks the same).
+    start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$(printf '%064d' 0)"; refused
+    expect "is not the pinned key"
+    printf 'localhost %s\n' "$pub" >"$work/known_hosts"
+    run_client -port "$port" -user alice -known-hosts "$work/known_hosts"; ok; expect "daemon-key=verified"
+    run_client -port "$port" -user alice; ok; expect "daemon-key=UNVERIFIED"; expect "man in the middle" ;;
+  inetd)
+    # The connection as descriptors 0, 1 and 2 (inetd.py); messages go to syslog only.
+    start_inetd "$work/sent" -key "$work/key" -access "$work/access" -passwords "file:$work/passwd"
+    run_client -port "$port" -user alice -pin "$pub"; ok; expect "login=alice"
+    for _ in $(seq 1 100); do grep -q "authenticated alice" "$work/syslog" 2>/dev/null && break; sleep 0.05; done
+    grep -q "authenticated alice as alice by usrpwd" "$work/syslog" || fail "nothing in syslog"
+    ! grep -l -e "hostauth-server" -e "daemonauth\[" "$work"/sent.[0-9]* || fail "a message reached the client" ;;
   backlog)
     # The listening sockets queue SOMAXCONN connections (ss shows a listener's backlog as
     # Send-Q): a short queue overflows under a burst of clients and each dropped SYN costs a
