@@ -26,7 +26,10 @@ data=$(grep -E '^[[:space:]]*extern[[:space:]][^;(]*[[:space:]*][a-z_][a-z0-9_]*
 declared=$(printf '%s\n%s\n' "$functions" "$data" | grep -v '^$' | sort -u)
 if [ "$hooks" = "--test-hooks" ]; then
   declared=$(printf '%s\n%s\n' "$declared" "daemonauth_test_panic
-daemonauth_test_string_argument" | sort -u)
+daemonauth_test_string_argument
+daemonauth_test_hostauth_token_take
+daemonauth_test_hostauth_token_put
+daemonauth_test_hostauth_token_prove" | sort -u)
 fi
 
 unexpected=$(comm -23 <(echo "$exported") <(echo "$declared"))

@@ -1,7 +1,9 @@
 /* The netrc responder (daemonauth_responder_new_netrc) from C: a CVS pserver login over a
  * socket pair takes its password from a netrc file for the host of the CVSROOT, chains with a
- * callback for hosts the file does not name, and refuses a file others can read, a malformed
- * file and a password that is not UTF-8, with clear errors. */
+ * callback for hosts the file does not name, and refuses a file others can read, a file
+ * another user owns (as root: chown nobody), a malformed file and a password that is not UTF-8,
+ * with clear errors. */
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,6 +80,20 @@ int main(void) {
     CHECK_RESULT(login(":pserver:alice@cvs.example.org:/repo", chain, sent, sizeof sent),
                  DAEMONAUTH_RESULT_INSECURE_FILE);
     CHECK_CONTAINS(daemonauth_last_error(), "0644");
+
+    /* Private but another user's: refused too (a file someone else can rewrite). */
+    CHECK(chmod(netrc, 0600) == 0);
+    if (geteuid() == 0) {
+        struct passwd *nobody = getpwnam("nobody");
+        CHECK(nobody != NULL);
+        CHECK(chown(netrc, nobody->pw_uid, (gid_t)-1) == 0);
+        CHECK_RESULT(login(":pserver:alice@cvs.example.org:/repo", chain, sent, sizeof sent),
+                     DAEMONAUTH_RESULT_INSECURE_FILE);
+        CHECK_CONTAINS(daemonauth_last_error(), "belongs to uid");
+        CHECK(chown(netrc, 0, (gid_t)-1) == 0);
+    } else {
+        puts("not root: the ownership check is not exercised");
+    }
 
     /* Malformed: file and line, never the stray word. */
     write_file(netrc, "machine cvs.example.org\nlogin alice hunter2\n", 0600);

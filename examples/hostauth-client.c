@@ -2,22 +2,27 @@
  * methods of the rc files, through libdaemonauth.
  *
  *   hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd]
- *                   [-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N] [-revoke]
- *                   [-timeout-ms MS] HOST
+ *                   [-pin HEX | -known-hosts FILE] [-answers FILE] [-netrc FILE]
+ *                   [-repeat N [-pause-ms MS]]
+ *                   [-revoke] [-timeout-ms MS] HOST
  *
  * The methods to try and their details come from $ROOTAUTHRC, else ~/.rootauthrc, else the
  * system file, with the .rootrc defaults (see docs/hostauth.md); the daemon's list decides
  * which of them run (ROOT's negotiation). Passwords come from the answer file -answers
- * (`password=...`, private to the user) and else the terminal. -pin or -known-hosts checks the
+ * (`password=...`, private to the user), else the netrc file -netrc (without it ~/.rootnetrc
+ * then ~/.netrc, as ROOT's clients read them: `machine HOST login USER password PW`, private
+ * to the user), else the terminal. -pin or -known-hosts checks the
  * daemon's key; without them the key is taken on trust, and a man in the middle could read a
  * usrpwd password (the client says so).
  *
  * It connects to HOST on TCP port PORT (default 1094) or to the Unix socket PATH (-unix,
- * needed for uidgid), authenticates -repeat times (default 1; later sessions reuse the token
- * the first one got, when the daemon issues tokens), and with -revoke connects once more to
+ * needed for uidgid; not with -port), authenticates -repeat times (default 1; later sessions reuse the token
+ * the first one got, when the daemon issues tokens; -pause-ms waits that long between two
+ * sessions, so that a token can expire meanwhile), and with -revoke connects once more to
  * revoke that token. One line per session on standard output:
  *   method=usrpwd login=alice reused=no daemon-key=verified
- * Exit status: 0 every session authenticated, 1 refused, 2 usage or setup error. */
+ * Numbers (-repeat, -pause-ms, -timeout-ms) are positive decimals. Exit status: 0 every
+ * session authenticated, 1 refused, 2 usage or setup error. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <netdb.h>
@@ -26,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <daemonauth.h>
@@ -34,8 +40,17 @@
 
 static void usage(void) {
     fprintf(stderr, "usage: hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd] "
-                    "[-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N] [-revoke] [-timeout-ms MS] HOST\n");
+                    "[-pin HEX | -known-hosts FILE] [-answers FILE] [-netrc FILE] [-repeat N [-pause-ms MS]] [-revoke] "
+                    "[-timeout-ms MS] HOST\n");
     exit(2);
+}
+
+/* The value of a number option, or the usage and exit status 2. */
+static uint32_t number(const char *value) {
+    uint32_t n = 0;
+    if (!daemon_parse_u32(value, &n))
+        usage();
+    return n;
 }
 
 static void must(daemonauth_result result, const char *what) {
@@ -89,9 +104,9 @@ static const char *method_name(daemonauth_hostauth_method method) {
 
 int main(int argc, char **argv) {
     const char *port = "1094", *unix_path = NULL, *user = getenv("USER"), *pin = NULL, *known = NULL,
-               *answers = NULL, *host = NULL;
-    int kind = DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, repeat = 1, revoke = 0;
-    uint32_t timeout_ms = 0;
+               *answers = NULL, *netrc = NULL, *host = NULL;
+    int kind = DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, revoke = 0, port_given = 0;
+    uint32_t repeat = 1, timeout_ms = 0, pause_ms = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "-revoke") == 0) {
@@ -107,9 +122,10 @@ int main(int argc, char **argv) {
         if (i + 1 >= argc)
             usage();
         const char *value = argv[++i];
-        if (strcmp(arg, "-port") == 0)
+        if (strcmp(arg, "-port") == 0) {
             port = value;
-        else if (strcmp(arg, "-unix") == 0)
+            port_given = 1;
+        } else if (strcmp(arg, "-unix") == 0)
             unix_path = value;
         else if (strcmp(arg, "-user") == 0)
             user = value;
@@ -121,20 +137,27 @@ int main(int argc, char **argv) {
             known = value;
         else if (strcmp(arg, "-answers") == 0)
             answers = value;
+        else if (strcmp(arg, "-netrc") == 0)
+            netrc = value;
         else if (strcmp(arg, "-repeat") == 0)
-            repeat = atoi(value);
+            repeat = number(value);
+        else if (strcmp(arg, "-pause-ms") == 0)
+            pause_ms = number(value);
         else if (strcmp(arg, "-timeout-ms") == 0)
-            timeout_ms = (uint32_t)atol(value);
+            timeout_ms = number(value);
         else
             usage();
     }
-    if (!host || !user || repeat < 1 || (pin && known))
+    if (!host || !user || (pin && known) || (port_given && unix_path))
         usage();
 
-    daemonauth_responder *chain[2] = {NULL, NULL}, *responder = NULL;
+    daemonauth_responder *chain[3] = {NULL, NULL, NULL}, *responder = NULL;
     size_t count = 0;
     if (answers)
         must(daemonauth_responder_new_file(answers, &chain[count++]), "-answers");
+    /* As ROOT's clients: -netrc, else ~/.rootnetrc then ~/.netrc (when $HOME is set). */
+    if (netrc || getenv("HOME"))
+        must(daemonauth_responder_new_netrc(netrc, &chain[count++]), "-netrc");
     must(daemonauth_responder_new_terminal(&chain[count++]), "terminal");
     must(daemonauth_responder_new_chain((const daemonauth_responder *const *)chain, count, &responder), "responder");
 
@@ -150,7 +173,11 @@ int main(int argc, char **argv) {
     must(daemonauth_hostauth_client_config_builder_build(builder, &config), "config");
 
     int status = 0;
-    for (int round = 0; round < repeat && status == 0; round++) {
+    for (uint32_t round = 0; round < repeat && status == 0; round++) {
+        if (round > 0 && pause_ms > 0) {
+            struct timespec pause = {(time_t)(pause_ms / 1000), (long)(pause_ms % 1000) * 1000000L};
+            nanosleep(&pause, NULL);
+        }
         int fd = connect_to(host, port, unix_path);
         if (fd < 0) {
             status = 2;

@@ -3,7 +3,7 @@
  *   hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | -unix PATH [-once]]
  *                   [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] [-anonymous]
  *                   [-secret FILE] [-revocations FILE] [-max-validity-s S] [-timeout-ms MS]
- *                   [-fail-delay-ms MS] [-syslog]
+ *                   [-fail-delay-ms MS] [-kind sockd|rootd|proofd] [-syslog]
  *   hostauth-server -generate-key FILE      (writes a new key file, prints its public key)
  *   hostauth-server -public-key FILE        (prints the public key clients pin)
  *
@@ -13,7 +13,9 @@
  * checked through PAM (service `rootd` by default), crypt(3) against the system database, or a
  * `user:crypt-hash` file; uidgid only over a Unix-domain socket (-unix), where the kernel
  * vouches for the client's uid. With -secret, clients that ask get a reuse token. A failed
- * method is answered after -fail-delay-ms (default 2000).
+ * method is answered after -fail-delay-ms (default 2000). -kind says what this daemon is
+ * (default rootd): it picks the access file's :srv rules, and clients asking for another kind
+ * are refused. Numbers are positive decimals; a bad one is an error (status 2).
  *
  * On success the daemon logs who the client is and closes the connection: a real daemon
  * would serve the client from here, as that user. With -inetd it serves one connection on
@@ -103,6 +105,16 @@ static int listen_unix(const char *path) {
     return s;
 }
 
+/* The value of a number option; a bad one is logged and exits with status 2. */
+static uint32_t number(const char *option, const char *value) {
+    uint32_t n = 0;
+    if (!daemon_parse_u32(value, &n)) {
+        daemon_log(LOG_ERR, "%s: %s is not a positive number", option, value);
+        exit(2);
+    }
+    return n;
+}
+
 static void set_passwords(daemonauth_hostauth_server_config_builder *builder, const char *value) {
     daemonauth_result result;
     if (strcmp(value, "crypt") == 0)
@@ -174,11 +186,11 @@ int main(int argc, char **argv) {
         else if (strcmp(arg, "-revocations") == 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_revocation_file(builder, value), arg);
         else if (strcmp(arg, "-max-validity-s") == 0)
-            daemon_must(daemonauth_hostauth_server_config_builder_set_max_validity_s(builder, (uint32_t)atol(value)), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_max_validity_s(builder, number(arg, value)), arg);
         else if (strcmp(arg, "-fail-delay-ms") == 0)
-            daemon_must(daemonauth_hostauth_server_config_builder_set_fail_delay_ms(builder, (uint32_t)atol(value)), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_fail_delay_ms(builder, number(arg, value)), arg);
         else if (strcmp(arg, "-timeout-ms") == 0)
-            daemon_must(daemonauth_hostauth_server_config_builder_set_timeout_ms(builder, (uint32_t)atol(value)), arg);
+            daemon_must(daemonauth_hostauth_server_config_builder_set_timeout_ms(builder, number(arg, value)), arg);
         else if (strcmp(arg, "-kind") == 0 && daemon_hostauth_server_kind(value) >= 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_server_kind(builder,
                                                                                   daemon_hostauth_server_kind(value)),

@@ -12,6 +12,15 @@ pub fn peer_host_name(fd: RawFd) -> Result<String> {
     peer_name_info(fd, libc::NI_NAMEREQD)
 }
 
+/// Whether the host name `name` resolves forward (`getaddrinfo`) to `addr` among its addresses
+/// (an IPv4-mapped IPv6 address counts as the IPv4 address). A reverse-DNS name is whatever
+/// the owner of the address's reverse zone says: only a name whose own zone points back to
+/// the address may stand for the peer. A name that does not resolve is not confirmed.
+pub fn forward_confirmed(name: &str, addr: std::net::IpAddr) -> bool {
+    use std::net::ToSocketAddrs;
+    (name, 0).to_socket_addrs().is_ok_and(|mut found| found.any(|a| a.ip().to_canonical() == addr.to_canonical()))
+}
+
 /// The numeric address of the peer of socket `fd` (`192.0.2.1`, `2001:db8::1`). Fails with
 /// `NotFound` when `fd` is no connected socket.
 pub fn peer_address(fd: RawFd) -> Result<String> {
@@ -73,6 +82,18 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         assert_eq!(peer_host_name(listener.as_raw_fd()).unwrap_err().code(), ErrorCode::NotFound);
         assert_eq!(peer_address(listener.as_raw_fd()).unwrap_err().code(), ErrorCode::NotFound);
+    }
+
+    #[test]
+    fn only_names_that_resolve_back_to_the_address_are_confirmed() {
+        let loopback: std::net::IpAddr = [127, 0, 0, 1].into();
+        assert!(forward_confirmed("localhost", loopback));
+        assert!(forward_confirmed("localhost", "::ffff:127.0.0.1".parse().unwrap()));
+        // A reverse zone may claim any name: one that resolves elsewhere, or nowhere, is no
+        // name of this peer.
+        assert!(!forward_confirmed("localhost", [192, 0, 2, 1].into()));
+        assert!(!forward_confirmed("no-such-host.invalid", loopback));
+        assert!(!forward_confirmed("", loopback));
     }
 
     #[test]

@@ -84,6 +84,8 @@ typedef enum {
  * settings it keeps, safely shared, the host-auth entries of the connections made with it:
  * their method lists from the rc files, success and failure counters, and the established
  * authentications (reuse tokens) that later connections to the same host and user reuse.
+ * They live in a registry of its own, or in the caller's
+ * (`daemonauth_hostauth_client_config_builder_set_registry`), where the caller can read them.
  * Free with `daemonauth_hostauth_client_config_free`.
  */
 typedef struct daemonauth_hostauth_client_config daemonauth_hostauth_client_config;
@@ -550,6 +552,19 @@ daemonauth_result daemonauth_hostauth_client_config_builder_set_timeout_ms(daemo
 daemonauth_result daemonauth_hostauth_client_config_builder_set_exchange_timeout_ms(daemonauth_hostauth_client_config_builder *builder, uint32_t timeout_ms);
 
 /**
+ * Keeps the host-auth entries of this configuration's connections in `registry` instead of
+ * a registry of the configuration's own; the configuration takes its own reference. Each
+ * session reads the rc files' entry for its host, user and server kind into it and, once
+ * over, adds the successes and failures it counted and the authentication it established
+ * (whether it holds a reuse token, its expiry; never the token itself), so that the caller
+ * sees them through `daemonauth_hostauth_registry_get` and the entry functions. Sessions
+ * running at once on one entry each add their own changes. Configurations that share a
+ * registry share their established authentications. NULL restores a registry of the
+ * configuration's own.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_registry(daemonauth_hostauth_client_config_builder *builder, const daemonauth_hostauth_registry *registry);
+
+/**
  * Turns the builder into a configuration in `*config_out`. The builder is consumed, whether
  * this succeeds or not.
  */
@@ -610,8 +625,9 @@ const char *daemonauth_hostauth_session_user(const daemonauth_hostauth_session *
 const char *daemonauth_hostauth_session_login(const daemonauth_hostauth_session *session_handle);
 
 /**
- * On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name,
- * else its address; `localhost` over a Unix socket); "" on the client's side.
+ * On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name
+ * when that name resolves back to its address, else its address; `localhost` over a Unix
+ * socket); "" on the client's side.
  */
 const char *daemonauth_hostauth_session_client_host(const daemonauth_hostauth_session *session_handle);
 
@@ -643,8 +659,9 @@ daemonauth_result daemonauth_hostauth_session_daemon_key_verified(const daemonau
 const char *daemonauth_hostauth_session_daemon_key(const daemonauth_hostauth_session *session_handle);
 
 /**
- * Stores in `*expires_out` when the reuse token issued (daemon side) or used in this session
- * expires, in seconds since the epoch; 0 when there is none.
+ * Stores in `*expires_out` when the reuse token issued or used in this session expires, in
+ * seconds since the epoch (on the client's side: the token the daemon gave it, or the one it
+ * proved); 0 when there is none.
  */
 daemonauth_result daemonauth_hostauth_session_token_expires(const daemonauth_hostauth_session *session_handle, uint64_t *expires_out);
 

@@ -121,10 +121,17 @@ impl Authrc {
         let (file, skipped) = locate(env);
         let mut rc = Authrc::default();
         for path in skipped {
-            if env.var("ROOTAUTHRC").is_some_and(|v| v == path.as_os_str()) {
-                let message = "$ROOTAUTHRC names this file but it cannot be read; using the next file".into();
-                rc.diagnostics.push(Diagnostic { file: path.clone(), line: 0, message });
-            }
+            // A file that is there but cannot be read is reported, not silently passed over.
+            let message = match File::open(&path) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    Some(format!("exists but cannot be read ({err}); using the next file"))
+                }
+                _ if env.var("ROOTAUTHRC").is_some_and(|v| v == path.as_os_str()) => {
+                    Some("$ROOTAUTHRC names this file but it cannot be read; using the next file".to_owned())
+                }
+                _ => None,
+            };
+            rc.diagnostics.extend(message.map(|message| Diagnostic { file: path.clone(), line: 0, message }));
             rc.stamps.push(FileStamp::of(&path));
         }
         if let Some(path) = &file {
@@ -613,6 +620,19 @@ default list usrpwd ssh uidgid
         let (rootrc, fifth) = cache.get(&env);
         assert_eq!(rootrc.get("UsrPwd.Login"), Some(&b"someone"[..]));
         assert_eq!(fifth.entries().next().unwrap().details_at(0), Some(&b"pt:no ru:1 cp:1 us:someone"[..]));
+    }
+
+    #[test]
+    fn an_existing_file_that_cannot_be_read_is_reported() {
+        let (dir, etc, env) = home_and_etc("authrc-unreadable");
+        std::fs::write(etc.join("system.rootauthrc"), "default list 0\n").unwrap();
+        // A home file that cannot be opened, even by root: a symbolic link to itself.
+        std::os::unix::fs::symlink(dir.join(".rootauthrc"), dir.join(".rootauthrc")).unwrap();
+        let rc = Authrc::load(&env, &Arc::new(RootRc::default()));
+        assert_eq!(rc.file(), Some(&*etc.join("system.rootauthrc")));
+        assert_eq!(rc.diagnostics().len(), 1, "{:?}", rc.diagnostics());
+        assert_eq!(rc.diagnostics()[0].file, dir.join(".rootauthrc"));
+        assert!(rc.diagnostics()[0].message.contains("exists but cannot be read"), "{}", rc.diagnostics()[0]);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! the daemon accepts from a client host, and for which users.
 //!
 //! File: `$ROOTDAEMONRC`, else `$HOME/.rootdaemonrc` for a daemon not running as root, else
-//! `<etc>/system.rootdaemonrc` (the first that can be read).
+//! `<etc>/system.rootdaemonrc` (the first that exists). A file chosen that cannot be read (or
+//! is too large), and a `$ROOTDAEMONRC` that names no file, refuse every method.
 //!
 //! ```text
 //! <host>[:rootd|:proofd|:sockd]  <m1>[:u1:u2...] <m2>[:-u3...] ...   (`\` continues the line)
@@ -12,7 +13,6 @@
 //! The last line whose host pattern matches applies; a `default` (or `*`) line only when no other
 //! line matches; no matching line at all gives the built-in default ([`BUILT_IN_DEFAULT`]).
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::model::Method;
@@ -66,6 +66,8 @@ pub(crate) struct Daemonrc {
     file: Option<PathBuf>,
     rules: Vec<Rule>,
     diagnostics: Vec<Diagnostic>,
+    /// The file chosen could not be read: nothing is accepted.
+    unreadable: bool,
 }
 
 fn candidates(env: &dyn Env) -> Vec<PathBuf> {
@@ -123,27 +125,35 @@ fn parse_rule(line: usize, ws: &[&[u8]]) -> Result<Rule, String> {
 }
 
 impl Daemonrc {
-    /// Reads the file that applies; none at all is not an error (the built-in default applies).
+    /// Reads the file that applies: the first candidate that exists. None at all is not an
+    /// error (the built-in default applies); but a file that exists and cannot be read, or a
+    /// `$ROOTDAEMONRC` naming none, refuses every method with a diagnostic: the rules the
+    /// administrator wrote must not silently give way to the next file or the permissive default.
     pub(crate) fn load(env: &dyn Env) -> Daemonrc {
         let files = candidates(env);
         let mut rc = Daemonrc::default();
-        for path in &files {
-            if File::open(path).is_err() {
-                continue;
-            }
+        // An error other than "no such file" (permissions, a symlink loop) counts as existing.
+        match files.iter().find(|path| !matches!(path.try_exists(), Ok(false))) {
             // The daemon reads its access file at every session: no stamps to keep.
-            match read_rc(path, MAX_FILE_BYTES, &mut Vec::new()) {
-                Ok(data) => rc.parse_into(path, &data),
-                Err(diagnostic) => rc.diagnostics.push(diagnostic),
+            Some(path) => {
+                match read_rc(path, MAX_FILE_BYTES, &mut Vec::new()) {
+                    Ok(data) => rc.parse_into(path, &data),
+                    Err(diagnostic) => rc.refuse_all(diagnostic.file, &diagnostic.message),
+                }
+                rc.file = Some(path.clone());
             }
-            rc.file = Some(path.clone());
-            break;
-        }
-        if rc.file.is_none() && env.var("ROOTDAEMONRC").is_some_and(|v| !v.is_empty()) {
-            let message = "$ROOTDAEMONRC names this file but it cannot be read; the built-in default applies".into();
-            rc.diagnostics.push(Diagnostic { file: files[0].clone(), line: 0, message });
+            None if env.var("ROOTDAEMONRC").is_some_and(|v| !v.is_empty()) => {
+                rc.refuse_all(files[0].clone(), "$ROOTDAEMONRC names this file but it does not exist");
+            }
+            None => {}
         }
         rc
+    }
+
+    fn refuse_all(&mut self, file: PathBuf, why: &str) {
+        let message = format!("{why}; every method is refused");
+        self.diagnostics.push(Diagnostic { file, line: 0, message });
+        self.unreadable = true;
     }
 
     /// Parses `data` as if read from `path`.
@@ -176,6 +186,9 @@ impl Daemonrc {
     /// The methods this daemon (`server`, having the methods `have`) accepts from `user` at `host`,
     /// in order of preference.
     pub(crate) fn accepted(&self, host: &HostId<'_>, user: &[u8], server: ServerKind, have: &[Method]) -> Decision {
+        if self.unreadable {
+            return Decision { methods: Vec::new(), line: None };
+        }
         let mut found = None;
         let mut default = None;
         for rule in self.rules.iter().filter(|r| r.server.is_none_or(|s| s == server)) {
@@ -310,16 +323,32 @@ default usrpwd ssh
         // As root only the system file counts.
         let root_env = MapEnv::default().with("HOME", dir.as_os_str()).with("ROOTETCDIR", etc.as_os_str()).superuser();
         assert_eq!(Daemonrc::load(&root_env).file(), Some(&*etc.join("system.rootdaemonrc")));
-        // $ROOTDAEMONRC is the only file when set; unreadable means the built-in default.
-        let env = env.with("ROOTDAEMONRC", dir.join("missing").as_os_str());
-        let rc = Daemonrc::load(&env);
+        // $ROOTDAEMONRC is the only file when set; naming no file refuses everything.
+        let nothing = |rc: &Daemonrc| rc.accepted(&HostId::name(b"h"), b"u", ServerKind::Rootd, &Method::ALL).methods;
+        let rc = Daemonrc::load(&env.with("ROOTDAEMONRC", dir.join("missing").as_os_str()));
         assert_eq!(rc.file(), None);
         assert!(rc.diagnostics()[0].message.contains("$ROOTDAEMONRC"));
-        assert_eq!(rc.accepted(&HostId::name(b"h"), b"u", ServerKind::Rootd, &Method::ALL).line, None);
-        // Oversized: a diagnostic, nothing applies.
+        assert_eq!(nothing(&rc), []);
+        // Oversized: a diagnostic, everything refused (not the permissive built-in default).
         let big = dir.join("big");
         std::fs::write(&big, vec![b'#'; MAX_FILE_BYTES as usize + 1]).unwrap();
         let rc = Daemonrc::load(&MapEnv::default().with("ROOTDAEMONRC", big.as_os_str()));
-        assert!(rc.diagnostics()[0].message.contains("limit"));
+        assert!(rc.diagnostics()[0].message.contains("limit"), "{:?}", rc.diagnostics());
+        assert!(rc.diagnostics()[0].message.contains("every method is refused"));
+        assert_eq!(nothing(&rc), []);
+    }
+
+    #[test]
+    fn an_existing_file_that_cannot_be_read_refuses_everything() {
+        let (dir, etc, env) = home_and_etc("daemonrc-unreadable");
+        std::fs::write(etc.join("system.rootdaemonrc"), "default 0 5\n").unwrap();
+        // A home file that cannot be opened, even by root: a symbolic link to itself.
+        std::os::unix::fs::symlink(dir.join(".rootdaemonrc"), dir.join(".rootdaemonrc")).unwrap();
+        let rc = Daemonrc::load(&env);
+        assert_eq!(rc.file(), Some(&*dir.join(".rootdaemonrc")), "not the next file");
+        assert_eq!(rc.diagnostics().len(), 1);
+        assert_eq!(rc.diagnostics()[0].file, dir.join(".rootdaemonrc"));
+        assert!(rc.diagnostics()[0].message.contains("every method is refused"), "{:?}", rc.diagnostics());
+        assert_eq!(rc.accepted(&HostId::name(b"h"), b"u", ServerKind::Rootd, &Method::ALL).methods, []);
     }
 }

@@ -31,7 +31,8 @@ pub(crate) enum PasswordCheck {
 /// What the daemon knows about the connection.
 #[derive(Clone, Debug)]
 pub(crate) struct Peer {
-    /// The client host's name (reverse DNS), else its address; `localhost` on a Unix socket.
+    /// The client host's name (reverse DNS, confirmed forward: the name must resolve back to
+    /// the address), else its address; `localhost` on a Unix socket.
     pub(crate) host: Vec<u8>,
     pub(crate) addr: Option<std::net::IpAddr>,
     /// The peer's uid when the connection is a Unix-domain socket.
@@ -46,9 +47,18 @@ impl Peer {
         }
         let address = crate::net::peer_address(fd).ok();
         let addr = address.as_deref().and_then(|a| a.parse().ok());
-        let name = crate::net::peer_host_name(fd).ok().or(address).unwrap_or_default();
-        Peer { host: name.into_bytes(), addr, unix_uid: None }
+        let host = client_host(crate::net::peer_host_name(fd).ok(), address, addr);
+        Peer { host, addr, unix_uid: None }
     }
+}
+
+/// The name a TCP peer goes by: its reverse-DNS `name` when that resolves back to `addr`, else
+/// its numeric `address`. A reverse-DNS name is what the owner of the address's reverse zone
+/// claims; the access file's host patterns may only see it once the name's own zone points
+/// back to the address.
+fn client_host(name: Option<String>, address: Option<String>, addr: Option<std::net::IpAddr>) -> Vec<u8> {
+    let confirmed = |name: &String| addr.is_some_and(|addr| crate::net::forward_confirmed(name, addr));
+    name.filter(confirmed).or(address).unwrap_or_default().into_bytes()
 }
 
 /// The uid of the peer of `fd` if it is a Unix-domain socket (`SO_PEERCRED`: the kernel's
@@ -160,6 +170,17 @@ mod tests {
         assert_eq!(usrpwd(ANONYMOUS, b"me@example.org", &tcp_peer(), &none, false).unwrap_err().0, Refusal::Failed);
         assert_eq!(usrpwd(ANONYMOUS, b"me@example.org", &tcp_peer(), &none, true).unwrap(), ANONYMOUS);
         assert_eq!(usrpwd(ANONYMOUS, b"nothing", &tcp_peer(), &none, true).unwrap_err().0, Refusal::Failed);
+    }
+
+    #[test]
+    fn a_reverse_name_counts_only_when_it_resolves_back() {
+        let host =
+            |name: &str, address: &str| client_host(Some(name.into()), Some(address.into()), address.parse().ok());
+        assert_eq!(host("localhost", "127.0.0.1"), b"localhost");
+        // A reverse zone claiming a name that is not this peer's: the address is used.
+        assert_eq!(host("localhost", "192.0.2.7"), b"192.0.2.7");
+        assert_eq!(host("no-such-host.invalid", "127.0.0.1"), b"127.0.0.1");
+        assert_eq!(client_host(None, Some("192.0.2.7".into()), "192.0.2.7".parse().ok()), b"192.0.2.7");
     }
 
     #[test]

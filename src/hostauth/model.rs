@@ -329,6 +329,38 @@ impl HostAuth {
         }
     }
 
+    /// Deactivates the established authentication holding `token` (not empty).
+    pub(crate) fn deactivate_token(&mut self, token: &[u8]) {
+        for e in self.established.iter_mut().filter(|e| !token.is_empty() && e.token.as_slice() == token) {
+            e.active = false;
+        }
+    }
+
+    /// Applies to this entry what one session did to `after`, the copy of it taken as
+    /// `before`: the successes and failures it counted, the authentications it established
+    /// and the tokens it deactivated. Whatever other sessions changed meanwhile stays: the
+    /// session's changes are merged, not written over the entry.
+    pub(crate) fn apply_session(&mut self, before: &HostAuth, after: &HostAuth) {
+        for m in &after.methods {
+            let counted = before.position(m.method).map_or((m.successes, m.failures), |i| {
+                let b = &before.methods[i];
+                (m.successes.saturating_sub(b.successes), m.failures.saturating_sub(b.failures))
+            });
+            if let Some(i) = self.position(m.method) {
+                let kept = &mut self.methods[i];
+                kept.successes = kept.successes.saturating_add(counted.0);
+                kept.failures = kept.failures.saturating_add(counted.1);
+            }
+        }
+        for e in after.established.iter().filter(|e| !e.token.is_empty()) {
+            match before.established.iter().find(|b| b.token == e.token) {
+                None => self.established.push(e.clone()),
+                Some(b) if b.active && !e.active => self.deactivate_token(&e.token),
+                Some(_) => {}
+            }
+        }
+    }
+
     /// Drops the established authentications that are inactive or expired at `now` and returns
     /// them (so their tokens can be revoked at the daemon).
     pub(crate) fn cleanup(&mut self, now: SystemTime) -> Vec<Established> {
@@ -531,6 +563,35 @@ mod tests {
         let gone = ha.cleanup(now);
         assert_eq!(gone.iter().map(|e| e.method).collect::<Vec<_>>(), [Method::Ssh, Method::UsrPwd]);
         assert_eq!(ha.established().len(), 1);
+    }
+
+    #[test]
+    fn concurrent_sessions_merge_their_changes() {
+        let token = |t: &[u8]| Established {
+            method: Method::Ssh,
+            login: b"ganis".to_vec(),
+            details: Vec::new(),
+            expires: SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
+            token: Zeroizing::new(t.to_vec()),
+            active: true,
+        };
+        let mut kept = seed_entry();
+        kept.add_established(token(b"old"));
+        let before = kept.clone();
+        // Two sessions start from the same copy: one fails srp, then succeeds with ssh and a new
+        // token; the other has the old token refused and fails ssh.
+        let (mut one, mut two) = (before.clone(), before.clone());
+        one.count_failure(Method::Srp);
+        one.count_success(Method::Ssh);
+        one.add_established(token(b"new"));
+        two.deactivate(Some(Method::Ssh));
+        two.count_failure(Method::Ssh);
+        kept.apply_session(&before, &one);
+        kept.apply_session(&before, &two);
+        let counts = |m: Method| kept.methods().iter().find(|e| e.method == m).map(|e| (e.successes, e.failures));
+        assert_eq!((counts(Method::Ssh), counts(Method::Srp)), (Some((1, 1)), Some((0, 1))));
+        let tokens: Vec<_> = kept.established().iter().map(|e| (e.token.to_vec(), e.active)).collect();
+        assert_eq!(tokens, [(b"old".to_vec(), false), (b"new".to_vec(), true)], "the new token stays active");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! give (`TAuthenticate::GetDefaultDetails`, the `Rootd.Authentication` fallback).
 //!
 //! Files, lowest priority first (a later file overrides a key of an earlier one, as `TEnv` does):
-//! `<etc>/system.rootrc` then `$HOME/.rootrc`, where `<etc>` is `$ROOTETCDIR` or `/etc/root`.
+//! `$ROOTSYS/etc/system.rootrc` (when `$ROOTSYS` is set), `<etc>/system.rootrc`, then
+//! `$HOME/.rootrc`, where `<etc>` is `$ROOTETCDIR` or `/etc/root` (the seed's order).
 //! Only the keys below are read; every other key belongs to other parts of ROOT and is ignored.
 
 use std::collections::BTreeMap;
@@ -67,9 +68,13 @@ fn parse_methods(value: &[u8]) -> Option<Vec<Method>> {
 }
 
 impl RootRc {
-    /// Reads `<etc>/system.rootrc` and `$HOME/.rootrc`; missing files are not an error.
+    /// Reads `$ROOTSYS/etc/system.rootrc`, `<etc>/system.rootrc` and `$HOME/.rootrc`; missing
+    /// files are not an error.
     pub(crate) fn load(env: &dyn Env) -> RootRc {
-        let mut files = vec![etc_dir(env).join("system.rootrc")];
+        let system = etc_dir(env).join("system.rootrc");
+        let rootsys = env.var("ROOTSYS").filter(|d| !d.is_empty()).map(|d| PathBuf::from(d).join("etc/system.rootrc"));
+        let mut files: Vec<PathBuf> = rootsys.into_iter().filter(|f| *f != system).collect();
+        files.push(system);
         files.extend(env.home().map(|h| h.join(".rootrc")));
         RootRc::load_files(&files)
     }
@@ -264,5 +269,23 @@ mod tests {
         assert!(!rc.is_stale());
         std::fs::write(dir.join(".rootrc"), "SSH.Login: changed\n").unwrap();
         assert!(rc.is_stale());
+    }
+
+    #[test]
+    fn rootsys_file_has_the_lowest_priority() {
+        let (dir, etc, env) = home_and_etc("rootrc-rootsys");
+        let rootsys = dir.join("root");
+        std::fs::create_dir_all(rootsys.join("etc")).unwrap();
+        std::fs::write(
+            rootsys.join("etc/system.rootrc"),
+            "SSH.Login: rootsys\nSRP.Login: rootsys\nKrb5.Login: rootsys\n",
+        )
+        .unwrap();
+        std::fs::write(etc.join("system.rootrc"), "SSH.Login: sys\nSRP.Login: sys\n").unwrap();
+        std::fs::write(dir.join(".rootrc"), "SSH.Login: home\n").unwrap();
+        let rc = RootRc::load(&env.with("ROOTSYS", rootsys.as_os_str()));
+        assert_eq!(rc.get("SSH.Login"), Some(&b"home"[..]));
+        assert_eq!(rc.get("SRP.Login"), Some(&b"sys"[..]));
+        assert_eq!(rc.get("Krb5.Login"), Some(&b"rootsys"[..]));
     }
 }

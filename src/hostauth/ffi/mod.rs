@@ -3,3 +3,5 @@
 
 mod registry;
 mod session;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;

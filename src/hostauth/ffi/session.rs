@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 
-use super::registry::{HostauthMethod, server_kind};
+use super::registry::{HostauthMethod, daemonauth_hostauth_registry, server_kind};
 use crate::c_enum::{CEnum, c_enum};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi::buffer::give_string;
@@ -26,11 +26,14 @@ use crate::ffi::{
 use crate::hostauth::authrc::AuthrcCache;
 use crate::hostauth::keys::{Pin, StaticKey, hex, unhex};
 use crate::hostauth::methods::PasswordCheck;
-use crate::hostauth::model::{Key, Registry};
-use crate::hostauth::negotiate::{self, ClientConfig, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, ServerConfig};
+use crate::hostauth::model::{HostAuth, Key};
+use crate::hostauth::negotiate::{
+    self, ClientConfig, ClientSession, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, ServerConfig,
+};
 use crate::hostauth::pattern::{HostId, ServerKind};
 use crate::hostauth::reuse::DEFAULT_MAX_VALIDITY;
 use crate::hostauth::source::{Env, ProcessEnv};
+use crate::hostauth::store::Store;
 use crate::io::DEFAULT_TIMEOUT;
 
 /// How a daemon checks usrpwd passwords.
@@ -65,20 +68,23 @@ pub struct daemonauth_hostauth_client_config_builder(ClientBuilder);
 struct ClientBuilder {
     config: ClientConfig,
     authrc_file: Option<PathBuf>,
+    registry: Option<Arc<Store>>,
 }
 
 /// A client configuration. Shared: usable by any number of threads at once. Besides its
 /// settings it keeps, safely shared, the host-auth entries of the connections made with it:
 /// their method lists from the rc files, success and failure counters, and the established
 /// authentications (reuse tokens) that later connections to the same host and user reuse.
+/// They live in a registry of its own, or in the caller's
+/// (`daemonauth_hostauth_client_config_builder_set_registry`), where the caller can read them.
 /// Free with `daemonauth_hostauth_client_config_free`.
-pub struct daemonauth_hostauth_client_config(ClientState);
+pub struct daemonauth_hostauth_client_config(pub(super) ClientState);
 
-struct ClientState {
+pub(super) struct ClientState {
     config: ClientConfig,
     env: RcEnv,
     files: Mutex<AuthrcCache>,
-    entries: Registry,
+    pub(super) entries: Arc<Store>,
 }
 
 /// The process environment, with `$ROOTAUTHRC` replaced when the builder named a file.
@@ -114,7 +120,7 @@ pub struct daemonauth_hostauth_session {
 
 /// The server kind of a connection: a `daemonauth_hostauth_server` other than ANY (a
 /// connection is to one daemon).
-fn one_server_kind(server: c_int) -> Result<ServerKind> {
+pub(super) fn one_server_kind(server: c_int) -> Result<ServerKind> {
     server_kind(server)?.ok_or_else(|| {
         Error::new(ErrorCode::InvalidArgument, "server_kind: a connection is to one kind of daemon, not ANY")
     })
@@ -447,7 +453,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
             timeout: DEFAULT_TIMEOUT,
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
         };
-        let builder = daemonauth_hostauth_client_config_builder(ClientBuilder { config, authrc_file: None });
+        let builder = daemonauth_hostauth_client_config_builder(ClientBuilder { config, authrc_file: None, registry: None });
         // SAFETY: the caller passes NULL or a writable pointer.
         unsafe { give_handle(builder_out, builder, "builder_out") }
     }
@@ -543,6 +549,28 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_exchange_timeout
     }
 }
 
+/// Keeps the host-auth entries of this configuration's connections in `registry` instead of
+/// a registry of the configuration's own; the configuration takes its own reference. Each
+/// session reads the rc files' entry for its host, user and server kind into it and, once
+/// over, adds the successes and failures it counted and the authentication it established
+/// (whether it holds a reuse token, its expiry; never the token itself), so that the caller
+/// sees them through `daemonauth_hostauth_registry_get` and the entry functions. Sessions
+/// running at once on one entry each add their own changes. Configurations that share a
+/// registry share their established authentications. NULL restores a registry of the
+/// configuration's own.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_client_config_builder_set_registry(
+    builder: *mut daemonauth_hostauth_client_config_builder,
+    registry: *const daemonauth_hostauth_registry,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a live registry from this library.
+        let store = unsafe { registry.as_ref() }.map(|r| Arc::clone(&r.0));
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.0.registry = store) }
+    }
+}
+
 /// Turns the builder into a configuration in `*config_out`. The builder is consumed, whether
 /// this succeeds or not.
 #[unsafe(no_mangle)]
@@ -557,7 +585,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_build(
             config: builder.config,
             env: RcEnv(builder.authrc_file),
             files: Mutex::new(AuthrcCache::default()),
-            entries: Registry::default(),
+            entries: builder.registry.unwrap_or_default(),
         };
         // SAFETY: the caller passes NULL or a writable pointer.
         unsafe { give_handle(config_out, daemonauth_hostauth_client_config(state), "config_out") }
@@ -586,7 +614,7 @@ fn entry_key(state: &ClientState, host: &[u8], user: &[u8], server: ServerKind) 
     for diagnostic in rootrc.diagnostics().iter().chain(authrc.diagnostics()) {
         crate::log_warn!("{diagnostic}");
     }
-    authrc.read_into(&state.entries, &HostId::name(host), user, Some(server), &rootrc)
+    authrc.read_into(state.entries.registry(), &HostId::name(host), user, Some(server), &rootrc)
 }
 
 /// Authenticates as `user` to the daemon on `host` (the name the rc files and the known-hosts
@@ -617,10 +645,13 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
             unsafe { (&handle_ref(config, "config")?.0, arg_c_bytes(host, "host")?, arg_c_bytes(user, "user")?) };
         let server = one_server_kind(server_kind)?;
         let key = entry_key(state, host, user, server);
-        let mut entry = state.entries.get(&key).ok_or_else(|| Error::new(ErrorCode::Internal, "the entry vanished"))?;
+        let entries = state.entries.registry();
+        let before = entries.get(&key).ok_or_else(|| Error::new(ErrorCode::NotFound, "the entry was removed"))?;
+        let mut entry = before.clone();
         let (rootrc, _) = state.files.lock().get(&state.env);
         let outcome = negotiate::authenticate(&state.config, &rootrc, &mut entry, server, read_fd, write_fd);
-        state.entries.with(&key, |kept| *kept = entry);
+        // Other sessions on this entry may have run meanwhile: merge, do not overwrite.
+        entries.with(&key, |kept| kept.apply_session(&before, &entry));
         let session = outcome?;
         let handle = daemonauth_hostauth_session {
             method: session.method.into(),
@@ -631,11 +662,24 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
             revoked: false,
             daemon_key_verified: session.daemon_key_verified,
             daemon_key: c_text(hex(&session.daemon_key).as_bytes())?,
-            token_expires: 0,
+            token_expires: token_expiry(&before, &entry, &session),
         };
         // SAFETY: checked non-NULL above.
         unsafe { give_handle(session_out, handle, "session_out") }
     }
+}
+
+/// When the token a client session was given (a fresh authentication) or proved (a reuse)
+/// expires, in seconds since the epoch; 0 when there is none. `after` is the session's copy of
+/// its entry, `before` the copy it started from: a token given was appended, a token proved is
+/// the newest active one of the method.
+fn token_expiry(before: &HostAuth, after: &HostAuth, session: &ClientSession) -> u64 {
+    let token = if session.reused {
+        after.established().iter().rev().find(|e| e.method == session.method && e.active && !e.token.is_empty())
+    } else {
+        after.established().get(before.established().len())
+    };
+    token.and_then(|e| e.expires.duration_since(SystemTime::UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs())
 }
 
 /// Revokes the reuse tokens this configuration holds for (`host`, `user`, `server_kind`) at the
@@ -661,15 +705,16 @@ pub extern "C" fn daemonauth_hostauth_client_revoke(
         let now = SystemTime::now();
         let newest = state
             .entries
+            .registry()
             .with(&key, |entry| {
                 entry.cleanup(now);
-                entry.established().last().cloned()
+                entry.established().iter().rev().find(|e| !e.token.is_empty()).cloned()
             })
             .flatten()
             .ok_or_else(|| Error::new(ErrorCode::NotFound, "no reuse token is held for this host and user"))?;
         negotiate::revoke(&state.config, host, server, &newest, read_fd, write_fd)?;
-        state.entries.with(&key, |entry| {
-            entry.deactivate(Some(newest.method));
+        state.entries.registry().with(&key, |entry| {
+            entry.deactivate_token(&newest.token);
             entry.cleanup(now);
         });
         Ok(())
@@ -749,8 +794,9 @@ pub extern "C" fn daemonauth_hostauth_session_login(
     ffi_boundary! { unsafe { text_field(session_handle, |s| &s.login) } }
 }
 
-/// On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name,
-/// else its address; `localhost` over a Unix socket); "" on the client's side.
+/// On the daemon's side, the client's host as the daemon knows it (its reverse-resolved name
+/// when that name resolves back to its address, else its address; `localhost` over a Unix
+/// socket); "" on the client's side.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_session_client_host(
     session_handle: *const daemonauth_hostauth_session,
@@ -811,8 +857,9 @@ pub extern "C" fn daemonauth_hostauth_session_daemon_key(
     ffi_boundary! { unsafe { text_field(session_handle, |s| &s.daemon_key) } }
 }
 
-/// Stores in `*expires_out` when the reuse token issued (daemon side) or used in this session
-/// expires, in seconds since the epoch; 0 when there is none.
+/// Stores in `*expires_out` when the reuse token issued or used in this session expires, in
+/// seconds since the epoch (on the client's side: the token the daemon gave it, or the one it
+/// proved); 0 when there is none.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_session_token_expires(
     session_handle: *const daemonauth_hostauth_session,
