@@ -1,8 +1,10 @@
-//! Generates the C headers under `include/` with cbindgen, one per module plus the umbrella
-//! `include/daemonauth.h`, and links the shared object with its soname and version script.
+//! Generates the C headers with cbindgen, one per module plus the umbrella `daemonauth.h`, into
+//! `$OUT_DIR/include/`, compares them with the committed ones under `include/`, and links the
+//! shared object with its soname and version script. A build never writes the source tree:
+//! `scripts/headers` copies the generated headers into `include/`.
 //!
-//! `DAEMONAUTH_HEADERS=check` makes the build fail instead of rewriting a header that differs
-//! from what the sources generate: the test command uses it to catch stale committed headers.
+//! A committed header that differs from what the sources generate is a warning, and with
+//! `DAEMONAUTH_HEADERS=check` an error: the test command uses it to catch stale headers.
 
 use std::path::{Path, PathBuf};
 
@@ -68,26 +70,31 @@ const SONAME: &str = "libdaemonauth.so.0";
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets this"));
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets this")).join("include");
     let check_only = std::env::var("DAEMONAUTH_HEADERS").as_deref() == Ok("check");
     println!("cargo:rerun-if-env-changed=DAEMONAUTH_HEADERS");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=src/exports.map");
+    println!("cargo:rerun-if-changed=include");
 
     let mut stale = Vec::new();
     let mut umbrella = String::from(UMBRELLA_HEAD);
     for header in HEADERS {
-        let text = generate(&root, header);
-        let path = root.join("include/daemonauth").join(format!("{}.h", header.name));
-        deliver(&path, &text, check_only, &mut stale);
-        umbrella.push_str(&format!("#include \"daemonauth/{}.h\"\n", header.name));
+        let name = format!("daemonauth/{}.h", header.name);
+        deliver(&root, &out, &name, &generate(&root, header), &mut stale);
+        umbrella.push_str(&format!("#include \"{name}\"\n"));
     }
     umbrella.push_str(UMBRELLA_TAIL);
-    deliver(&root.join("include/daemonauth.h"), &umbrella, check_only, &mut stale);
+    deliver(&root, &out, "daemonauth.h", &umbrella, &mut stale);
     if !stale.is_empty() {
-        panic!(
-            "stale generated headers (run `cargo build` without DAEMONAUTH_HEADERS=check and commit): {}",
+        let message = format!(
+            "the committed headers differ from what the sources generate (run scripts/headers and commit): {}",
             stale.join(", ")
         );
+        if check_only {
+            panic!("{message}");
+        }
+        println!("cargo:warning={message}");
     }
 
     let map = root.join("src/exports.map");
@@ -140,16 +147,14 @@ fn declares(root: &Path, source: &str, name: &str) -> bool {
     })
 }
 
-fn deliver(path: &Path, text: &str, check_only: bool, stale: &mut Vec<String>) {
-    let current = std::fs::read_to_string(path).unwrap_or_default();
-    if current == text {
-        return;
-    }
-    if check_only {
-        stale.push(path.display().to_string());
-    } else {
-        std::fs::create_dir_all(path.parent().expect("headers live in a directory"))
-            .and_then(|()| std::fs::write(path, text))
-            .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+/// Writes the generated header `name` under `out` and notes it in `stale` when the committed
+/// `include/NAME` differs.
+fn deliver(root: &Path, out: &Path, name: &str, text: &str, stale: &mut Vec<String>) {
+    let path = out.join(name);
+    std::fs::create_dir_all(path.parent().expect("headers live in a directory"))
+        .and_then(|()| std::fs::write(&path, text))
+        .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+    if std::fs::read_to_string(root.join("include").join(name)).unwrap_or_default() != text {
+        stale.push(format!("include/{name}"));
     }
 }
