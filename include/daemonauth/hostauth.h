@@ -446,6 +446,17 @@ daemonauth_result daemonauth_hostauth_server_config_builder_set_anonymous(daemon
 daemonauth_result daemonauth_hostauth_server_config_builder_set_secret_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
 
 /**
+ * Sets the GSS-API acceptor of methods 2 krb5 and 3 globus: `service` is the host-based
+ * service name it accepts as (`host@this.host.name`; NULL: any key of the keytab) and `keytab`
+ * the keytab (NULL: the default, `KRB5_KTNAME`). Both NULL is the default. The credentials are
+ * acquired at every session; a daemon that has none refuses these methods as unavailable
+ * (logged) and negotiation goes on. The client's principal may log in as the user it asks for
+ * under the mechanism's rules (Kerberos: the user's `~/.k5login`, else
+ * `krb5_aname_to_localname`); `daemonauth_hostauth_session_principal` tells which it was.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_gss_acceptor(daemonauth_hostauth_server_config_builder *builder, const char *service, const char *keytab);
+
+/**
  * Sets the file that records revoked reuse tokens; NULL (the default) means the secret file's
  * path with `.revoked` appended. Daemons sharing a secret file should share this file too.
  */
@@ -539,6 +550,12 @@ daemonauth_result daemonauth_hostauth_client_config_builder_set_known_hosts_file
 daemonauth_result daemonauth_hostauth_client_config_builder_set_responder(daemonauth_hostauth_client_config_builder *builder, const daemonauth_responder *responder);
 
 /**
+ * Sets the GSS-API service that methods 2 krb5 and 3 globus authenticate to: the target is
+ * `<service>@<host>` (a host-based service name). NULL restores the default, `host` (ROOT's).
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_gss_service(daemonauth_hostauth_client_config_builder *builder, const char *service);
+
+/**
  * Sets how long one message read or write may take, in milliseconds; 0 restores the default
  * (30 000).
  */
@@ -614,6 +631,13 @@ const char *daemonauth_hostauth_session_login(const daemonauth_hostauth_session 
  * else its address; `localhost` over a Unix socket); "" on the client's side.
  */
 const char *daemonauth_hostauth_session_client_host(const daemonauth_hostauth_session *session_handle);
+
+/**
+ * On the daemon's side, the client's GSS-API principal when krb5 or globus authenticated the
+ * session (`alice@EXAMPLE.ORG`), else ""; "" on the client's side. Valid until the session is
+ * freed; NULL for a NULL session.
+ */
+const char *daemonauth_hostauth_session_principal(const daemonauth_hostauth_session *session_handle);
 
 /**
  * Stores in `*reused_out` whether the session was authenticated by a reuse token.

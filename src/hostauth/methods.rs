@@ -1,18 +1,20 @@
-//! The daemon's side of the methods of this part: 0 usrpwd (a password checked through PAM,
-//! crypt(3) against the system database, or a daemon password file; ROOT's anonymous mode when
-//! enabled) and 5 uidgid (the peer's uid proven by `SO_PEERCRED` on a Unix-domain socket).
+//! The daemon's side of the methods: 0 usrpwd (a password checked through PAM, crypt(3) against
+//! the system database, or a daemon password file; ROOT's anonymous mode when enabled), 5 uidgid
+//! (the peer's uid proven by `SO_PEERCRED` on a Unix-domain socket), and the GSS-API methods 2
+//! krb5 and 3 globus ([`super::gssauth`]), which take several messages.
 
 use std::os::fd::RawFd;
 use std::path::PathBuf;
 
+use super::gssauth::{self, Acceptor, AcceptorConfig};
 use super::model::Method;
-use super::wire::Refusal;
+use super::wire::{MAX_SECRET, Refusal};
 use crate::cvs::passwd::find_in_file;
 use crate::error::{Error, ErrorCode, Result};
 use crate::sysauth::{HashCheck, check_hash, check_system_crypt, pam, sys};
 
 /// The methods this daemon implements, in ROOT's order.
-pub(crate) const IMPLEMENTED: [Method; 2] = [Method::UsrPwd, Method::UidGid];
+pub(crate) const IMPLEMENTED: [Method; 4] = [Method::UsrPwd, Method::Krb5, Method::Globus, Method::UidGid];
 
 /// The login of ROOT's anonymous usrpwd mode.
 pub(crate) const ANONYMOUS: &[u8] = b"anonymous";
@@ -72,24 +74,79 @@ fn unix_peer_uid(fd: RawFd) -> Option<libc::uid_t> {
 /// A refusal and the reason for the daemon's log (never sent to the client).
 pub(crate) type Refused = (Refusal, String);
 
-/// Runs `method` for `user` with the client's `secret`; the login on success.
-pub(crate) fn check(
-    method: Method,
-    user: &[u8],
-    secret: &[u8],
-    peer: &Peer,
-    passwords: &PasswordCheck,
-    anonymous: bool,
-) -> std::result::Result<Vec<u8>, Refused> {
-    match method {
-        Method::UsrPwd => usrpwd(user, secret, peer, passwords, anonymous),
-        Method::UidGid => uidgid(user, peer),
-        other => Err((Refusal::NotAccepted, format!("method {} is not implemented", other.short_name()))),
+/// How the daemon checks the methods.
+pub(crate) struct Checks<'a> {
+    pub(crate) passwords: &'a PasswordCheck,
+    pub(crate) anonymous: bool,
+    pub(crate) gss: &'a AcceptorConfig,
+}
+
+/// Where a method stands on the daemon's side after a client message.
+pub(crate) enum Progress {
+    /// Send this message to the client and wait for its next one.
+    Continue(Vec<u8>),
+    /// Success.
+    Done(Success),
+}
+
+/// A method's success on the daemon's side.
+pub(crate) struct Success {
+    pub(crate) login: Vec<u8>,
+    /// The method's last message for the client (empty when it has none).
+    pub(crate) last: Vec<u8>,
+    /// The client's principal, for the GSS-API methods.
+    pub(crate) principal: Option<Vec<u8>>,
+}
+
+/// A method running on the daemon's side.
+pub(crate) enum Running<'a> {
+    /// usrpwd and uidgid: one message decides.
+    Single { method: Method, user: &'a [u8], peer: &'a Peer, checks: &'a Checks<'a> },
+    /// krb5 and globus: a GSS-API context.
+    Gss(Acceptor),
+}
+
+impl<'a> Running<'a> {
+    /// Starts `method` for `user` on the channel with handshake hash `binding`.
+    pub(crate) fn start(
+        method: Method,
+        user: &'a [u8],
+        peer: &'a Peer,
+        checks: &'a Checks<'a>,
+        binding: &[u8; 32],
+    ) -> std::result::Result<Running<'a>, Refused> {
+        match method {
+            Method::UsrPwd | Method::UidGid => Ok(Running::Single { method, user, peer, checks }),
+            Method::Krb5 | Method::Globus => Acceptor::new(method, user, checks.gss, binding).map(Running::Gss),
+            other => Err((Refusal::NotAccepted, format!("method {} is not implemented", other.short_name()))),
+        }
+    }
+
+    /// One message of the client's.
+    pub(crate) fn step(&mut self, message: &[u8]) -> std::result::Result<Progress, Refused> {
+        let login = match self {
+            Running::Single { method: Method::UsrPwd, user, peer, checks } => {
+                usrpwd(user, message, peer, checks.passwords, checks.anonymous)?
+            }
+            Running::Single { user, peer, .. } => uidgid(user, peer)?,
+            Running::Gss(acceptor) => return acceptor.step(message),
+        };
+        Ok(Progress::Done(Success { login, last: Vec::new(), principal: None }))
     }
 }
 
-fn failed(why: impl Into<String>) -> Refused {
+/// A failure of the method, with the reason for the log.
+pub(crate) fn failed(why: impl Into<String>) -> Refused {
     (Refusal::Failed, why.into())
+}
+
+/// The local user a client's user name asks for with `method`: the first component of a
+/// principal for the GSS-API methods (ROOT's `Krb5.Login` gives `us:user@REALM`).
+pub(crate) fn local_user(method: Method, user: &[u8]) -> &[u8] {
+    match method {
+        Method::Krb5 | Method::Globus => gssauth::local_user(user),
+        _ => user,
+    }
 }
 
 fn usrpwd(
@@ -108,6 +165,9 @@ fn usrpwd(
         } else {
             Err(failed("anonymous logins are disabled"))
         };
+    }
+    if password.len() > MAX_SECRET {
+        return Err(failed(format!("a password longer than {MAX_SECRET} bytes")));
     }
     let name = std::str::from_utf8(user).map_err(|_| failed("a user name that is not UTF-8 has no system account"))?;
     let result: Result<()> = match passwords {
@@ -160,6 +220,9 @@ mod tests {
         assert_eq!(usrpwd(ANONYMOUS, b"me@example.org", &tcp_peer(), &none, false).unwrap_err().0, Refusal::Failed);
         assert_eq!(usrpwd(ANONYMOUS, b"me@example.org", &tcp_peer(), &none, true).unwrap(), ANONYMOUS);
         assert_eq!(usrpwd(ANONYMOUS, b"nothing", &tcp_peer(), &none, true).unwrap_err().0, Refusal::Failed);
+        let long = vec![b'x'; MAX_SECRET + 1];
+        let refused = usrpwd(b"alice", &long, &tcp_peer(), &none, false).unwrap_err();
+        assert!(refused.1.contains("longer than 1024"), "{}", refused.1);
     }
 
     #[test]

@@ -11,14 +11,15 @@ use zeroize::Zeroizing;
 
 use super::channel::SecureChannel;
 use super::daemonrc::Daemonrc;
+use super::gssauth::{self, AcceptorConfig, Initiator};
 use super::keys::{Pin, StaticKey};
-use super::methods::{self, IMPLEMENTED, PasswordCheck, Peer};
+use super::methods::{self, Checks, IMPLEMENTED, PasswordCheck, Peer, Progress, Running, Success};
 use super::model::{Established, HostAuth, Method, detail, parse_flag};
 use super::pattern::{HostId, ServerKind};
 use super::reuse::{self, Secrets};
 use super::rootrc::RootRc;
 use super::source::{MAX_FILE_BYTES, ProcessEnv, read_capped};
-use super::wire::{MAX_NAME, Message, Refusal, ReusePurpose};
+use super::wire::{Grant, MAX_NAME, MAX_SECRET, Message, Refusal, ReusePurpose};
 use crate::error::{Error, ErrorCode, Result};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
 use crate::responder::{PASSWORD, Question, Responder, USERNAME, json};
@@ -26,6 +27,9 @@ use crate::{log_info, log_warn};
 
 /// The default wait before a failure is answered (as the CVS server's).
 pub(crate) const DEFAULT_FAIL_DELAY: Duration = Duration::from_secs(2);
+
+/// The GSS-API service krb5 and globus authenticate to unless told otherwise (ROOT's).
+pub(crate) const DEFAULT_GSS_SERVICE: &str = "host";
 
 /// The default time a whole session (channel, negotiation, reuse) may take.
 pub(crate) const DEFAULT_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -48,6 +52,8 @@ pub(crate) struct ServerConfig {
     pub(crate) access_file: Option<PathBuf>,
     pub(crate) passwords: PasswordCheck,
     pub(crate) anonymous: bool,
+    /// The GSS-API acceptor of krb5 and globus.
+    pub(crate) gss: AcceptorConfig,
     /// The reuse secret file; None: no reuse tokens.
     pub(crate) secret_file: Option<PathBuf>,
     /// The revocation file; None: next to the secret file.
@@ -70,6 +76,7 @@ impl ServerConfig {
             access_file: None,
             passwords: PasswordCheck::Pam("rootd".into()),
             anonymous: false,
+            gss: AcceptorConfig::default(),
             secret_file: None,
             revocation_file: None,
             key,
@@ -111,6 +118,8 @@ pub(crate) struct ServerSession {
     /// Who it is now (the user, or `anonymous`).
     pub(crate) login: Vec<u8>,
     pub(crate) client_host: Vec<u8>,
+    /// The client's GSS-API principal (krb5, globus).
+    pub(crate) principal: Option<Vec<u8>>,
     /// Whether the client logged in with a reuse token.
     pub(crate) reused: bool,
     /// Whether the client only revoked its token (the session is then over).
@@ -190,6 +199,7 @@ impl Daemon<'_> {
             user,
             login,
             client_host: self.peer.host.clone(),
+            principal: None,
             reused: false,
             revoked: false,
             token_expires: 0,
@@ -205,10 +215,10 @@ impl Daemon<'_> {
         for _ in 0..=Method::ALL.len() + 1 {
             let message = Message::decode(&self.chan.recv()?)?;
             let outcome = match message {
-                Message::Try { method, user, binding, validity, secret } => {
+                Message::Try { method, user, binding, validity, first } => {
                     self.check_binding(&binding)?;
                     self.same_user(&user)?;
-                    self.attempt(method, user, validity, &secret)?
+                    self.attempt(method, user, validity, first)?
                 }
                 Message::Reuse { purpose, ticket, binding } => {
                     self.check_binding(&binding)?;
@@ -219,11 +229,15 @@ impl Daemon<'_> {
             };
             if let Some(session) = outcome {
                 log_info!(
-                    "host-auth: {} {} {} by {} from {}",
+                    "host-auth: {} {} {} by {}{} from {}",
                     if session.revoked { "revoked a token of" } else { "authenticated" },
                     String::from_utf8_lossy(&session.user),
                     if session.revoked { "".into() } else { format!("as {}", String::from_utf8_lossy(&session.login)) },
                     session.method.short_name(),
+                    session
+                        .principal
+                        .as_ref()
+                        .map_or_else(String::new, |p| format!(" (principal {})", String::from_utf8_lossy(p))),
                     String::from_utf8_lossy(&session.client_host)
                 );
                 return Ok(session);
@@ -251,7 +265,7 @@ impl Daemon<'_> {
         method: Method,
         user: Vec<u8>,
         validity: u32,
-        secret: &[u8],
+        first: Zeroizing<Vec<u8>>,
     ) -> Result<Option<ServerSession>> {
         let remaining = self.remaining(&user);
         if !remaining.contains(&method) {
@@ -261,9 +275,10 @@ impl Daemon<'_> {
         }
         self.tried.push(method);
         let cfg = self.config;
-        match methods::check(method, &user, secret, &self.peer, &cfg.passwords, cfg.anonymous) {
-            Ok(login) => {
+        match self.run_method(method, &user, first)? {
+            Ok(Success { login, last, principal }) => {
                 let mut session = self.session(method, user, login);
+                session.principal = principal;
                 let secrets = match &cfg.secret_file {
                     Some(path) if validity > 0 && method != Method::UidGid => Some(Secrets::load(path)?),
                     _ => None,
@@ -277,7 +292,8 @@ impl Daemon<'_> {
                 };
                 session.token_expires = expires;
                 let login = session.login.clone();
-                self.chan.send(&Message::Accepted { method, login, ticket, token_secret, expires }.encode())?;
+                self.chan
+                    .send(&Message::Accepted(Grant { method, login, ticket, token_secret, expires, last }).encode())?;
                 Ok(Some(session))
             }
             Err((why, reason)) => {
@@ -290,6 +306,48 @@ impl Daemon<'_> {
                 Ok(None)
             }
         }
+    }
+
+    /// Runs `method`'s messages from the client's first one: its success or refusal.
+    fn run_method(
+        &mut self,
+        method: Method,
+        user: &[u8],
+        first: Zeroizing<Vec<u8>>,
+    ) -> Result<std::result::Result<Success, methods::Refused>> {
+        let cfg = self.config;
+        let checks = Checks { passwords: &cfg.passwords, anonymous: cfg.anonymous, gss: &cfg.gss };
+        let binding = *self.chan.handshake_hash();
+        let mut running = match Running::start(method, user, &self.peer, &checks, &binding) {
+            Ok(running) => running,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let mut message = first;
+        for _ in 0..gssauth::MAX_ROUNDS {
+            match running.step(&message) {
+                Ok(Progress::Continue(data)) => {
+                    self.chan.send(&Message::Step { data: Zeroizing::new(data) }.encode())?;
+                    message = match Message::decode(&self.chan.recv()?)? {
+                        Message::Step { data } => data,
+                        Message::Abort => {
+                            return Ok(Err(methods::failed(format!(
+                                "{}: the client abandoned the method",
+                                method.short_name()
+                            ))));
+                        }
+                        other => {
+                            return Err(Error::new(ErrorCode::Protocol, format!("unexpected message {other:?}")));
+                        }
+                    };
+                }
+                Ok(Progress::Done(success)) => return Ok(Ok(success)),
+                Err(refused) => return Ok(Err(refused)),
+            }
+        }
+        Err(Error::new(
+            ErrorCode::Protocol,
+            format!("{} did not finish within {} messages", method.short_name(), gssauth::MAX_ROUNDS),
+        ))
     }
 
     fn reuse(&mut self, purpose: ReusePurpose, ticket: &[u8]) -> Result<Option<ServerSession>> {
@@ -327,14 +385,8 @@ impl Daemon<'_> {
             session.revoked = true;
         }
         session.token_expires = checked.ticket.expires;
-        let accepted = Message::Accepted {
-            method: session.method,
-            login: ticket_user,
-            ticket: Vec::new(),
-            token_secret: Zeroizing::new(Vec::new()),
-            expires: checked.ticket.expires,
-        };
-        self.chan.send(&accepted.encode())?;
+        self.chan
+            .send(&Message::Accepted(Grant::plain(session.method, ticket_user, checked.ticket.expires)).encode())?;
         Ok(Some(session))
     }
 
@@ -350,6 +402,8 @@ impl Daemon<'_> {
 pub(crate) struct ClientConfig {
     pub(crate) pin: Pin,
     pub(crate) responder: Option<Responder>,
+    /// The GSS-API service of krb5 and globus: the target is `<service>@<host>`.
+    pub(crate) gss_service: String,
     pub(crate) timeout: Duration,
     pub(crate) exchange_timeout: Duration,
 }
@@ -430,7 +484,7 @@ pub(crate) fn authenticate(
         if let Some(established) = entry.reusable(method, now).filter(|e| !e.token.is_empty()) {
             let token = established.token.clone();
             match reuse_token(&mut chan, ReusePurpose::Login, &token, &binding)? {
-                Reply::Accepted { method, login, .. } => {
+                Reply::Accepted(Grant { method, login, .. }) => {
                     entry.count_success(method);
                     return Ok(ClientSession {
                         method,
@@ -447,7 +501,7 @@ pub(crate) fn authenticate(
                 }
             }
         }
-        let mut user = user_for(&details, &key.user).to_vec();
+        let mut user = methods::local_user(method, user_for(&details, &key.user)).to_vec();
         // `pt` (else `<Meth>.LoginPrompt`): the user name is asked for, once per session.
         if flag(&details, "pt", rootrc.login_prompt(method)) {
             if prompted.is_none() {
@@ -462,13 +516,40 @@ pub(crate) fn authenticate(
         let wants_reuse = flag(&details, "ru", rootrc.reuse(method)) && method != Method::UidGid;
         let validity =
             if wants_reuse { u32::try_from(rootrc.validity(method).as_secs()).unwrap_or(u32::MAX) } else { 0 };
-        let secret = match method {
-            Method::UsrPwd => password(config, &key.host, &user)?,
-            _ => Zeroizing::new(Vec::new()),
+        // The method's first message. A GSS-API method that cannot start on this side (no
+        // ticket and no password for one, an unknown service) fails here, unseen by the daemon.
+        let (mut gss, first) = match method {
+            Method::UsrPwd => (None, password(config, &key.host, &user)?),
+            Method::Krb5 | Method::Globus => {
+                let responder = config.responder.as_ref();
+                match Initiator::start(method, &details, &config.gss_service, &key.host, responder, &binding) {
+                    Ok((initiator, first)) => (Some(initiator), Zeroizing::new(first)),
+                    Err(err) => {
+                        entry.count_failure(method);
+                        log_info!("host-auth: {} cannot start: {err}", method.short_name());
+                        notes.push(format!("{}: {}", method.short_name(), err.message()));
+                        any_failed = true;
+                        continue;
+                    }
+                }
+            }
+            _ => (None, Zeroizing::new(Vec::new())),
         };
-        chan.send(&Message::Try { method, user: user.clone(), binding, validity, secret }.encode())?;
-        match reply(&mut chan)? {
-            Reply::Accepted { method, login, ticket, token_secret, expires } => {
+        chan.send(&Message::Try { method, user: user.clone(), binding, validity, first }.encode())?;
+        let (answer, failure) = method_reply(&mut chan, gss.as_mut())?;
+        match answer {
+            Reply::Accepted(Grant { method, login, ticket, token_secret, expires, last }) => {
+                if let Some(gss) = gss.as_mut() {
+                    // Mutual: the daemon's last token proves it holds the service's key.
+                    gss.finish(&last).map_err(|err| {
+                        Error::new(
+                            ErrorCode::AuthFailed,
+                            format!("{}: the daemon did not prove its identity: {err}", method.short_name()),
+                        )
+                    })?;
+                } else if !last.is_empty() {
+                    return Err(Error::new(ErrorCode::Protocol, "a method message after a single-message method"));
+                }
                 entry.count_success(method);
                 if !ticket.is_empty() {
                     entry.add_established(Established {
@@ -491,21 +572,46 @@ pub(crate) fn authenticate(
             Reply::Refused(why, remaining) => {
                 entry.count_failure(method);
                 log_info!("host-auth: {} refused ({why:?}); the daemon offers {remaining:?}", method.short_name());
-                notes.push(format!(
-                    "{}: {}",
-                    method.short_name(),
-                    match why {
-                        Refusal::NotAccepted => "not accepted by the daemon",
-                        Refusal::Failed => "failed",
-                        Refusal::TokenInvalid => "token refused",
-                        Refusal::Unavailable => "refused over TCP, it needs a Unix-domain socket",
+                let what = match (why, &failure) {
+                    (_, Some(err)) => err.message().to_owned(),
+                    (Refusal::NotAccepted, None) => "not accepted by the daemon".into(),
+                    (Refusal::Failed, None) => "failed".into(),
+                    (Refusal::TokenInvalid, None) => "token refused".into(),
+                    (Refusal::Unavailable, None) if method == Method::UidGid => {
+                        "refused over TCP, it needs a Unix-domain socket".into()
                     }
-                ));
+                    (Refusal::Unavailable, None) => "not available at this daemon".into(),
+                };
+                notes.push(format!("{}: {what}", method.short_name()));
                 any_failed |= why == Refusal::Failed;
                 offered = Some(remaining);
             }
         }
     }
+}
+
+/// The daemon's answer to a `Try`, with the method's messages in between answered by `gss`
+/// (a single-message method gets none). When the client's side of the method fails, it
+/// abandons the method (`Abort`) and returns its error with the daemon's refusal.
+fn method_reply(chan: &mut SecureChannel, mut gss: Option<&mut Initiator>) -> Result<(Reply, Option<Error>)> {
+    let mut failure = None;
+    for _ in 0..gssauth::MAX_ROUNDS {
+        let data = match Message::decode(&chan.recv()?)? {
+            Message::Step { data } if failure.is_none() => data,
+            other => return Ok((reply_to(other)?, failure)),
+        };
+        let gss = gss
+            .as_deref_mut()
+            .ok_or_else(|| Error::new(ErrorCode::Protocol, "a method message for a single-message method"))?;
+        match gss.next(&data) {
+            Ok(token) => chan.send(&Message::Step { data: Zeroizing::new(token) }.encode())?,
+            Err(err) => {
+                chan.send(&Message::Abort.encode())?;
+                failure = Some(err);
+            }
+        }
+    }
+    Err(Error::new(ErrorCode::Protocol, format!("the method did not finish within {} messages", gssauth::MAX_ROUNDS)))
 }
 
 /// The client's explicit cleanup of a token: proves it on a fresh channel and has the daemon
@@ -523,7 +629,7 @@ pub(crate) fn revoke(
     let mut chan = SecureChannel::client(io, kind_code(server), expected)?;
     let binding = *chan.handshake_hash();
     match reuse_token(&mut chan, ReusePurpose::Revoke, &established.token, &binding)? {
-        Reply::Accepted { .. } => Ok(()),
+        Reply::Accepted(_) => Ok(()),
         Reply::Refused(why, _) => {
             Err(Error::new(ErrorCode::AuthFailed, format!("the daemon refused to revoke the token ({why:?})")))
         }
@@ -532,15 +638,17 @@ pub(crate) fn revoke(
 
 /// A daemon's answer to an attempt.
 enum Reply {
-    Accepted { method: Method, login: Vec<u8>, ticket: Vec<u8>, token_secret: Zeroizing<Vec<u8>>, expires: u64 },
+    Accepted(Grant),
     Refused(Refusal, Vec<Method>),
 }
 
 fn reply(chan: &mut SecureChannel) -> Result<Reply> {
-    match Message::decode(&chan.recv()?)? {
-        Message::Accepted { method, login, ticket, token_secret, expires } => {
-            Ok(Reply::Accepted { method, login, ticket, token_secret, expires })
-        }
+    reply_to(Message::decode(&chan.recv()?)?)
+}
+
+fn reply_to(message: Message) -> Result<Reply> {
+    match message {
+        Message::Accepted(grant) => Ok(Reply::Accepted(grant)),
         Message::Refused { why, remaining } => Ok(Reply::Refused(why, remaining)),
         other => Err(Error::new(ErrorCode::Protocol, format!("unexpected message {other:?}"))),
     }
@@ -589,7 +697,11 @@ fn password(config: &ClientConfig, host: &[u8], user: &[u8]) -> Result<Zeroizing
     let (host, user) = (String::from_utf8_lossy(host), String::from_utf8_lossy(user));
     let challenge = json::object(&[("service", "hostauth"), ("method", "usrpwd"), ("user", &user), ("host", &host)]);
     let answers = responder.ask(&[Question::new(PASSWORD, challenge, format!("Password for {user}@{host}"))])?;
-    Ok(Zeroizing::new(answers.get(PASSWORD).expect("ask() returns every required answer").as_bytes().to_vec()))
+    let password = answers.get(PASSWORD).expect("ask() returns every required answer").as_bytes();
+    if password.len() > MAX_SECRET {
+        return Err(Error::new(ErrorCode::InvalidArgument, format!("the password is longer than {MAX_SECRET} bytes")));
+    }
+    Ok(Zeroizing::new(password.to_vec()))
 }
 
 #[cfg(test)]
@@ -637,6 +749,7 @@ mod tests {
         ClientConfig {
             pin: Pin::Key(config.key.public),
             responder: Some(responder),
+            gss_service: DEFAULT_GSS_SERVICE.into(),
             timeout: Duration::from_secs(5),
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
         }
@@ -974,7 +1087,7 @@ mod tests {
             let Message::Challenge { nonce } = Message::decode(&chan.recv().unwrap()).unwrap() else { panic!() };
             let mac = reuse::proof(secret, &binding, &nonce);
             chan.send(&Message::Proof { mac }.encode()).unwrap();
-            assert!(matches!(Message::decode(&chan.recv().unwrap()).unwrap(), Message::Accepted { .. }));
+            assert!(matches!(Message::decode(&chan.recv().unwrap()).unwrap(), Message::Accepted(_)));
             mac
         });
         assert!(s.unwrap().reused);
@@ -989,6 +1102,70 @@ mod tests {
         });
         assert_eq!(answer, Message::Refused { why: Refusal::TokenInvalid, remaining: vec![] });
         assert!(s.is_err(), "{s:?}");
+    }
+
+    #[test]
+    fn method_messages_out_of_turn_are_refused() {
+        let server = server_config("out-of-turn", "default usrpwd\n");
+        // A Step before any Try.
+        let ((), s) = raw_client(&server, |chan| {
+            chan.send(&Message::Step { data: Zeroizing::new(b"token".to_vec()) }.encode()).unwrap();
+            assert!(chan.recv().is_err(), "the daemon closes the connection");
+        });
+        let err = s.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Protocol);
+        assert!(err.message().contains("unexpected message Step (5 bytes)"), "{err}");
+        // An Abort when no method is running.
+        let ((), s) = raw_client(&server, |chan| chan.send(&Message::Abort.encode()).unwrap());
+        assert_eq!(s.unwrap_err().code(), ErrorCode::Protocol);
+        // A password over the cap is a failed attempt, not an allocation.
+        let (answer, s) = raw_client(&server, |chan| {
+            let binding = *chan.handshake_hash();
+            let first = Zeroizing::new(vec![b'x'; MAX_SECRET + 1]);
+            let user = b"alice".to_vec();
+            chan.send(&Message::Try { method: Method::UsrPwd, user, binding, validity: 0, first }.encode()).unwrap();
+            Message::decode(&chan.recv().unwrap()).unwrap()
+        });
+        assert_eq!(answer, Message::Refused { why: Refusal::Failed, remaining: vec![] });
+        assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
+    }
+
+    /// A hand-driven daemon: the channel, then `script` with it; the client's outcome.
+    fn raw_daemon(server: &ServerConfig, script: impl FnOnce(&mut SecureChannel) + Send) -> Result<ClientSession> {
+        let (a, b) = UnixStream::pair().unwrap();
+        let client = client_config(server, PASSWORD_OK, Arc::default());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let io = Channel::new(b.as_raw_fd(), b.as_raw_fd(), Duration::from_secs(5)).unwrap();
+                let (mut chan, _) = SecureChannel::server(io, &server.key).unwrap();
+                script(&mut chan);
+            });
+            let fd = a.as_raw_fd();
+            authenticate(&client, &RootRc::default(), &mut entry("alice", &[Method::UsrPwd]), ServerKind::Rootd, fd, fd)
+        })
+    }
+
+    #[test]
+    fn a_daemon_that_sends_method_messages_to_a_single_message_method_is_refused() {
+        let server = server_config("daemon-step", "default usrpwd\n");
+        let step = Message::Step { data: Zeroizing::new(b"more?".to_vec()) };
+        let err = raw_daemon(&server, |chan| {
+            chan.recv().unwrap();
+            chan.send(&step.encode()).unwrap();
+        })
+        .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Protocol);
+        assert!(err.message().contains("single-message method"), "{err}");
+        let err = raw_daemon(&server, |chan| {
+            chan.recv().unwrap();
+            let accepted = Message::Accepted(Grant {
+                last: b"proof".to_vec(),
+                ..Grant::plain(Method::UsrPwd, b"alice".to_vec(), 0)
+            });
+            chan.send(&accepted.encode()).unwrap();
+        })
+        .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
     }
 
     /// A man in the middle with its own key who relays every session message verbatim.

@@ -24,10 +24,13 @@ use crate::ffi::{
     handle_ref, take_handle, timeout_or,
 };
 use crate::hostauth::authrc::AuthrcCache;
+use crate::hostauth::gssauth::AcceptorConfig;
 use crate::hostauth::keys::{Pin, StaticKey, hex, unhex};
 use crate::hostauth::methods::PasswordCheck;
 use crate::hostauth::model::{Key, Registry};
-use crate::hostauth::negotiate::{self, ClientConfig, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, ServerConfig};
+use crate::hostauth::negotiate::{
+    self, ClientConfig, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, DEFAULT_GSS_SERVICE, ServerConfig,
+};
 use crate::hostauth::pattern::{HostId, ServerKind};
 use crate::hostauth::reuse::DEFAULT_MAX_VALIDITY;
 use crate::hostauth::source::{Env, ProcessEnv};
@@ -104,6 +107,8 @@ pub struct daemonauth_hostauth_session {
     user: CString,
     login: CString,
     client_host: CString,
+    /// The client's GSS-API principal (daemon side, krb5 and globus), else "".
+    principal: CString,
     reused: bool,
     revoked: bool,
     daemon_key_verified: bool,
@@ -286,6 +291,28 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_secret_file(
     }
 }
 
+/// Sets the GSS-API acceptor of methods 2 krb5 and 3 globus: `service` is the host-based
+/// service name it accepts as (`host@this.host.name`; NULL: any key of the keytab) and `keytab`
+/// the keytab (NULL: the default, `KRB5_KTNAME`). Both NULL is the default. The credentials are
+/// acquired at every session; a daemon that has none refuses these methods as unavailable
+/// (logged) and negotiation goes on. The client's principal may log in as the user it asks for
+/// under the mechanism's rules (Kerberos: the user's `~/.k5login`, else
+/// `krb5_aname_to_localname`); `daemonauth_hostauth_session_principal` tells which it was.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_server_config_builder_set_gss_acceptor(
+    builder: *mut daemonauth_hostauth_server_config_builder,
+    service: *const c_char,
+    keytab: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or NUL-terminated strings.
+        let (service, keytab) = unsafe { (arg_opt_str(service, "service")?, opt_path(keytab, "keytab")?) };
+        let gss = AcceptorConfig { service: service.map(str::to_owned), keytab };
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.config.gss = gss) }
+    }
+}
+
 /// Sets the file that records revoked reuse tokens; NULL (the default) means the secret file's
 /// path with `.revoked` appended. Daemons sharing a secret file should share this file too.
 #[unsafe(no_mangle)]
@@ -421,6 +448,7 @@ pub extern "C" fn daemonauth_hostauth_server_accept(
             user: c_text(&session.user)?,
             login: c_text(&session.login)?,
             client_host: c_text(&session.client_host)?,
+            principal: c_text(session.principal.as_deref().unwrap_or_default())?,
             reused: session.reused,
             revoked: session.revoked,
             daemon_key_verified: true,
@@ -444,6 +472,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
         let config = ClientConfig {
             pin: Pin::None,
             responder: None,
+            gss_service: DEFAULT_GSS_SERVICE.into(),
             timeout: DEFAULT_TIMEOUT,
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
         };
@@ -514,6 +543,21 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_responder(
         let responder = unsafe { responder.as_ref() }.map(|r| r.responder.clone());
         // SAFETY: NULL or a live builder, used by one thread at a time.
         unsafe { change_handle(builder, "builder", |b| b.0.config.responder = responder) }
+    }
+}
+
+/// Sets the GSS-API service that methods 2 krb5 and 3 globus authenticate to: the target is
+/// `<service>@<host>` (a host-based service name). NULL restores the default, `host` (ROOT's).
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_client_config_builder_set_gss_service(
+    builder: *mut daemonauth_hostauth_client_config_builder,
+    service: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a NUL-terminated string.
+        let service = unsafe { arg_opt_str(service, "service") }?.unwrap_or(DEFAULT_GSS_SERVICE).to_owned();
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.0.config.gss_service = service) }
     }
 }
 
@@ -627,6 +671,7 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
             user: c_text(user)?,
             login: c_text(&session.login)?,
             client_host: c_text(b"")?,
+            principal: c_text(b"")?,
             reused: session.reused,
             revoked: false,
             daemon_key_verified: session.daemon_key_verified,
@@ -757,6 +802,17 @@ pub extern "C" fn daemonauth_hostauth_session_client_host(
 ) -> *const c_char {
     // SAFETY: NULL or a live session.
     ffi_boundary! { unsafe { text_field(session_handle, |s| &s.client_host) } }
+}
+
+/// On the daemon's side, the client's GSS-API principal when krb5 or globus authenticated the
+/// session (`alice@EXAMPLE.ORG`), else ""; "" on the client's side. Valid until the session is
+/// freed; NULL for a NULL session.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_session_principal(
+    session_handle: *const daemonauth_hostauth_session,
+) -> *const c_char {
+    // SAFETY: NULL or a live session.
+    ffi_boundary! { unsafe { text_field(session_handle, |s| &s.principal) } }
 }
 
 /// Stores in `*reused_out` whether the session was authenticated by a reuse token.
