@@ -974,10 +974,14 @@ mod tests {
         assert_eq!((counters(&mine, Method::UsrPwd), counters(&mine, Method::UidGid)), ((0, 1), (1, 0)));
         assert_eq!(asked.load(Ordering::SeqCst), 1);
 
-        let (c, s) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
+        auth_failed(over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd])), "usrpwd: failed");
+    }
+
+    /// Both sides failed with AUTH_FAILED, the client's error saying `what`.
+    fn auth_failed((c, s): Outcome, what: &str) {
         let err = c.unwrap_err();
         assert_eq!(err.code(), ErrorCode::AuthFailed);
-        assert!(err.message().contains("usrpwd: failed"), "{err}");
+        assert!(err.message().contains(what), "{err}");
         assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
     }
 
@@ -1168,8 +1172,9 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
     }
 
-    /// A man in the middle with its own key who relays every session message verbatim.
-    fn relay(server: &ServerConfig, pin: Pin) -> Outcome {
+    /// A man in the middle with its own key who relays every session message: verbatim, or
+    /// with `Try`'s binding rewritten to its channel with the daemon when `rebind`.
+    fn relay(server: &ServerConfig, pin: Pin, method: Method, rebind: bool) -> Outcome {
         let mitm_key = StaticKey::generate().unwrap();
         let (client_end, mitm_front) = UnixStream::pair().unwrap();
         let (mitm_back, server_end) = UnixStream::pair().unwrap();
@@ -1177,13 +1182,23 @@ mod tests {
         client.pin = pin;
         let timeout = Duration::from_secs(5);
         std::thread::scope(|s| {
-            let daemon = s.spawn(|| accept(server, server_end.as_raw_fd(), server_end.as_raw_fd()));
+            let daemon = s.spawn(move || {
+                let outcome = accept(server, server_end.as_raw_fd(), server_end.as_raw_fd());
+                drop(server_end); // the man in the middle sees the daemon hang up at once
+                outcome
+            });
             s.spawn(move || {
                 let front = Channel::new(mitm_front.as_raw_fd(), mitm_front.as_raw_fd(), timeout).unwrap();
                 let back = Channel::new(mitm_back.as_raw_fd(), mitm_back.as_raw_fd(), timeout).unwrap();
                 let Ok((mut front, kind)) = SecureChannel::server(front, &mitm_key) else { return };
                 let mut back = SecureChannel::client(back, kind, None).unwrap();
-                while let Ok(message) = front.recv() {
+                while let Ok(mut message) = front.recv() {
+                    if let (true, Ok(Message::Try { method, user, validity, first, .. })) =
+                        (rebind, Message::decode(&message))
+                    {
+                        let binding = *back.handshake_hash();
+                        message = Message::Try { method, user, binding, validity, first }.encode();
+                    }
                     if back.send(&message).is_err() {
                         break;
                     }
@@ -1194,7 +1209,7 @@ mod tests {
                 }
             });
             let rootrc = RootRc::default();
-            let mut alice = entry("alice", &[Method::UsrPwd]);
+            let mut alice = entry("alice", &[method]);
             let fd = client_end.as_raw_fd();
             let outcome = authenticate(&client, &rootrc, &mut alice, ServerKind::Rootd, fd, fd);
             drop(client_end);
@@ -1205,10 +1220,10 @@ mod tests {
     #[test]
     fn a_relayed_session_is_refused() {
         let server = server_config("relay", "default usrpwd\n");
-        let (c, s) = relay(&server, Pin::Key(server.key.public));
+        let (c, s) = relay(&server, Pin::Key(server.key.public), Method::UsrPwd, false);
         assert_eq!(c.unwrap_err().code(), ErrorCode::KeyMismatch, "a pinned client sees the other key");
         assert!(s.is_err());
-        let (c, s) = relay(&server, Pin::None);
+        let (c, s) = relay(&server, Pin::None, Method::UsrPwd, false);
         assert!(c.is_err());
         let err = s.unwrap_err();
         assert!(err.message().contains("another channel"), "{err}");
@@ -1227,5 +1242,154 @@ mod tests {
         std::fs::write(&known, format!("localhost {}\n", super::super::keys::hex(&server.key.public))).unwrap();
         let (c, _) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
         assert!(c.unwrap().daemon_key_verified);
+    }
+
+    /// Runs a kadmin.local query in the test realm.
+    fn kadmin(query: &str) {
+        let realm = std::env::var("DAEMONAUTH_TEST_REALM").unwrap();
+        let status = std::process::Command::new("kadmin.local")
+            .args(["-r", &realm, "-q", query])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kadmin.local -q {query:?}");
+    }
+
+    /// An entry for `user` with `method` and exactly these `details`, then usrpwd.
+    fn strong_entry(user: &str, method: Method, details: &str) -> HostAuth {
+        let mut entry = entry(user, &[]);
+        entry.add_method(method, details.as_bytes());
+        entry.add_method(Method::UsrPwd, format!("pt:no ru:0 us:{user}").as_bytes());
+        entry
+    }
+
+    const REALM_ACCESS: &str = "default krb5 globus usrpwd\n";
+    const ME_PASSWORD: &str = "me-Passw0rd";
+
+    /// A principal named as the user running the tests (the local-name rules need a local
+    /// user to exist), with the password above; its name.
+    fn my_principal() -> String {
+        let me = sys::current_user().unwrap();
+        kadmin(&format!("addprinc -pw {ME_PASSWORD} {me}"));
+        me
+    }
+
+    #[test]
+    fn krb5_and_globus_authenticate_with_the_ticket_cache_and_map_the_principal() {
+        crate::realm_support::in_realm(
+            "hostauth::negotiate::tests::krb5_and_globus_authenticate_with_the_ticket_cache_and_map_the_principal",
+            || {
+                // The cache holds a ticket of the local user's principal.
+                let me = my_principal();
+                let mut kinit = std::process::Command::new("kinit")
+                    .arg(&me)
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                std::io::Write::write_all(kinit.stdin.as_mut().unwrap(), ME_PASSWORD.as_bytes()).unwrap();
+                assert!(kinit.wait().unwrap().success());
+                let server = server_config("krb5-cache", REALM_ACCESS);
+                let asked = Arc::new(AtomicUsize::new(0));
+                let client = client_config(&server, PASSWORD_OK, asked.clone());
+                let principal = Some(format!("{me}@DAEMONAUTH.TEST").into_bytes());
+                // krb5 with the ticket; a reuse token after it (ru:1), then reused.
+                let mut mine = strong_entry(&me, Method::Krb5, &format!("pt:no ru:1 us:{me}"));
+                let (c, s) = over_tcp(&server, &client, &mut mine);
+                let (c, s) = (c.unwrap(), s.unwrap());
+                assert_eq!((c.method, c.login.as_slice(), c.reused), (Method::Krb5, me.as_bytes(), false));
+                assert_eq!((s.principal.clone(), s.token_expires > 0), (principal.clone(), true));
+                let (c, s) = over_tcp(&server, &client, &mut mine);
+                assert!(c.unwrap().reused && s.unwrap().reused);
+                assert_eq!(counters(&mine, Method::Krb5), (2, 0));
+                // ROOT's Krb5.Login form: `us:` is the principal; the local user its first part.
+                let details = format!("pt:no ru:0 us:{me}@DAEMONAUTH.TEST");
+                let mut login = strong_entry("nobody", Method::Krb5, &details);
+                let (c, s) = over_tcp(&server, &client, &mut login);
+                assert_eq!((c.unwrap().login, s.unwrap().principal), (me.clone().into_bytes(), principal.clone()));
+                // globus: SPNEGO by default, or the mechanism the details name.
+                for details in ["ru:1", "ru:0 mech:spnego", "ru:0 mech:1.2.840.113554.1.2.2"] {
+                    let mut any = strong_entry(&me, Method::Globus, &format!("pt:no us:{me} {details}"));
+                    let (c, s) = over_tcp(&server, &client, &mut any);
+                    assert_eq!(c.unwrap().method, Method::Globus, "{details}");
+                    assert_eq!(s.unwrap().principal, principal, "{details}");
+                }
+                // Reuse after globus.
+                let mut any = strong_entry(&me, Method::Globus, &format!("pt:no ru:1 us:{me}"));
+                over_tcp(&server, &client, &mut any).0.unwrap();
+                let (c, _) = over_tcp(&server, &client, &mut any);
+                assert!(c.unwrap().reused);
+                assert_eq!(asked.load(Ordering::SeqCst), 0, "the ticket cache needs no password");
+                // The principal may not log in as another user (krb5_kuserok): krb5 and globus
+                // fail, then usrpwd (bob has no password entry).
+                let mut bob = strong_entry("bob", Method::Krb5, "pt:no ru:0 us:bob");
+                bob.add_method(Method::Globus, b"pt:no ru:0 us:bob");
+                auth_failed(over_tcp(&server, &client, &mut bob), "krb5: failed; usrpwd: failed; globus: failed");
+            },
+        );
+    }
+
+    #[test]
+    fn krb5_gets_a_ticket_through_the_responder_and_falls_back_when_it_cannot() {
+        crate::realm_support::in_realm(
+            "hostauth::negotiate::tests::krb5_gets_a_ticket_through_the_responder_and_falls_back_when_it_cannot",
+            || {
+                // The cache holds alice's ticket only: the principal below has none.
+                let me = my_principal();
+                let server = server_config("krb5-responder", REALM_ACCESS);
+                let asked = Arc::new(AtomicUsize::new(0));
+                let client = client_config(&server, ME_PASSWORD, asked.clone());
+                let details = format!("pt:no ru:0 us:{me} pp:{me}");
+                let mut mine = strong_entry(&me, Method::Krb5, &details);
+                let (c, s) = over_tcp(&server, &client, &mut mine);
+                assert_eq!(c.unwrap().method, Method::Krb5);
+                assert_eq!(s.unwrap().principal, Some(format!("{me}@DAEMONAUTH.TEST").into_bytes()));
+                assert_eq!(asked.load(Ordering::SeqCst), 1);
+                // A wrong password: krb5 fails on the client's side, usrpwd is next.
+                let client = client_config(&server, PASSWORD_OK, asked.clone());
+                let mut mine = strong_entry(&me, Method::Krb5, &details);
+                let (c, s) = over_tcp(&server, &client, &mut mine);
+                assert_eq!(c.unwrap().method, Method::UsrPwd);
+                assert_eq!(s.unwrap().method, Method::UsrPwd);
+                assert_eq!((counters(&mine, Method::Krb5), counters(&mine, Method::UsrPwd)), ((0, 1), (1, 0)));
+                // A service the KDC does not know: the client cannot start krb5.
+                let mut nosuch = client_config(&server, PASSWORD_OK, Arc::default());
+                nosuch.gss_service = "nosuch".into();
+                let mut alice = strong_entry("alice", Method::Krb5, "pt:no ru:0 us:alice");
+                let (c, _) = over_tcp(&server, &nosuch, &mut alice);
+                let c = c.unwrap();
+                assert_eq!(c.method, Method::UsrPwd);
+                assert_eq!(counters(&alice, Method::Krb5), (0, 1));
+                // A service the daemon does not accept as: the daemon refuses the context.
+                let mut host_only = server_config("krb5-wrong-service", REALM_ACCESS);
+                host_only.gss.service = Some("host@localhost".into());
+                let mut cvs = client_config(&host_only, ME_PASSWORD, Arc::default());
+                cvs.gss_service = "cvs".into();
+                let mut mine = strong_entry(&me, Method::Krb5, &details);
+                auth_failed(over_tcp(&host_only, &cvs, &mut mine), "krb5: failed");
+                // The same client to the right service.
+                let right = client_config(&host_only, ME_PASSWORD, Arc::default());
+                let mut mine = strong_entry(&me, Method::Krb5, &details);
+                assert_eq!(over_tcp(&host_only, &right, &mut mine).0.unwrap().method, Method::Krb5);
+            },
+        );
+    }
+
+    #[test]
+    fn a_relayed_gss_context_is_refused() {
+        crate::realm_support::in_realm("hostauth::negotiate::tests::a_relayed_gss_context_is_refused", || {
+            let server = server_config("krb5-relay", "default krb5 globus\n");
+            for method in [Method::Krb5, Method::Globus] {
+                // Relayed verbatim: the binding in Try names the client's channel.
+                let (c, s) = relay(&server, Pin::None, method, false);
+                assert!(c.is_err());
+                assert!(s.unwrap_err().message().contains("another channel"));
+                // Rebound by the man in the middle: the GSS channel bindings still name the
+                // client's channel, and the daemon's context fails.
+                let (c, s) = relay(&server, Pin::None, method, true);
+                assert_eq!(c.unwrap_err().code(), ErrorCode::AuthFailed, "{method:?}");
+                assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed, "{method:?}");
+            }
+        });
     }
 }
