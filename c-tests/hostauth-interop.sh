@@ -2,7 +2,8 @@
 # The host-auth session examples against each other (hostauth-server, hostauth-client), driven
 # by their rc files: negotiation, usrpwd through a password file and through PAM, uidgid over a
 # Unix socket and refused over TCP, reuse tokens (reused, expired, revoked), pinned and wrong
-# daemon keys, inetd mode with syslog. Only 127.0.0.1 and Unix sockets in a private directory.
+# daemon keys, inetd mode with syslog; krb5 and globus (the krb5* and globus cases, run in the
+# throwaway realm: scripts/realm exec). Only 127.0.0.1 and Unix sockets in a private directory.
 # The pam case runs as root (it creates the system user daemonauth-ha and a PAM service file).
 #
 #   hostauth-interop.sh CASE HOSTAUTH_SERVER HOSTAUTH_CLIENT
@@ -55,6 +56,16 @@ expect_server() {
   fail "server output lacks: $1"
 }
 ok() { [ "$rc" -eq 0 ] || fail "the client failed (status $rc)"; }
+# In the realm: a principal named as the local user (the krb5 local-name rules need a local
+# user) with password $me_password; my_ticket puts its ticket in $work/ccache.
+me_password=me-Passw0rd
+my_principal() {
+  [ -n "${DAEMONAUTH_TEST_REALM:-}" ] || fail "needs the realm (scripts/realm exec)"
+  kadmin.local -r "$DAEMONAUTH_TEST_REALM" -q "addprinc -pw $me_password $me" >/dev/null 2>&1
+  kadmin.local -r "$DAEMONAUTH_TEST_REALM" -q "cpw -pw $me_password $me" >/dev/null 2>&1 || fail "kadmin.local"
+}
+my_ticket() { echo "$me_password" | KRB5CCNAME=FILE:$work/ccache kinit "$me" >/dev/null || fail "kinit $me"; }
+principal="$me@${DAEMONAUTH_TEST_REALM:-}"
 refused() { [ "$rc" -eq 1 ] || fail "the client was not refused (status $rc)"; }
 
 case $case_name in
@@ -151,6 +162,60 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     for _ in $(seq 1 100); do grep -q "authenticated alice" "$work/syslog" 2>/dev/null && break; sleep 0.05; done
     grep -q "authenticated alice as alice by usrpwd" "$work/syslog" || fail "nothing in syslog"
     ! grep -l -e "hostauth-server" -e "daemonauth\[" "$work"/sent.[0-9]* || fail "a message reached the client" ;;
+  krb5)
+    # A ticket of the local user's principal: the daemon proves its key (mutual), maps the
+    # principal to the user (krb5_kuserok), names it, and issues a reuse token (ru:1) that the
+    # second session uses.
+    my_principal; my_ticket
+    access "default krb5 usrpwd"; printf 'default method krb5 pt:no ru:1\n' >"$work/authrc"
+    start_server -port "$port"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -repeat 2; ok
+    expect "method=krb5 login=$me reused=no"; expect "method=krb5 login=$me reused=yes"
+    expect_server "authenticated $me as $me by krb5 (principal $principal) from"
+    # The principal may not log in as alice; the daemon offers usrpwd, which is not the client's.
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user alice -pin "$pub"; refused
+    expect "krb5: failed"; expect_server "may not log in as alice" ;;
+  krb5-responder)
+    # No ticket: the principal's password comes through the responder (the answer file).
+    my_principal; answers "$me_password"
+    access "default krb5"; printf 'default method krb5 pt:no ru:0 pp:%s\n' "$me" >"$work/authrc"
+    start_server -port "$port"
+    KRB5CCNAME=FILE:$work/no-ccache run_client -port "$port" -user "$me" -pin "$pub"; ok
+    expect "method=krb5 login=$me"; expect_server "(principal $principal)"
+    answers wrong; KRB5CCNAME=FILE:$work/no-ccache run_client -port "$port" -user "$me" -pin "$pub"; refused
+    expect "krb5: " ;;
+  krb5-wrong-service)
+    # The daemon accepts as host@localhost; a client asking for cvs@localhost (known to the KDC,
+    # in the keytab) is refused by the daemon, one asking for an unknown service fails at once.
+    my_principal; my_ticket
+    access "default krb5"; methods "krb5"; start_server -port "$port" -gss-acceptor host@localhost
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -gss-service cvs; refused
+    expect "krb5: failed"; expect_server "krb5: gss_accept_sec_context failed"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -gss-service nosuch; refused
+    expect "not found in Kerberos database"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -gss-service host; ok
+    expect "method=krb5" ;;
+  globus)
+    # globus is any GSS-API mechanism: SPNEGO by default, or the one the mech: detail names.
+    my_principal; my_ticket
+    access "default globus"; printf 'default method globus pt:no ru:1\n' >"$work/authrc"
+    start_server -port "$port"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -repeat 2; ok
+    expect "method=globus login=$me reused=no"; expect "method=globus login=$me reused=yes"
+    expect_server "by globus (principal $principal)"
+    printf 'default method globus pt:no ru:0 mech:1.2.840.113554.1.2.2\n' >"$work/authrc"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub"; ok; expect "method=globus"
+    printf 'default method globus pt:no ru:0 mech:1.2.3.4\n' >"$work/authrc"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub"; refused ;;
+  krb5-fallback)
+    # No ticket and a wrong principal password: krb5 fails on the client's side and the client
+    # goes on to usrpwd, which the daemon also accepts.
+    my_principal
+    access "default krb5 usrpwd"; printf 'default list krb5 usrpwd\ndefault method krb5 pt:no ru:0 pp:%s\n' "$me" \
+      >"$work/authrc"
+    start_server -port "$port"
+    KRB5CCNAME=FILE:$work/no-ccache run_client -port "$port" -user alice -pin "$pub"; ok
+    expect "method=usrpwd login=alice" ;;
   *) fail "unknown case" ;;
 esac
 echo ok

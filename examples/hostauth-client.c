@@ -3,14 +3,16 @@
  *
  *   hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd]
  *                   [-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N] [-revoke]
- *                   [-timeout-ms MS] HOST
+ *                   [-gss-service NAME] [-timeout-ms MS] HOST
  *
  * The methods to try and their details come from $ROOTAUTHRC, else ~/.rootauthrc, else the
  * system file, with the .rootrc defaults (see docs/hostauth.md); the daemon's list decides
  * which of them run (ROOT's negotiation). Passwords come from the answer file -answers
  * (`password=...`, private to the user) and else the terminal. -pin or -known-hosts checks the
  * daemon's key; without them the key is taken on trust, and a man in the middle could read a
- * usrpwd password (the client says so).
+ * usrpwd password (the client says so). krb5 and globus use the Kerberos ticket cache, and
+ * without a ticket ask for the principal's password the same way; they authenticate to the
+ * service NAME@HOST (-gss-service, default host) and need the daemon to prove it holds its key.
  *
  * It connects to HOST on TCP port PORT (default 1094) or to the Unix socket PATH (-unix,
  * needed for uidgid), authenticates -repeat times (default 1; later sessions reuse the token
@@ -34,7 +36,8 @@
 
 static void usage(void) {
     fprintf(stderr, "usage: hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd] "
-                    "[-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N] [-revoke] [-timeout-ms MS] HOST\n");
+                    "[-pin HEX | -known-hosts FILE] [-answers FILE] [-repeat N] [-revoke] [-gss-service NAME] "
+                    "[-timeout-ms MS] HOST\n");
     exit(2);
 }
 
@@ -89,7 +92,7 @@ static const char *method_name(daemonauth_hostauth_method method) {
 
 int main(int argc, char **argv) {
     const char *port = "1094", *unix_path = NULL, *user = getenv("USER"), *pin = NULL, *known = NULL,
-               *answers = NULL, *host = NULL;
+               *answers = NULL, *host = NULL, *gss_service = NULL;
     int kind = DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, repeat = 1, revoke = 0;
     uint32_t timeout_ms = 0;
     for (int i = 1; i < argc; i++) {
@@ -121,6 +124,8 @@ int main(int argc, char **argv) {
             known = value;
         else if (strcmp(arg, "-answers") == 0)
             answers = value;
+        else if (strcmp(arg, "-gss-service") == 0)
+            gss_service = value;
         else if (strcmp(arg, "-repeat") == 0)
             repeat = atoi(value);
         else if (strcmp(arg, "-timeout-ms") == 0)
@@ -143,6 +148,7 @@ int main(int argc, char **argv) {
     must(daemonauth_hostauth_client_config_builder_new(&builder), "config");
     must(daemonauth_hostauth_client_config_builder_set_responder(builder, responder), "responder");
     must(daemonauth_hostauth_client_config_builder_set_timeout_ms(builder, timeout_ms), "-timeout-ms");
+    must(daemonauth_hostauth_client_config_builder_set_gss_service(builder, gss_service), "-gss-service");
     if (pin)
         must(daemonauth_hostauth_client_config_builder_set_pinned_key(builder, pin), "-pin");
     if (known)
