@@ -71,6 +71,12 @@ static void bad_arguments(void) {
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_server_kind(builder, 7), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_server_kind(NULL, DAEMONAUTH_HOSTAUTH_SERVER_ROOTD),
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    /* The GSS-API acceptor: both optional; the builder is not. */
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_gss_acceptor(builder, "host@localhost", "/k"),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_gss_acceptor(builder, NULL, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_gss_acceptor(NULL, NULL, NULL),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
     /* No key file: refused, and the builder is consumed all the same. */
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK_CONTAINS(daemonauth_last_error(), "no key file");
@@ -85,6 +91,10 @@ static void bad_arguments(void) {
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_new(&client), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_pinned_key(client, "zz"),
                  DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(client, "rootd"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(client, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(NULL, "host"),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_build(client, &client_config), DAEMONAUTH_RESULT_OK);
     daemonauth_hostauth_session *session = NULL;
     int fds[2];
@@ -106,6 +116,7 @@ static void bad_arguments(void) {
                  DAEMONAUTH_RESULT_NOT_FOUND);
     CHECK(session == NULL);
     CHECK(daemonauth_hostauth_session_user(NULL) == NULL);
+    CHECK(daemonauth_hostauth_session_principal(NULL) == NULL);
     bool flag;
     CHECK_RESULT(daemonauth_hostauth_session_reused(NULL, &flag), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     close(fds[0]);
@@ -172,6 +183,9 @@ static void uidgid_session(void) {
     CHECK(strcmp(daemonauth_hostauth_session_login(session), me->pw_name) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_login(d.session), me->pw_name) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_client_host(d.session), "localhost") == 0);
+    /* No GSS-API method, no principal. */
+    CHECK(strcmp(daemonauth_hostauth_session_principal(d.session), "") == 0);
+    CHECK(strcmp(daemonauth_hostauth_session_principal(session), "") == 0);
     /* The key the daemon proved, as a known-hosts line takes it; the daemon's own on its side. */
     CHECK(strcmp(daemonauth_hostauth_session_daemon_key(session), public_key) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_daemon_key(d.session), public_key) == 0);
