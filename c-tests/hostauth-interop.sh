@@ -6,9 +6,9 @@
 # throwaway realm: scripts/realm exec). Only 127.0.0.1 and Unix sockets in a private directory.
 # The pam case runs as root (it creates the system user daemonauth-ha and a PAM service file).
 #
-#   hostauth-interop.sh CASE HOSTAUTH_SERVER HOSTAUTH_CLIENT
+#   hostauth-interop.sh CASE HOSTAUTH_SERVER HOSTAUTH_CLIENT [HOSTAUTH_SRP_PASSWD]
 set -uo pipefail
-case_name=$1 server=$2 client=$3
+case_name=$1 server=$2 client=$3 srp_passwd=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 server_pid=
@@ -216,6 +216,32 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     start_server -port "$port"
     KRB5CCNAME=FILE:$work/no-ccache run_client -port "$port" -user alice -pin "$pub"; ok
     expect "method=usrpwd login=alice" ;;
+  srp)
+    # Verifiers made by hostauth-srp-passwd (the password from its answer file); srp with the
+    # right password (then a reuse token), a wrong one, an unknown user; a changed password.
+    [ -n "$srp_passwd" ] || fail "needs hostauth-srp-passwd"
+    "$srp_passwd" -answers "$work/answers" "$work/srp" alice >"$work/client.out" 2>&1 || fail "setting a verifier"
+    [ "$(stat -c %a "$work/srp")" = 600 ] || fail "the verifier file is not private"
+    ! grep -q secret "$work/srp" || fail "the password is in the verifier file"
+    access "default srp"; printf 'default method srp pt:no ru:1\n' >"$work/authrc"
+    start_server -port "$port" -srp "$work/srp"
+    run_client -port "$port" -user alice -pin "$pub" -repeat 2; ok
+    expect "method=srp login=alice reused=no"; expect "method=srp login=alice reused=yes"
+    printf 'default method srp pt:no ru:0\n' >"$work/authrc"
+    answers wrong; run_client -port "$port" -user alice -pin "$pub"; refused; expect "srp: failed"
+    expect_server "srp for alice: a wrong proof"
+    answers secret; run_client -port "$port" -user carol -pin "$pub"; refused; expect_server "no verifier for carol"
+    answers new-secret; "$srp_passwd" -bits 3072 -answers "$work/answers" "$work/srp" alice >/dev/null 2>&1 \
+      || fail "changing a verifier"
+    grep -q '^alice:3072:' "$work/srp" || fail "no 3072-bit verifier"
+    run_client -port "$port" -user alice -pin "$pub"; ok; expect "method=srp login=alice"
+    answers secret; run_client -port "$port" -user alice -pin "$pub"; refused
+    "$srp_passwd" -bits 1024 -answers "$work/answers" "$work/srp" alice >/dev/null 2>&1 && fail "a 1024-bit group" ;;
+  srp-fallback)
+    # The daemon has no verifier file: srp is unavailable and the client takes usrpwd.
+    access "default srp usrpwd"; methods "srp usrpwd"; start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$pub"; ok; expect "method=usrpwd login=alice"
+    expect_server "srp: this daemon has no verifier file" ;;
   *) fail "unknown case" ;;
 esac
 echo ok

@@ -54,6 +54,33 @@ static void key_files(void) {
     CHECK_RESULT(daemonauth_hostauth_key_public(key_path, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
 }
 
+/* SRP verifiers set through a responder: bad arguments, then a file made and changed. */
+static void srp_verifiers(void) {
+    char answers[512], verifiers[512];
+    write_file("answers", "password=srp-secret\n");
+    path_of(answers, sizeof answers, "answers");
+    CHECK(chmod(answers, 0600) == 0);
+    path_of(verifiers, sizeof verifiers, "verifiers");
+    daemonauth_responder *responder = NULL;
+    CHECK_RESULT(daemonauth_responder_new_file(answers, &responder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(NULL, "alice", 0, responder), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, NULL, 0, responder), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "alice", 0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "alice", 1024, responder),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "1024 bits");
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "a:b", 0, responder),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "alice", 0, responder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "alice", 4096, responder), DAEMONAUTH_RESULT_OK);
+    struct stat st;
+    CHECK(stat(verifiers, &st) == 0 && (st.st_mode & 0777) == 0600);
+    /* A file others can read is refused. */
+    CHECK(chmod(verifiers, 0644) == 0);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "bob", 0, responder), DAEMONAUTH_RESULT_INSECURE_FILE);
+    daemonauth_responder_free(responder);
+}
+
 static void bad_arguments(void) {
     daemonauth_hostauth_server_config_builder *builder = NULL;
     daemonauth_hostauth_server_config *config = NULL;
@@ -77,6 +104,8 @@ static void bad_arguments(void) {
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_gss_acceptor(builder, NULL, NULL), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_gss_acceptor(NULL, NULL, NULL),
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_srp_file(builder, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_srp_file(NULL, "/v"), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     /* No key file: refused, and the builder is consumed all the same. */
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK_CONTAINS(daemonauth_last_error(), "no key file");
@@ -203,6 +232,7 @@ int main(void) {
     CHECK(mkdtemp(dir) != NULL);
     key_files();
     bad_arguments();
+    srp_verifiers();
     uidgid_session();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -3,7 +3,8 @@
  *   hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | -unix PATH [-once]]
  *                   [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] [-anonymous]
  *                   [-secret FILE] [-revocations FILE] [-max-validity-s S] [-timeout-ms MS]
- *                   [-gss-acceptor SERVICE@HOST] [-keytab FILE] [-fail-delay-ms MS] [-syslog]
+ *                   [-gss-acceptor SERVICE@HOST] [-keytab FILE] [-srp FILE] [-fail-delay-ms MS]
+ *                   [-syslog]
  *   hostauth-server -generate-key FILE      (writes a new key file, prints its public key)
  *   hostauth-server -public-key FILE        (prints the public key clients pin)
  *
@@ -15,7 +16,9 @@
  * vouches for the client's uid; krb5 and globus (any GSS-API mechanism, SPNEGO by default)
  * with the keytab -keytab (default $KRB5_KTNAME), accepting as the service -gss-acceptor
  * (default: any key of the keytab), the client's principal allowed to log in as the user it
- * asks for under the krb5 local-name rules (~/.k5login, else the principal's local name).
+ * asks for under the krb5 local-name rules (~/.k5login, else the principal's local name);
+ * srp with the verifier file -srp (written by hostauth-srp-passwd; the daemon proves it holds
+ * the user's verifier).
  * With -secret, clients that ask get a reuse token. A failed method is answered after
  * -fail-delay-ms (default 2000).
  *
@@ -40,7 +43,7 @@ static void usage(void) {
     daemon_log(LOG_ERR, "usage: hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | "
                         "-unix PATH [-once]] [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] "
                         "[-anonymous] [-secret FILE] [-revocations FILE] [-max-validity-s S] "
-                        "[-kind sockd|rootd|proofd] [-gss-acceptor SERVICE@HOST] [-keytab FILE] "
+                        "[-kind sockd|rootd|proofd] [-gss-acceptor SERVICE@HOST] [-keytab FILE] [-srp FILE] "
                         "[-timeout-ms MS] [-fail-delay-ms MS] [-syslog] | "
                         "-generate-key FILE | -public-key FILE");
     exit(2);
@@ -191,6 +194,8 @@ int main(int argc, char **argv) {
             gss_acceptor = value;
         else if (strcmp(arg, "-keytab") == 0)
             keytab = value;
+        else if (strcmp(arg, "-srp") == 0)
+            daemon_must(daemonauth_hostauth_server_config_builder_set_srp_file(builder, value), arg);
         else if (strcmp(arg, "-kind") == 0 && daemon_hostauth_server_kind(value) >= 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_server_kind(builder,
                                                                                   daemon_hostauth_server_kind(value)),

@@ -457,6 +457,25 @@ daemonauth_result daemonauth_hostauth_server_config_builder_set_secret_file(daem
 daemonauth_result daemonauth_hostauth_server_config_builder_set_gss_acceptor(daemonauth_hostauth_server_config_builder *builder, const char *service, const char *keytab);
 
 /**
+ * Sets the SRP verifier file of method 1 srp (`user:bits:salt:verifier` lines written by
+ * `daemonauth_hostauth_srp_set_verifier`, private to the daemon's user), read at every
+ * session; NULL (the default): this daemon refuses srp as unavailable.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_srp_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
+
+/**
+ * Adds or changes `user`'s SRP verifier in the verifier file at `path` (created with mode 0600
+ * when absent; else it must be private, and is replaced whole by a rename). The new password is
+ * asked of `responder` (question `password`, challenge
+ * `{"service":"hostauth","method":"srp","purpose":"set verifier","user":…}`); the verifier uses
+ * the RFC 5054 group of `bits` bits: 2048, 3072 or 4096 (0: 2048). Fails with
+ * DAEMONAUTH_RESULT_INVALID_ARGUMENT (another size, an empty password, a user name with `:`),
+ * DAEMONAUTH_RESULT_UNANSWERED, DAEMONAUTH_RESULT_INSECURE_FILE, DAEMONAUTH_RESULT_CONFIG (a
+ * malformed file), DAEMONAUTH_RESULT_IO.
+ */
+daemonauth_result daemonauth_hostauth_srp_set_verifier(const char *path, const char *user, uint32_t bits, const daemonauth_responder *responder);
+
+/**
  * Sets the file that records revoked reuse tokens; NULL (the default) means the secret file's
  * path with `.revoked` appended. Daemons sharing a secret file should share this file too.
  */

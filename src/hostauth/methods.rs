@@ -1,12 +1,13 @@
 //! The daemon's side of the methods: 0 usrpwd (a password checked through PAM, crypt(3) against
 //! the system database, or a daemon password file; ROOT's anonymous mode when enabled), 5 uidgid
-//! (the peer's uid proven by `SO_PEERCRED` on a Unix-domain socket), and the GSS-API methods 2
-//! krb5 and 3 globus ([`super::gssauth`]), which take several messages.
+//! (the peer's uid proven by `SO_PEERCRED` on a Unix-domain socket), and the methods of several
+//! messages: 1 srp ([`super::srp`]), the GSS-API methods 2 krb5 and 3 globus ([`super::gssauth`]).
 
 use std::os::fd::RawFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::gssauth::{self, Acceptor, AcceptorConfig};
+use super::keys::StaticKey;
 use super::model::Method;
 use super::wire::{MAX_SECRET, Refusal};
 use crate::cvs::passwd::find_in_file;
@@ -14,7 +15,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::sysauth::{HashCheck, check_hash, check_system_crypt, pam, sys};
 
 /// The methods this daemon implements, in ROOT's order.
-pub(crate) const IMPLEMENTED: [Method; 4] = [Method::UsrPwd, Method::Krb5, Method::Globus, Method::UidGid];
+pub(crate) const IMPLEMENTED: [Method; 5] = [Method::UsrPwd, Method::Srp, Method::Krb5, Method::Globus, Method::UidGid];
 
 /// The login of ROOT's anonymous usrpwd mode.
 pub(crate) const ANONYMOUS: &[u8] = b"anonymous";
@@ -79,6 +80,10 @@ pub(crate) struct Checks<'a> {
     pub(crate) passwords: &'a PasswordCheck,
     pub(crate) anonymous: bool,
     pub(crate) gss: &'a AcceptorConfig,
+    /// The SRP verifier file (None: srp is unavailable).
+    pub(crate) srp: Option<&'a Path>,
+    /// The daemon's key (it makes the salts of unknown SRP users).
+    pub(crate) key: &'a StaticKey,
 }
 
 /// Where a method stands on the daemon's side after a client message.
@@ -102,6 +107,8 @@ pub(crate) struct Success {
 pub(crate) enum Running<'a> {
     /// usrpwd and uidgid: one message decides.
     Single { method: Method, user: &'a [u8], peer: &'a Peer, checks: &'a Checks<'a> },
+    /// srp: a challenge and a proof.
+    Srp(super::srp::Daemon),
     /// krb5 and globus: a GSS-API context.
     Gss(Acceptor),
 }
@@ -117,6 +124,7 @@ impl<'a> Running<'a> {
     ) -> std::result::Result<Running<'a>, Refused> {
         match method {
             Method::UsrPwd | Method::UidGid => Ok(Running::Single { method, user, peer, checks }),
+            Method::Srp => super::srp::Daemon::new(user, checks.srp, checks.key, binding).map(Running::Srp),
             Method::Krb5 | Method::Globus => Acceptor::new(method, user, checks.gss, binding).map(Running::Gss),
             other => Err((Refusal::NotAccepted, format!("method {} is not implemented", other.short_name()))),
         }
@@ -129,6 +137,7 @@ impl<'a> Running<'a> {
                 usrpwd(user, message, peer, checks.passwords, checks.anonymous)?
             }
             Running::Single { user, peer, .. } => uidgid(user, peer)?,
+            Running::Srp(daemon) => return daemon.step(message),
             Running::Gss(acceptor) => return acceptor.step(message),
         };
         Ok(Progress::Done(Success { login, last: Vec::new(), principal: None }))

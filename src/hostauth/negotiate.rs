@@ -19,6 +19,7 @@ use super::pattern::{HostId, ServerKind};
 use super::reuse::{self, Secrets};
 use super::rootrc::RootRc;
 use super::source::{MAX_FILE_BYTES, ProcessEnv, read_capped};
+use super::srp;
 use super::wire::{Grant, MAX_NAME, MAX_SECRET, Message, Refusal, ReusePurpose};
 use crate::error::{Error, ErrorCode, Result};
 use crate::io::{Channel, DEFAULT_TIMEOUT};
@@ -54,6 +55,8 @@ pub(crate) struct ServerConfig {
     pub(crate) anonymous: bool,
     /// The GSS-API acceptor of krb5 and globus.
     pub(crate) gss: AcceptorConfig,
+    /// The SRP verifier file; None: no srp.
+    pub(crate) srp_file: Option<PathBuf>,
     /// The reuse secret file; None: no reuse tokens.
     pub(crate) secret_file: Option<PathBuf>,
     /// The revocation file; None: next to the secret file.
@@ -77,6 +80,7 @@ impl ServerConfig {
             passwords: PasswordCheck::Pam("rootd".into()),
             anonymous: false,
             gss: AcceptorConfig::default(),
+            srp_file: None,
             secret_file: None,
             revocation_file: None,
             key,
@@ -316,7 +320,13 @@ impl Daemon<'_> {
         first: Zeroizing<Vec<u8>>,
     ) -> Result<std::result::Result<Success, methods::Refused>> {
         let cfg = self.config;
-        let checks = Checks { passwords: &cfg.passwords, anonymous: cfg.anonymous, gss: &cfg.gss };
+        let checks = Checks {
+            passwords: &cfg.passwords,
+            anonymous: cfg.anonymous,
+            gss: &cfg.gss,
+            srp: cfg.srp_file.as_deref(),
+            key: &cfg.key,
+        };
         let binding = *self.chan.handshake_hash();
         let mut running = match Running::start(method, user, &self.peer, &checks, &binding) {
             Ok(running) => running,
@@ -518,12 +528,16 @@ pub(crate) fn authenticate(
             if wants_reuse { u32::try_from(rootrc.validity(method).as_secs()).unwrap_or(u32::MAX) } else { 0 };
         // The method's first message. A GSS-API method that cannot start on this side (no
         // ticket and no password for one, an unknown service) fails here, unseen by the daemon.
-        let (mut gss, first) = match method {
-            Method::UsrPwd => (None, password(config, &key.host, &user)?),
+        let (mut running, first): (Option<Box<dyn ClientMethod>>, _) = match method {
+            Method::UsrPwd => (None, password(config, method, &key.host, &user)?),
+            Method::Srp => {
+                let password = password(config, method, &key.host, &user)?;
+                (Some(Box::new(srp::Client::new(&user, password, &binding))), Zeroizing::new(Vec::new()))
+            }
             Method::Krb5 | Method::Globus => {
                 let responder = config.responder.as_ref();
                 match Initiator::start(method, &details, &config.gss_service, &key.host, responder, &binding) {
-                    Ok((initiator, first)) => (Some(initiator), Zeroizing::new(first)),
+                    Ok((initiator, first)) => (Some(Box::new(initiator)), Zeroizing::new(first)),
                     Err(err) => {
                         entry.count_failure(method);
                         log_info!("host-auth: {} cannot start: {err}", method.short_name());
@@ -536,12 +550,13 @@ pub(crate) fn authenticate(
             _ => (None, Zeroizing::new(Vec::new())),
         };
         chan.send(&Message::Try { method, user: user.clone(), binding, validity, first }.encode())?;
-        let (answer, failure) = method_reply(&mut chan, gss.as_mut())?;
+        let (answer, failure) = method_reply(&mut chan, &mut running)?;
         match answer {
             Reply::Accepted(Grant { method, login, ticket, token_secret, expires, last }) => {
-                if let Some(gss) = gss.as_mut() {
-                    // Mutual: the daemon's last token proves it holds the service's key.
-                    gss.finish(&last).map_err(|err| {
+                if let Some(running) = running.as_mut() {
+                    // Mutual: the daemon's last message proves it holds the service's key or
+                    // the user's verifier.
+                    running.finish(&last).map_err(|err| {
                         Error::new(
                             ErrorCode::AuthFailed,
                             format!("{}: the daemon did not prove its identity: {err}", method.short_name()),
@@ -590,20 +605,49 @@ pub(crate) fn authenticate(
     }
 }
 
-/// The daemon's answer to a `Try`, with the method's messages in between answered by `gss`
-/// (a single-message method gets none). When the client's side of the method fails, it
-/// abandons the method (`Abort`) and returns its error with the daemon's refusal.
-fn method_reply(chan: &mut SecureChannel, mut gss: Option<&mut Initiator>) -> Result<(Reply, Option<Error>)> {
+/// The client's side of a method of several messages (srp, krb5, globus).
+pub(crate) trait ClientMethod {
+    /// The answer to the daemon's next message.
+    fn next(&mut self, message: &[u8]) -> Result<Vec<u8>>;
+    /// Checks the daemon's last message (its proof) once it accepted.
+    fn finish(&mut self, last: &[u8]) -> Result<()>;
+}
+
+impl ClientMethod for Initiator {
+    fn next(&mut self, message: &[u8]) -> Result<Vec<u8>> {
+        Initiator::next(self, message)
+    }
+    fn finish(&mut self, last: &[u8]) -> Result<()> {
+        Initiator::finish(self, last)
+    }
+}
+
+impl ClientMethod for srp::Client {
+    fn next(&mut self, message: &[u8]) -> Result<Vec<u8>> {
+        srp::Client::next(self, message)
+    }
+    fn finish(&mut self, last: &[u8]) -> Result<()> {
+        srp::Client::finish(self, last)
+    }
+}
+
+/// The daemon's answer to a `Try`, with the method's messages in between answered by
+/// `running` (a single-message method has none). When the client's side of the method fails,
+/// it abandons the method (`Abort`) and returns its error with the daemon's refusal.
+fn method_reply(
+    chan: &mut SecureChannel,
+    running: &mut Option<Box<dyn ClientMethod>>,
+) -> Result<(Reply, Option<Error>)> {
     let mut failure = None;
     for _ in 0..gssauth::MAX_ROUNDS {
         let data = match Message::decode(&chan.recv()?)? {
             Message::Step { data } if failure.is_none() => data,
             other => return Ok((reply_to(other)?, failure)),
         };
-        let gss = gss
-            .as_deref_mut()
+        let running = running
+            .as_mut()
             .ok_or_else(|| Error::new(ErrorCode::Protocol, "a method message for a single-message method"))?;
-        match gss.next(&data) {
+        match running.next(&data) {
             Ok(token) => chan.send(&Message::Step { data: Zeroizing::new(token) }.encode())?,
             Err(err) => {
                 chan.send(&Message::Abort.encode())?;
@@ -688,14 +732,14 @@ fn login_name(config: &ClientConfig, host: &[u8], default: &[u8]) -> Result<Vec<
         .map_or_else(|| default.to_vec(), |name| name.as_bytes().to_vec()))
 }
 
-/// Asks the responder for the password of `user` at `host`.
-fn password(config: &ClientConfig, host: &[u8], user: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let responder = config
-        .responder
-        .as_ref()
-        .ok_or_else(|| Error::new(ErrorCode::Unanswered, "usrpwd needs a password and no responder was given"))?;
+/// Asks the responder for the password of `user` at `host` for `method` (usrpwd, srp).
+fn password(config: &ClientConfig, method: Method, host: &[u8], user: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let name = method.short_name();
+    let responder = config.responder.as_ref().ok_or_else(|| {
+        Error::new(ErrorCode::Unanswered, format!("{name} needs a password and no responder was given"))
+    })?;
     let (host, user) = (String::from_utf8_lossy(host), String::from_utf8_lossy(user));
-    let challenge = json::object(&[("service", "hostauth"), ("method", "usrpwd"), ("user", &user), ("host", &host)]);
+    let challenge = json::object(&[("service", "hostauth"), ("method", name), ("user", &user), ("host", &host)]);
     let answers = responder.ask(&[Question::new(PASSWORD, challenge, format!("Password for {user}@{host}"))])?;
     let password = answers.get(PASSWORD).expect("ask() returns every required answer").as_bytes();
     if password.len() > MAX_SECRET {
@@ -708,6 +752,7 @@ fn password(config: &ClientConfig, host: &[u8], user: &[u8]) -> Result<Zeroizing
 mod tests {
     use super::super::model::Key;
     use super::super::reuse::tests::{key_line, secret_file};
+    use super::super::wire::Writer;
     use super::*;
     use crate::sysauth::sys;
     use std::net::{TcpListener, TcpStream};
@@ -723,7 +768,7 @@ mod tests {
     /// password above), a reuse secret file; all in a fresh directory named `name`.
     fn server_config(name: &str, access: &str) -> ServerConfig {
         let secret = secret_file(name, &key_line(1, 9));
-        let dir = secret.parent().unwrap();
+        let dir = secret.parent().unwrap().to_path_buf();
         std::fs::write(dir.join("access"), access).unwrap();
         let hash = sys::crypt(PASSWORD_OK.as_bytes(), b"$6$saltsalt$").unwrap().unwrap();
         let me = sys::current_user().unwrap();
@@ -733,6 +778,9 @@ mod tests {
         config.access_file = Some(dir.join("access"));
         config.passwords = PasswordCheck::File(dir.join("passwd"));
         config.secret_file = Some(secret);
+        let verifiers = dir.join("srp");
+        srp::set_verifier(&verifiers, b"alice", PASSWORD_OK.as_bytes(), srp::DEFAULT_BITS).unwrap();
+        config.srp_file = Some(verifiers);
         config.timeout = Duration::from_secs(5);
         config.fail_delay = Duration::from_millis(1);
         config
@@ -1134,8 +1182,75 @@ mod tests {
         assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
     }
 
+    #[test]
+    fn srp_right_wrong_unknown_fallback_reuse_and_relayed() {
+        let server = server_config("srp", "default srp usrpwd\n");
+        let asked = Arc::new(AtomicUsize::new(0));
+        let client = client_config(&server, PASSWORD_OK, asked.clone());
+        // Right: a reuse token (ru:1), then reused without a password.
+        let mut alice = entry("alice", &[Method::Srp]);
+        let (c, s) = over_tcp(&server, &client, &mut alice);
+        assert_eq!((c.unwrap().method, s.unwrap().method), (Method::Srp, Method::Srp));
+        let (c, _) = over_tcp(&server, &client, &mut alice);
+        assert!(c.unwrap().reused);
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+        // Wrong password: srp fails, usrpwd (the same wrong password) too.
+        let wrong = client_config(&server, "wrong", Arc::default());
+        auth_failed(
+            over_tcp(&server, &wrong, &mut entry("alice", &[Method::Srp, Method::UsrPwd])),
+            "srp: failed; usrpwd: failed",
+        );
+        // An unknown user fails the same way, after the same messages.
+        auth_failed(over_tcp(&server, &client, &mut entry("carol", &[Method::Srp])), "srp: failed");
+        // Falling from srp to the next method: the daemon has no verifier file.
+        let mut no_file = server_config("srp-none", "default srp usrpwd\n");
+        no_file.srp_file = None;
+        let mut alice = entry("alice", &[Method::Srp, Method::UsrPwd]);
+        let (c, _) = over_tcp(&no_file, &client_config(&no_file, PASSWORD_OK, Arc::default()), &mut alice);
+        assert_eq!(c.unwrap().method, Method::UsrPwd);
+        assert_eq!((counters(&alice, Method::Srp), counters(&alice, Method::UsrPwd)), ((0, 1), (1, 0)));
+        // Relayed verbatim, or re-bound by the man in the middle: the SRP proof names the
+        // client's channel.
+        let (c, s) = relay(&server, Pin::None, Method::Srp, false);
+        assert!(c.is_err() && s.unwrap_err().message().contains("another channel"));
+        let (c, s) = relay(&server, Pin::None, Method::Srp, true);
+        assert_eq!(c.unwrap_err().code(), ErrorCode::AuthFailed);
+        assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
+    }
+
+    #[test]
+    fn an_srp_daemon_that_cannot_prove_the_verifier_is_refused() {
+        // A daemon that accepts without the verifier: its last message is no proof.
+        let server = server_config("srp-fake-daemon", "default srp\n");
+        let err = raw_daemon(&server, &[Method::Srp], |chan| {
+            chan.recv().unwrap();
+            let challenge = Writer::new().u32(2048).bytes(&[1; 32]).bytes(&[2; 256]).finish();
+            chan.send(&Message::Step { data: challenge }.encode()).unwrap();
+            chan.recv().unwrap();
+            let grant = Grant { last: vec![0; 64], ..Grant::plain(Method::Srp, b"alice".to_vec(), 0) };
+            chan.send(&Message::Accepted(grant).encode()).unwrap();
+        })
+        .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AuthFailed);
+        assert!(err.message().contains("does not hold the verifier"), "{err}");
+        // A daemon offering a 1024-bit group: the client abandons srp.
+        let err = raw_daemon(&server, &[Method::Srp], |chan| {
+            chan.recv().unwrap();
+            let challenge = Writer::new().u32(1024).bytes(&[1; 32]).bytes(&[2; 128]).finish();
+            chan.send(&Message::Step { data: challenge }.encode()).unwrap();
+            assert_eq!(Message::decode(&chan.recv().unwrap()).unwrap(), Message::Abort);
+            chan.send(&Message::Refused { why: Refusal::Failed, remaining: vec![] }.encode()).unwrap();
+        })
+        .unwrap_err();
+        assert!(err.message().contains("srp: an SRP group of 1024 bits"), "{err}");
+    }
+
     /// A hand-driven daemon: the channel, then `script` with it; the client's outcome.
-    fn raw_daemon(server: &ServerConfig, script: impl FnOnce(&mut SecureChannel) + Send) -> Result<ClientSession> {
+    fn raw_daemon(
+        server: &ServerConfig,
+        methods: &[Method],
+        script: impl FnOnce(&mut SecureChannel) + Send,
+    ) -> Result<ClientSession> {
         let (a, b) = UnixStream::pair().unwrap();
         let client = client_config(server, PASSWORD_OK, Arc::default());
         std::thread::scope(|s| {
@@ -1145,7 +1260,7 @@ mod tests {
                 script(&mut chan);
             });
             let fd = a.as_raw_fd();
-            authenticate(&client, &RootRc::default(), &mut entry("alice", &[Method::UsrPwd]), ServerKind::Rootd, fd, fd)
+            authenticate(&client, &RootRc::default(), &mut entry("alice", methods), ServerKind::Rootd, fd, fd)
         })
     }
 
@@ -1153,14 +1268,14 @@ mod tests {
     fn a_daemon_that_sends_method_messages_to_a_single_message_method_is_refused() {
         let server = server_config("daemon-step", "default usrpwd\n");
         let step = Message::Step { data: Zeroizing::new(b"more?".to_vec()) };
-        let err = raw_daemon(&server, |chan| {
+        let err = raw_daemon(&server, &[Method::UsrPwd], |chan| {
             chan.recv().unwrap();
             chan.send(&step.encode()).unwrap();
         })
         .unwrap_err();
         assert_eq!(err.code(), ErrorCode::Protocol);
         assert!(err.message().contains("single-message method"), "{err}");
-        let err = raw_daemon(&server, |chan| {
+        let err = raw_daemon(&server, &[Method::UsrPwd], |chan| {
             chan.recv().unwrap();
             let accepted = Message::Accepted(Grant {
                 last: b"proof".to_vec(),

@@ -113,14 +113,21 @@ impl std::fmt::Debug for Message {
     }
 }
 
-struct Writer(Zeroizing<Vec<u8>>);
+/// Builds a message (or a method's own message) field by field; wiped when dropped.
+pub(crate) struct Writer(Zeroizing<Vec<u8>>);
 
 impl Writer {
+    pub(crate) fn new() -> Writer {
+        Writer(Zeroizing::new(Vec::new()))
+    }
+    pub(crate) fn finish(self) -> Zeroizing<Vec<u8>> {
+        self.0
+    }
     fn u8(mut self, v: u8) -> Self {
         self.0.push(v);
         self
     }
-    fn u32(mut self, v: u32) -> Self {
+    pub(crate) fn u32(mut self, v: u32) -> Self {
         self.0.extend_from_slice(&v.to_be_bytes());
         self
     }
@@ -128,23 +135,27 @@ impl Writer {
         self.0.extend_from_slice(&v.to_be_bytes());
         self
     }
-    fn raw(mut self, v: &[u8]) -> Self {
+    pub(crate) fn raw(mut self, v: &[u8]) -> Self {
         self.0.extend_from_slice(v);
         self
     }
-    fn bytes(self, v: &[u8]) -> Self {
+    pub(crate) fn bytes(self, v: &[u8]) -> Self {
         let len = u16::try_from(v.len()).expect("fields are capped far below 64 KiB");
         self.raw(&len.to_be_bytes()).raw(v)
     }
 }
 
-struct Reader<'a>(&'a [u8]);
+/// Reads a message (or a method's own message) field by field.
+pub(crate) struct Reader<'a>(&'a [u8]);
 
 fn truncated() -> Error {
     Error::new(ErrorCode::Protocol, "a truncated host-auth message")
 }
 
 impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader(bytes)
+    }
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if self.0.len() < n {
             return Err(truncated());
@@ -156,16 +167,16 @@ impl<'a> Reader<'a> {
     fn u8(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
     }
-    fn u32(&mut self) -> Result<u32> {
+    pub(crate) fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes")))
     }
     fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_be_bytes(self.take(8)?.try_into().expect("8 bytes")))
     }
-    fn array(&mut self) -> Result<[u8; 32]> {
+    pub(crate) fn array(&mut self) -> Result<[u8; 32]> {
         Ok(self.take(32)?.try_into().expect("32 bytes"))
     }
-    fn bytes(&mut self, cap: usize, what: &str) -> Result<&'a [u8]> {
+    pub(crate) fn bytes(&mut self, cap: usize, what: &str) -> Result<&'a [u8]> {
         let len = usize::from(u16::from_be_bytes(self.take(2)?.try_into().expect("2 bytes")));
         if len > cap {
             return Err(Error::new(ErrorCode::TooLarge, format!("a {len}-byte {what}; the limit is {cap} bytes")));
@@ -177,7 +188,7 @@ impl<'a> Reader<'a> {
         Method::from_code(i64::from(code))
             .ok_or_else(|| Error::new(ErrorCode::Protocol, format!("unknown method code {code}")))
     }
-    fn done(&self) -> Result<()> {
+    pub(crate) fn done(&self) -> Result<()> {
         if self.0.is_empty() { Ok(()) } else { Err(Error::new(ErrorCode::Protocol, "bytes after a host-auth message")) }
     }
 }
@@ -185,7 +196,7 @@ impl<'a> Reader<'a> {
 impl Message {
     /// The message's bytes (wiped when dropped: some carry secrets).
     pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let w = Writer(Zeroizing::new(Vec::new()));
+        let w = Writer::new();
         let w = match self {
             Message::Try { method, user, binding, validity, first } => {
                 w.u8(1).u8(method.code()).bytes(user).raw(binding).u32(*validity).bytes(first)
@@ -204,12 +215,12 @@ impl Message {
             Message::Step { data } => w.u8(8).bytes(data),
             Message::Abort => w.u8(9),
         };
-        w.0
+        w.finish()
     }
 
     /// Parses one message.
     pub(crate) fn decode(bytes: &[u8]) -> Result<Message> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         let message = match r.u8()? {
             1 => Message::Try {
                 method: r.method()?,

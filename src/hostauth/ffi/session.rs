@@ -34,7 +34,9 @@ use crate::hostauth::negotiate::{
 use crate::hostauth::pattern::{HostId, ServerKind};
 use crate::hostauth::reuse::DEFAULT_MAX_VALIDITY;
 use crate::hostauth::source::{Env, ProcessEnv};
+use crate::hostauth::srp;
 use crate::io::DEFAULT_TIMEOUT;
+use crate::responder::{PASSWORD, Question, json};
 
 /// How a daemon checks usrpwd passwords.
 #[repr(C)]
@@ -310,6 +312,53 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_gss_acceptor(
         let gss = AcceptorConfig { service: service.map(str::to_owned), keytab };
         // SAFETY: NULL or a live builder, used by one thread at a time.
         unsafe { change_handle(builder, "builder", |b| b.config.gss = gss) }
+    }
+}
+
+/// Sets the SRP verifier file of method 1 srp (`user:bits:salt:verifier` lines written by
+/// `daemonauth_hostauth_srp_set_verifier`, private to the daemon's user), read at every
+/// session; NULL (the default): this daemon refuses srp as unavailable.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_server_config_builder_set_srp_file(
+    builder: *mut daemonauth_hostauth_server_config_builder,
+    path: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a NUL-terminated string.
+        let path = unsafe { opt_path(path, "path") }?;
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.config.srp_file = path) }
+    }
+}
+
+/// Adds or changes `user`'s SRP verifier in the verifier file at `path` (created with mode 0600
+/// when absent; else it must be private, and is replaced whole by a rename). The new password is
+/// asked of `responder` (question `password`, challenge
+/// `{"service":"hostauth","method":"srp","purpose":"set verifier","user":…}`); the verifier uses
+/// the RFC 5054 group of `bits` bits: 2048, 3072 or 4096 (0: 2048). Fails with
+/// DAEMONAUTH_RESULT_INVALID_ARGUMENT (another size, an empty password, a user name with `:`),
+/// DAEMONAUTH_RESULT_UNANSWERED, DAEMONAUTH_RESULT_INSECURE_FILE, DAEMONAUTH_RESULT_CONFIG (a
+/// malformed file), DAEMONAUTH_RESULT_IO.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_srp_set_verifier(
+    path: *const c_char,
+    user: *const c_char,
+    bits: u32,
+    responder: *const daemonauth_responder,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or NUL-terminated strings; NULL or a live responder from this library.
+        let (path, user, responder) = unsafe {
+            (arg_str(path, "path")?, arg_c_bytes(user, "user")?, handle_ref(responder, "responder")?)
+        };
+        let shown = String::from_utf8_lossy(user);
+        let challenge =
+            json::object(&[("service", "hostauth"), ("method", "srp"), ("purpose", "set verifier"), ("user", &shown)]);
+        let question = Question::new(PASSWORD, challenge, format!("New SRP password for {shown}"));
+        let answers = responder.responder.ask(&[question])?;
+        let password = answers.get(PASSWORD).expect("ask() returns every required answer");
+        let bits = if bits == 0 { srp::DEFAULT_BITS } else { bits };
+        srp::set_verifier(std::path::Path::new(path), user, password.as_bytes(), bits)
     }
 }
 
