@@ -124,6 +124,9 @@ static void bad_arguments(void) {
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(client, NULL), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(NULL, "host"),
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_delegated_credentials(client, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_delegated_credentials(NULL, NULL),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_build(client, &client_config), DAEMONAUTH_RESULT_OK);
     daemonauth_hostauth_session *session = NULL;
     int fds[2];
@@ -215,6 +218,16 @@ static void uidgid_session(void) {
     /* No GSS-API method, no principal. */
     CHECK(strcmp(daemonauth_hostauth_session_principal(d.session), "") == 0);
     CHECK(strcmp(daemonauth_hostauth_session_principal(session), "") == 0);
+    /* No GSS-API method, nothing delegated: nothing to authenticate onward with. */
+    bool delegated = true;
+    CHECK_RESULT(daemonauth_hostauth_session_delegated(d.session, &delegated), DAEMONAUTH_RESULT_OK);
+    CHECK(!delegated);
+    CHECK_RESULT(daemonauth_hostauth_session_delegated(d.session, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    daemonauth_hostauth_client_config_builder *onward = NULL;
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_new(&onward), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_delegated_credentials(onward, d.session),
+                 DAEMONAUTH_RESULT_NOT_FOUND);
+    daemonauth_hostauth_client_config_builder_free(onward);
     /* The key the daemon proved, as a known-hosts line takes it; the daemon's own on its side. */
     CHECK(strcmp(daemonauth_hostauth_session_daemon_key(session), public_key) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_daemon_key(d.session), public_key) == 0);

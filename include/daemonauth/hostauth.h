@@ -575,6 +575,17 @@ daemonauth_result daemonauth_hostauth_client_config_builder_set_responder(daemon
 daemonauth_result daemonauth_hostauth_client_config_builder_set_gss_service(daemonauth_hostauth_client_config_builder *builder, const char *service);
 
 /**
+ * Makes krb5 and globus authenticate with the credentials a client delegated to this daemon in
+ * `session` (a daemon-side session whose client had `dg:yes`;
+ * `daemonauth_hostauth_session_delegated`), so that a daemon acting as a PROOF-style master
+ * authenticates onward to its workers as that client; the configuration keeps its own
+ * reference to them, and the session may be freed. NULL restores the default (the ticket
+ * cache, else a ticket through the responder). Fails with DAEMONAUTH_RESULT_NOT_FOUND when the
+ * session holds no delegated credentials.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_delegated_credentials(daemonauth_hostauth_client_config_builder *builder, const daemonauth_hostauth_session *session_handle);
+
+/**
  * Sets how long one message read or write may take, in milliseconds; 0 restores the default
  * (30 000).
  */
@@ -657,6 +668,13 @@ const char *daemonauth_hostauth_session_client_host(const daemonauth_hostauth_se
  * freed; NULL for a NULL session.
  */
 const char *daemonauth_hostauth_session_principal(const daemonauth_hostauth_session *session_handle);
+
+/**
+ * Stores in `*delegated_out` whether the client delegated its GSS-API credentials in this
+ * session (daemon side; krb5 and globus with the client's `dg:yes`); false on the client's
+ * side. See `daemonauth_hostauth_client_config_builder_set_delegated_credentials`.
+ */
+daemonauth_result daemonauth_hostauth_session_delegated(const daemonauth_hostauth_session *session_handle, bool *delegated_out);
 
 /**
  * Stores in `*reused_out` whether the session was authenticated by a reuse token.

@@ -472,6 +472,12 @@ impl Cred {
     }
 }
 
+impl std::fmt::Debug for Cred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cred")
+    }
+}
+
 impl Drop for Cred {
     fn drop(&mut self) {
         let mut minor = 0;
@@ -492,6 +498,9 @@ pub struct Step {
     pub complete: bool,
     /// The flags the context offers so far.
     pub flags: u32,
+    /// The initiator's delegated credentials, on the acceptor's side of a complete context
+    /// when the initiator delegated (`GSS_C_DELEG_FLAG`).
+    pub delegated: Option<Cred>,
 }
 
 /// What a context says about itself.
@@ -569,6 +578,7 @@ impl Context {
             output: output.as_slice().to_vec(),
             complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0,
             flags: ret_flags,
+            delegated: None,
         })
     }
 
@@ -586,9 +596,10 @@ impl Context {
         let mut input_buf = input(input_token);
         let mut output = Buffer::empty();
         let mut ret_flags = 0;
+        let mut delegated: gss::gss_cred_id_t = ptr::null_mut();
         let mut minor = 0;
-        // SAFETY: as for init_step (the bindings, if any, point to a live local); delegated
-        // credentials are not requested (NULL).
+        // SAFETY: as for init_step (the bindings, if any, point to a live local); `delegated`
+        // receives a credential we own (wrapped at once below) or stays NULL.
         let major = unsafe {
             gss::gss_accept_sec_context(
                 &mut minor,
@@ -601,13 +612,14 @@ impl Context {
                 &mut output.0,
                 &mut ret_flags,
                 ptr::null_mut(),
-                ptr::null_mut(),
+                &mut delegated,
             )
         };
         let step = Step {
             output: output.as_slice().to_vec(),
             complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0,
             flags: ret_flags,
+            delegated: (!delegated.is_null()).then(|| Cred(delegated, None)),
         };
         match check(major, minor, "gss_accept_sec_context") {
             Ok(()) => Ok(step),

@@ -57,7 +57,7 @@ fn key_allowed(method: Method, key: &[u8]) -> bool {
         b"pt" | b"ru" => true,
         b"us" => method != Method::Globus,
         b"cp" => method == Method::UsrPwd,
-        b"pp" => matches!(method, Method::Krb5 | Method::Globus),
+        b"pp" | b"dg" => matches!(method, Method::Krb5 | Method::Globus),
         // Globus GSI's certificate files (kept from ROOT's files; globus is now any GSS-API
         // mechanism and ignores them), and the mechanism it uses.
         b"cd" | b"cf" | b"kf" | b"ad" | b"mech" => method == Method::Globus,
@@ -78,7 +78,7 @@ fn check_details(method: Method, details: &[u8]) -> Result<(), String> {
         if !seen.insert(key) {
             return Err(format!("key '{}' given twice", String::from_utf8_lossy(key)));
         }
-        if matches!(key, b"pt" | b"ru" | b"cp") && parse_flag(value).is_none() {
+        if matches!(key, b"pt" | b"ru" | b"cp" | b"dg") && parse_flag(value).is_none() {
             return Err(format!("{}: expects yes, no, 1 or 0", String::from_utf8_lossy(key)));
         }
     }

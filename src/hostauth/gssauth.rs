@@ -11,9 +11,10 @@
 //! `~/.k5login`, else `krb5_aname_to_localname`'s mapping of the principal).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::methods::{Progress, Refused, Success, failed};
-use super::model::{Method, detail};
+use super::model::{Method, detail, parse_flag};
 use super::wire::Refusal;
 use crate::error::{Error, ErrorCode, Result};
 use crate::gss::{self, Cred, Name, NameType, Oid, Usage, flags, oids, sys};
@@ -56,10 +57,17 @@ fn text<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("the {what} is not UTF-8")))
 }
 
+/// Whether the details ask to delegate the client's credentials to the daemon (`dg:yes`), so
+/// that it can authenticate onward as the client; no by default.
+pub(crate) fn delegates(details: &[u8]) -> bool {
+    detail(details, "dg").and_then(parse_flag).unwrap_or(false)
+}
+
 /// The client's side of one context.
 pub(crate) struct Initiator {
     context: sys::Context,
-    cred: Cred,
+    cred: Arc<Cred>,
+    flags: u32,
     target: Name,
     mech: Oid,
     binding: [u8; 32],
@@ -67,22 +75,30 @@ pub(crate) struct Initiator {
 }
 
 impl Initiator {
-    /// Acquires credentials (the ticket cache; with no usable ticket, a new one through the
-    /// responder) and makes the first token for `service@host`.
+    /// Makes the first token for `service@host` with `cred` (credentials delegated to a daemon
+    /// that authenticates onward), else credentials acquired from the ticket cache, or with no
+    /// usable ticket a new one through the responder.
     pub(crate) fn start(
         method: Method,
         details: &[u8],
         service: &str,
         host: &[u8],
+        cred: Option<&Arc<Cred>>,
         responder: Option<&Responder>,
         binding: &[u8; 32],
     ) -> Result<(Initiator, Vec<u8>)> {
         let mech = mechanism(method, details)?;
-        let principal = principal(details).map(|p| text(p, "principal")).transpose()?;
-        let cred = gss::acquire_initiator(principal, Some(&mech), responder)?;
+        let cred = match cred {
+            Some(cred) => cred.clone(),
+            None => {
+                let principal = principal(details).map(|p| text(p, "principal")).transpose()?;
+                Arc::new(gss::acquire_initiator(principal, Some(&mech), responder)?)
+            }
+        };
         let target = Name::import(&format!("{service}@{}", text(host, "host name")?), NameType::HostBasedService)?;
+        let flags = if delegates(details) { flags::MUTUAL | flags::DELEG } else { flags::MUTUAL };
         let mut initiator =
-            Initiator { context: sys::Context::new(), cred, target, mech, binding: *binding, complete: false };
+            Initiator { context: sys::Context::new(), cred, flags, target, mech, binding: *binding, complete: false };
         let first = initiator.step(None)?;
         Ok((initiator, first))
     }
@@ -95,7 +111,7 @@ impl Initiator {
             Some(&self.cred),
             &self.target,
             Some(&self.mech),
-            flags::MUTUAL,
+            self.flags,
             Some(&self.binding),
             input,
         )?;
@@ -207,6 +223,7 @@ impl Acceptor {
             login: self.user.clone(),
             last: step.output,
             principal: Some(principal.into_bytes()),
+            delegated: step.delegated.map(Arc::new),
         }))
     }
 }

@@ -5,6 +5,7 @@
 
 use std::os::fd::RawFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::gssauth::{self, Acceptor, AcceptorConfig};
 use super::keys::StaticKey;
@@ -12,6 +13,7 @@ use super::model::Method;
 use super::wire::{MAX_SECRET, Refusal};
 use crate::cvs::passwd::find_in_file;
 use crate::error::{Error, ErrorCode, Result};
+use crate::gss::Cred;
 use crate::sysauth::{HashCheck, check_hash, check_system_crypt, pam, sys};
 
 /// The methods this daemon implements, in ROOT's order.
@@ -101,6 +103,8 @@ pub(crate) struct Success {
     pub(crate) last: Vec<u8>,
     /// The client's principal, for the GSS-API methods.
     pub(crate) principal: Option<Vec<u8>>,
+    /// The credentials the client delegated (GSS-API methods, `dg:yes`).
+    pub(crate) delegated: Option<Arc<Cred>>,
 }
 
 /// A method running on the daemon's side.
@@ -140,7 +144,7 @@ impl<'a> Running<'a> {
             Running::Srp(daemon) => return daemon.step(message),
             Running::Gss(acceptor) => return acceptor.step(message),
         };
-        Ok(Progress::Done(Success { login, last: Vec::new(), principal: None }))
+        Ok(Progress::Done(Success { login, last: Vec::new(), principal: None, delegated: None }))
     }
 }
 

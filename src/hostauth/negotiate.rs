@@ -22,6 +22,7 @@ use super::source::{MAX_FILE_BYTES, ProcessEnv, read_capped};
 use super::srp;
 use super::wire::{Grant, MAX_NAME, MAX_SECRET, Message, Refusal, ReusePurpose};
 use crate::error::{Error, ErrorCode, Result};
+use crate::gss::Cred;
 use crate::io::{Channel, DEFAULT_TIMEOUT};
 use crate::responder::{PASSWORD, Question, Responder, USERNAME, json};
 use crate::{log_info, log_warn};
@@ -124,6 +125,9 @@ pub(crate) struct ServerSession {
     pub(crate) client_host: Vec<u8>,
     /// The client's GSS-API principal (krb5, globus).
     pub(crate) principal: Option<Vec<u8>>,
+    /// The credentials the client delegated (krb5, globus with `dg:yes`): the daemon may
+    /// authenticate onward as the client with them ([`ClientConfig::gss_cred`]).
+    pub(crate) delegated: Option<Arc<Cred>>,
     /// Whether the client logged in with a reuse token.
     pub(crate) reused: bool,
     /// Whether the client only revoked its token (the session is then over).
@@ -204,6 +208,7 @@ impl Daemon<'_> {
             login,
             client_host: self.peer.host.clone(),
             principal: None,
+            delegated: None,
             reused: false,
             revoked: false,
             token_expires: 0,
@@ -280,9 +285,10 @@ impl Daemon<'_> {
         self.tried.push(method);
         let cfg = self.config;
         match self.run_method(method, &user, first)? {
-            Ok(Success { login, last, principal }) => {
+            Ok(Success { login, last, principal, delegated }) => {
                 let mut session = self.session(method, user, login);
                 session.principal = principal;
+                session.delegated = delegated;
                 let secrets = match &cfg.secret_file {
                     Some(path) if validity > 0 && method != Method::UidGid => Some(Secrets::load(path)?),
                     _ => None,
@@ -414,6 +420,9 @@ pub(crate) struct ClientConfig {
     pub(crate) responder: Option<Responder>,
     /// The GSS-API service of krb5 and globus: the target is `<service>@<host>`.
     pub(crate) gss_service: String,
+    /// The GSS-API credentials of krb5 and globus: those a client delegated to this daemon,
+    /// to authenticate onward as that client; None: the ticket cache or the responder.
+    pub(crate) gss_cred: Option<Arc<Cred>>,
     pub(crate) timeout: Duration,
     pub(crate) exchange_timeout: Duration,
 }
@@ -536,7 +545,8 @@ pub(crate) fn authenticate(
             }
             Method::Krb5 | Method::Globus => {
                 let responder = config.responder.as_ref();
-                match Initiator::start(method, &details, &config.gss_service, &key.host, responder, &binding) {
+                let cred = config.gss_cred.as_ref();
+                match Initiator::start(method, &details, &config.gss_service, &key.host, cred, responder, &binding) {
                     Ok((initiator, first)) => (Some(Box::new(initiator)), Zeroizing::new(first)),
                     Err(err) => {
                         entry.count_failure(method);
@@ -798,6 +808,7 @@ mod tests {
             pin: Pin::Key(config.key.public),
             responder: Some(responder),
             gss_service: DEFAULT_GSS_SERVICE.into(),
+            gss_cred: None,
             timeout: Duration::from_secs(5),
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
         }
@@ -1389,21 +1400,63 @@ mod tests {
         me
     }
 
+    /// [`my_principal`] with its (forwardable) ticket in the cache; its name.
+    fn my_ticket() -> String {
+        let me = my_principal();
+        let mut kinit = std::process::Command::new("kinit")
+            .arg(&me)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(kinit.stdin.as_mut().unwrap(), ME_PASSWORD.as_bytes()).unwrap();
+        assert!(kinit.wait().unwrap().success());
+        me
+    }
+
+    #[test]
+    fn delegated_credentials_let_a_daemon_authenticate_onward_as_the_client() {
+        crate::realm_support::in_realm(
+            "hostauth::negotiate::tests::delegated_credentials_let_a_daemon_authenticate_onward_as_the_client",
+            || {
+                let me = my_ticket();
+                let (master, worker) = (server_config("master", REALM_ACCESS), server_config("worker", REALM_ACCESS));
+                let client = client_config(&master, PASSWORD_OK, Arc::default());
+                // Without dg:yes nothing is delegated.
+                let mut plain = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
+                assert!(over_tcp(&master, &client, &mut plain).1.unwrap().delegated.is_none());
+                for method in [Method::Krb5, Method::Globus] {
+                    let mut mine = strong_entry(&me, method, &format!("pt:no ru:0 us:{me} dg:yes"));
+                    let (c, s) = over_tcp(&master, &client, &mut mine);
+                    assert_eq!(c.unwrap().method, method);
+                    let delegated = s.unwrap().delegated.expect("the client delegated");
+                    // The master, with no ticket of its own, authenticates to the worker as
+                    // the client: the worker sees the client's principal.
+                    let status = std::process::Command::new("kdestroy").status().unwrap();
+                    assert!(status.success());
+                    let mut onward = client_config(&worker, "no password", Arc::default());
+                    onward.gss_cred = Some(delegated);
+                    let mut entry = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
+                    let (c, s) = over_tcp(&worker, &onward, &mut entry);
+                    assert_eq!(c.unwrap().method, Method::Krb5);
+                    assert_eq!(s.unwrap().principal, Some(format!("{me}@DAEMONAUTH.TEST").into_bytes()));
+                    // Without the delegated credentials the master has nothing to offer.
+                    let mut entry = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
+                    let nothing = client_config(&worker, "no password", Arc::default());
+                    auth_failed(over_tcp(&worker, &nothing, &mut entry), "krb5: ");
+                    my_ticket();
+                }
+            },
+        );
+    }
+
     #[test]
     fn krb5_and_globus_authenticate_with_the_ticket_cache_and_map_the_principal() {
         crate::realm_support::in_realm(
             "hostauth::negotiate::tests::krb5_and_globus_authenticate_with_the_ticket_cache_and_map_the_principal",
             || {
                 // The cache holds a ticket of the local user's principal.
-                let me = my_principal();
-                let mut kinit = std::process::Command::new("kinit")
-                    .arg(&me)
-                    .stdin(std::process::Stdio::piped())
-                    .stdout(std::process::Stdio::null())
-                    .spawn()
-                    .unwrap();
-                std::io::Write::write_all(kinit.stdin.as_mut().unwrap(), ME_PASSWORD.as_bytes()).unwrap();
-                assert!(kinit.wait().unwrap().success());
+                let me = my_ticket();
                 let server = server_config("krb5-cache", REALM_ACCESS);
                 let asked = Arc::new(AtomicUsize::new(0));
                 let client = client_config(&server, PASSWORD_OK, asked.clone());

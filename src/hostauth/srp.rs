@@ -259,7 +259,7 @@ impl Daemon {
             )));
         }
         let last = Writer::new().raw(verifier.proof()).raw(&daemon_mac).finish();
-        Ok(Progress::Done(Success { login: self.user.clone(), last: last.to_vec(), principal: None }))
+        Ok(Progress::Done(Success { login: self.user.clone(), last: last.to_vec(), principal: None, delegated: None }))
     }
 }
 

@@ -23,6 +23,7 @@ use crate::ffi::{
     arg_c_bytes, arg_opt_str, arg_str, change_handle, clear_out, ffi_boundary, free_handle, give_handle, give_value,
     handle_ref, take_handle, timeout_or,
 };
+use crate::gss::Cred;
 use crate::hostauth::authrc::AuthrcCache;
 use crate::hostauth::gssauth::AcceptorConfig;
 use crate::hostauth::keys::{Pin, StaticKey, hex, unhex};
@@ -111,6 +112,8 @@ pub struct daemonauth_hostauth_session {
     client_host: CString,
     /// The client's GSS-API principal (daemon side, krb5 and globus), else "".
     principal: CString,
+    /// The credentials the client delegated (daemon side, krb5 and globus with `dg:yes`).
+    delegated: Option<Arc<Cred>>,
     reused: bool,
     revoked: bool,
     daemon_key_verified: bool,
@@ -498,6 +501,7 @@ pub extern "C" fn daemonauth_hostauth_server_accept(
             login: c_text(&session.login)?,
             client_host: c_text(&session.client_host)?,
             principal: c_text(session.principal.as_deref().unwrap_or_default())?,
+            delegated: session.delegated,
             reused: session.reused,
             revoked: session.revoked,
             daemon_key_verified: true,
@@ -522,6 +526,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
             pin: Pin::None,
             responder: None,
             gss_service: DEFAULT_GSS_SERVICE.into(),
+            gss_cred: None,
             timeout: DEFAULT_TIMEOUT,
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
         };
@@ -607,6 +612,33 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_gss_service(
         let service = unsafe { arg_opt_str(service, "service") }?.unwrap_or(DEFAULT_GSS_SERVICE).to_owned();
         // SAFETY: NULL or a live builder, used by one thread at a time.
         unsafe { change_handle(builder, "builder", |b| b.0.config.gss_service = service) }
+    }
+}
+
+/// Makes krb5 and globus authenticate with the credentials a client delegated to this daemon in
+/// `session` (a daemon-side session whose client had `dg:yes`;
+/// `daemonauth_hostauth_session_delegated`), so that a daemon acting as a PROOF-style master
+/// authenticates onward to its workers as that client; the configuration keeps its own
+/// reference to them, and the session may be freed. NULL restores the default (the ticket
+/// cache, else a ticket through the responder). Fails with DAEMONAUTH_RESULT_NOT_FOUND when the
+/// session holds no delegated credentials.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_client_config_builder_set_delegated_credentials(
+    builder: *mut daemonauth_hostauth_client_config_builder,
+    session_handle: *const daemonauth_hostauth_session,
+) -> ErrorCode {
+    ffi_boundary! {
+        let cred = if session_handle.is_null() {
+            None
+        } else {
+            // SAFETY: a live session (checked non-NULL).
+            let session = unsafe { session(session_handle) }?;
+            Some(session.delegated.clone().ok_or_else(|| {
+                Error::new(ErrorCode::NotFound, "the session holds no delegated credentials (the client had no dg:yes)")
+            })?)
+        };
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.0.config.gss_cred = cred) }
     }
 }
 
@@ -721,6 +753,7 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
             login: c_text(&session.login)?,
             client_host: c_text(b"")?,
             principal: c_text(b"")?,
+            delegated: None,
             reused: session.reused,
             revoked: false,
             daemon_key_verified: session.daemon_key_verified,
@@ -862,6 +895,20 @@ pub extern "C" fn daemonauth_hostauth_session_principal(
 ) -> *const c_char {
     // SAFETY: NULL or a live session.
     ffi_boundary! { unsafe { text_field(session_handle, |s| &s.principal) } }
+}
+
+/// Stores in `*delegated_out` whether the client delegated its GSS-API credentials in this
+/// session (daemon side; krb5 and globus with the client's `dg:yes`); false on the client's
+/// side. See `daemonauth_hostauth_client_config_builder_set_delegated_credentials`.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_session_delegated(
+    session_handle: *const daemonauth_hostauth_session,
+    delegated_out: *mut bool,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a live session; NULL or a writable pointer.
+        unsafe { give_field(session_handle, delegated_out, "delegated_out", |s| s.delegated.is_some()) }
+    }
 }
 
 /// Stores in `*reused_out` whether the session was authenticated by a reuse token.
