@@ -242,6 +242,35 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     access "default srp usrpwd"; methods "srp usrpwd"; start_server -port "$port"
     run_client -port "$port" -user alice -pin "$pub"; ok; expect "method=usrpwd login=alice"
     expect_server "srp: this daemon has no verifier file" ;;
+  ssh)
+    # Keys from ssh-keygen; the daemon reads $work/keys/%u (its -authorized-keys); the client
+    # signs with a real ssh-agent (SSH_AUTH_SOCK) or a key file whose passphrase comes from the
+    # answer file (a wrong one fails). A key not listed is refused; usrpwd after it is the fallback.
+    mkdir -m 755 "$work/keys"
+    ssh-keygen -q -t ed25519 -N '' -C listed -f "$work/listed" || fail "ssh-keygen"
+    ssh-keygen -q -t ecdsa -N 'key-pass' -C locked -f "$work/locked" || fail "ssh-keygen"
+    ssh-keygen -q -t ed25519 -N '' -C stranger -f "$work/stranger" || fail "ssh-keygen"
+    cat "$work/listed.pub" "$work/locked.pub" >"$work/keys/$me"
+    access "default ssh usrpwd"; start_server -port "$port" -authorized-keys "$work/keys/%u"
+    eval "$(ssh-agent -s -a "$work/agent.sock")" >/dev/null || fail "ssh-agent"
+    trap 'kill "$SSH_AGENT_PID" 2>/dev/null; cleanup' EXIT
+    ssh-add "$work/stranger" "$work/listed" 2>/dev/null || fail "ssh-add"
+    printf 'default method ssh pt:no ru:1\n' >"$work/authrc"
+    run_client -port "$port" -user "$me" -pin "$pub" -repeat 2; ok
+    expect "method=ssh login=$me reused=no"; expect "method=ssh login=$me reused=yes"
+    expect_server "authenticated $me as $me by ssh"
+    printf 'default method ssh pt:no ru:0 kf:%s\n' "$work/locked" >"$work/authrc"
+    printf 'passphrase=key-pass\n' >"$work/answers"
+    run_client -port "$port" -user "$me" -pin "$pub"; ok; expect "method=ssh"
+    printf 'passphrase=wrong\n' >"$work/answers"
+    run_client -port "$port" -user "$me" -pin "$pub"; refused; expect "a wrong passphrase"
+    # Only a key the user's file does not list: refused; with usrpwd after it, the fallback.
+    ssh-add -D 2>/dev/null; ssh-add "$work/stranger" 2>/dev/null
+    printf 'default method ssh pt:no ru:0\n' >"$work/authrc"
+    answers secret; run_client -port "$port" -user "$me" -pin "$pub"; refused; expect "ssh: failed"
+    expect_server "no offered key is accepted"
+    printf 'default list ssh usrpwd\ndefault method ssh pt:no ru:0\n' >"$work/authrc"
+    run_client -port "$port" -user "$me" -pin "$pub"; ok; expect "method=usrpwd login=$me" ;;
   *) fail "unknown case" ;;
 esac
 echo ok

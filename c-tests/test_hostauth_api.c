@@ -106,6 +106,10 @@ static void bad_arguments(void) {
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_srp_file(builder, NULL), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_srp_file(NULL, "/v"), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_authorized_keys(builder, "/keys/%u"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_authorized_keys(builder, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_authorized_keys(NULL, NULL),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
     /* No key file: refused, and the builder is consumed all the same. */
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK_CONTAINS(daemonauth_last_error(), "no key file");
@@ -125,6 +129,9 @@ static void bad_arguments(void) {
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(NULL, "host"),
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_delegated_credentials(client, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_ssh_agent(client, "/agent.sock"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_ssh_agent(client, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_ssh_agent(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_delegated_credentials(NULL, NULL),
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_build(client, &client_config), DAEMONAUTH_RESULT_OK);

@@ -13,6 +13,8 @@
  * usrpwd password (the client says so). krb5 and globus use the Kerberos ticket cache, and
  * without a ticket ask for the principal's password the same way; they authenticate to the
  * service NAME@HOST (-gss-service, default host) and need the daemon to prove it holds its key.
+ * ssh signs with the key file of the method's kf: detail (its passphrase asked the same way),
+ * else with the keys of the ssh-agent at $SSH_AUTH_SOCK.
  *
  * It connects to HOST on TCP port PORT (default 1094) or to the Unix socket PATH (-unix,
  * needed for uidgid), authenticates -repeat times (default 1; later sessions reuse the token

@@ -3,8 +3,8 @@
  *   hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | -unix PATH [-once]]
  *                   [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] [-anonymous]
  *                   [-secret FILE] [-revocations FILE] [-max-validity-s S] [-timeout-ms MS]
- *                   [-gss-acceptor SERVICE@HOST] [-keytab FILE] [-srp FILE] [-fail-delay-ms MS]
- *                   [-syslog]
+ *                   [-gss-acceptor SERVICE@HOST] [-keytab FILE] [-srp FILE]
+ *                   [-authorized-keys PATTERN] [-fail-delay-ms MS] [-syslog]
  *   hostauth-server -generate-key FILE      (writes a new key file, prints its public key)
  *   hostauth-server -public-key FILE        (prints the public key clients pin)
  *
@@ -18,7 +18,8 @@
  * (default: any key of the keytab), the client's principal allowed to log in as the user it
  * asks for under the krb5 local-name rules (~/.k5login, else the principal's local name);
  * srp with the verifier file -srp (written by hostauth-srp-passwd; the daemon proves it holds
- * the user's verifier).
+ * the user's verifier); ssh with the user's authorized keys (-authorized-keys, `%h` the home,
+ * `%u` the user; default %h/.ssh/authorized_keys).
  * With -secret, clients that ask get a reuse token. A failed method is answered after
  * -fail-delay-ms (default 2000).
  *
@@ -44,6 +45,7 @@ static void usage(void) {
                         "-unix PATH [-once]] [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] "
                         "[-anonymous] [-secret FILE] [-revocations FILE] [-max-validity-s S] "
                         "[-kind sockd|rootd|proofd] [-gss-acceptor SERVICE@HOST] [-keytab FILE] [-srp FILE] "
+                        "[-authorized-keys PATTERN] "
                         "[-timeout-ms MS] [-fail-delay-ms MS] [-syslog] | "
                         "-generate-key FILE | -public-key FILE");
     exit(2);
@@ -196,6 +198,8 @@ int main(int argc, char **argv) {
             keytab = value;
         else if (strcmp(arg, "-srp") == 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_srp_file(builder, value), arg);
+        else if (strcmp(arg, "-authorized-keys") == 0)
+            daemon_must(daemonauth_hostauth_server_config_builder_set_authorized_keys(builder, value), arg);
         else if (strcmp(arg, "-kind") == 0 && daemon_hostauth_server_kind(value) >= 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_server_kind(builder,
                                                                                   daemon_hostauth_server_kind(value)),

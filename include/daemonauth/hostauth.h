@@ -476,6 +476,17 @@ daemonauth_result daemonauth_hostauth_server_config_builder_set_srp_file(daemona
 daemonauth_result daemonauth_hostauth_srp_set_verifier(const char *path, const char *user, uint32_t bits, const daemonauth_responder *responder);
 
 /**
+ * Sets where method 4 ssh finds a user's authorized keys: a path in which `%h` is the user's
+ * home directory, `%u` the user name and `%%` a percent sign (sshd's AuthorizedKeysFile); NULL
+ * restores the default, `%h/.ssh/authorized_keys`. The file and its directory must belong to
+ * the user (or root) and be writable by no one else. Options: `from="..."` is honoured; the
+ * session restrictions (`restrict`, `no-pty`, `no-port-forwarding`, ...) hold since this daemon
+ * opens nothing; a key with any other option (`command=`, `principals=`, `expiry-time=`, ...)
+ * is not accepted.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_authorized_keys(daemonauth_hostauth_server_config_builder *builder, const char *pattern);
+
+/**
  * Sets the file that records revoked reuse tokens; NULL (the default) means the secret file's
  * path with `.revoked` appended. Daemons sharing a secret file should share this file too.
  */
@@ -537,8 +548,8 @@ daemonauth_result daemonauth_hostauth_server_accept(const daemonauth_hostauth_se
 /**
  * Starts building a client configuration, with the defaults: the standard rc files
  * (`$ROOTAUTHRC`, `~/.rootauthrc`, the system file, and `.rootrc`), no pinned daemon key (any
- * key is taken and the session says so), no responder (usrpwd cannot be used), 30 s per
- * message, 120 s per session.
+ * key is taken and the session says so), no responder (usrpwd cannot be used), GSS-API
+ * service `host`, the ssh-agent of `$SSH_AUTH_SOCK`, 30 s per message, 120 s per session.
  */
 daemonauth_result daemonauth_hostauth_client_config_builder_new(daemonauth_hostauth_client_config_builder **builder_out);
 
@@ -584,6 +595,13 @@ daemonauth_result daemonauth_hostauth_client_config_builder_set_gss_service(daem
  * session holds no delegated credentials.
  */
 daemonauth_result daemonauth_hostauth_client_config_builder_set_delegated_credentials(daemonauth_hostauth_client_config_builder *builder, const daemonauth_hostauth_session *session_handle);
+
+/**
+ * Sets the ssh-agent socket that method 4 ssh asks for keys and signatures when the method's
+ * details name no key file (`kf:`); NULL: no agent. The default is `$SSH_AUTH_SOCK` when the
+ * builder was made.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_ssh_agent(daemonauth_hostauth_client_config_builder *builder, const char *path);
 
 /**
  * Sets how long one message read or write may take, in milliseconds; 0 restores the default

@@ -1,7 +1,8 @@
 //! The daemon's side of the methods: 0 usrpwd (a password checked through PAM, crypt(3) against
 //! the system database, or a daemon password file; ROOT's anonymous mode when enabled), 5 uidgid
 //! (the peer's uid proven by `SO_PEERCRED` on a Unix-domain socket), and the methods of several
-//! messages: 1 srp ([`super::srp`]), the GSS-API methods 2 krb5 and 3 globus ([`super::gssauth`]).
+//! messages: 1 srp ([`super::srp`]), the GSS-API methods 2 krb5 and 3 globus ([`super::gssauth`]),
+//! 4 ssh ([`super::ssh`]).
 
 use std::os::fd::RawFd;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,8 @@ use crate::gss::Cred;
 use crate::sysauth::{HashCheck, check_hash, check_system_crypt, pam, sys};
 
 /// The methods this daemon implements, in ROOT's order.
-pub(crate) const IMPLEMENTED: [Method; 5] = [Method::UsrPwd, Method::Srp, Method::Krb5, Method::Globus, Method::UidGid];
+pub(crate) const IMPLEMENTED: [Method; 6] =
+    [Method::UsrPwd, Method::Srp, Method::Krb5, Method::Globus, Method::Ssh, Method::UidGid];
 
 /// The login of ROOT's anonymous usrpwd mode.
 pub(crate) const ANONYMOUS: &[u8] = b"anonymous";
@@ -86,6 +88,8 @@ pub(crate) struct Checks<'a> {
     pub(crate) srp: Option<&'a Path>,
     /// The daemon's key (it makes the salts of unknown SRP users).
     pub(crate) key: &'a StaticKey,
+    /// Where users' authorized SSH keys are (`%h`, `%u`).
+    pub(crate) authorized_keys: &'a str,
 }
 
 /// Where a method stands on the daemon's side after a client message.
@@ -115,6 +119,8 @@ pub(crate) enum Running<'a> {
     Srp(super::srp::Daemon),
     /// krb5 and globus: a GSS-API context.
     Gss(Acceptor),
+    /// ssh: offered keys and a signature.
+    Ssh(super::ssh::Daemon, &'a Peer, &'a str),
 }
 
 impl<'a> Running<'a> {
@@ -130,7 +136,7 @@ impl<'a> Running<'a> {
             Method::UsrPwd | Method::UidGid => Ok(Running::Single { method, user, peer, checks }),
             Method::Srp => super::srp::Daemon::new(user, checks.srp, checks.key, binding).map(Running::Srp),
             Method::Krb5 | Method::Globus => Acceptor::new(method, user, checks.gss, binding).map(Running::Gss),
-            other => Err((Refusal::NotAccepted, format!("method {} is not implemented", other.short_name()))),
+            Method::Ssh => Ok(Running::Ssh(super::ssh::Daemon::new(user, binding), peer, checks.authorized_keys)),
         }
     }
 
@@ -143,6 +149,7 @@ impl<'a> Running<'a> {
             Running::Single { user, peer, .. } => uidgid(user, peer)?,
             Running::Srp(daemon) => return daemon.step(message),
             Running::Gss(acceptor) => return acceptor.step(message),
+            Running::Ssh(daemon, peer, pattern) => return daemon.step(message, peer, pattern),
         };
         Ok(Progress::Done(Success { login, last: Vec::new(), principal: None, delegated: None }))
     }

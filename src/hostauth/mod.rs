@@ -8,7 +8,7 @@
 //! - [`daemonrc`]: the daemon's `.rootdaemonrc` access files;
 //! - [`pattern`] and [`source`]: host patterns, and reading the files;
 //! - the session protocol (`docs/hostauth-protocol.md`): [`frame`], [`channel`] and [`keys`],
-//!   [`wire`], [`negotiate`], [`methods`] with [`gssauth`] and [`srp`], [`reuse`];
+//!   [`wire`], [`negotiate`], [`methods`] with [`srp`], [`gssauth`] and [`ssh`], [`reuse`];
 //! - [`ffi`]: the C API (`daemonauth_hostauth_*`, `include/daemonauth/hostauth.h`).
 //!
 //! Formats, lookup order and what differs from ROOT: `docs/hostauth.md`.
@@ -28,5 +28,6 @@ pub(crate) mod reuse;
 pub(crate) mod rootrc;
 pub(crate) mod source;
 pub(crate) mod srp;
+pub(crate) mod ssh;
 pub(crate) mod store;
 pub(crate) mod wire;

@@ -19,8 +19,8 @@ use super::pattern::{HostId, ServerKind};
 use super::reuse::{self, Secrets};
 use super::rootrc::RootRc;
 use super::source::{MAX_FILE_BYTES, ProcessEnv, read_capped};
-use super::srp;
 use super::wire::{Grant, MAX_NAME, MAX_SECRET, Message, Refusal, ReusePurpose};
+use super::{srp, ssh};
 use crate::error::{Error, ErrorCode, Result};
 use crate::gss::Cred;
 use crate::io::{Channel, DEFAULT_TIMEOUT};
@@ -58,6 +58,8 @@ pub(crate) struct ServerConfig {
     pub(crate) gss: AcceptorConfig,
     /// The SRP verifier file; None: no srp.
     pub(crate) srp_file: Option<PathBuf>,
+    /// Where users' authorized SSH keys are (`%h` home, `%u` user).
+    pub(crate) authorized_keys: String,
     /// The reuse secret file; None: no reuse tokens.
     pub(crate) secret_file: Option<PathBuf>,
     /// The revocation file; None: next to the secret file.
@@ -82,6 +84,7 @@ impl ServerConfig {
             anonymous: false,
             gss: AcceptorConfig::default(),
             srp_file: None,
+            authorized_keys: ssh::DEFAULT_AUTHORIZED_KEYS.into(),
             secret_file: None,
             revocation_file: None,
             key,
@@ -332,6 +335,7 @@ impl Daemon<'_> {
             gss: &cfg.gss,
             srp: cfg.srp_file.as_deref(),
             key: &cfg.key,
+            authorized_keys: &cfg.authorized_keys,
         };
         let binding = *self.chan.handshake_hash();
         let mut running = match Running::start(method, user, &self.peer, &checks, &binding) {
@@ -423,6 +427,8 @@ pub(crate) struct ClientConfig {
     /// The GSS-API credentials of krb5 and globus: those a client delegated to this daemon,
     /// to authenticate onward as that client; None: the ticket cache or the responder.
     pub(crate) gss_cred: Option<Arc<Cred>>,
+    /// The ssh-agent's socket for ssh (default `SSH_AUTH_SOCK`); None: no agent.
+    pub(crate) ssh_agent: Option<PathBuf>,
     pub(crate) timeout: Duration,
     pub(crate) exchange_timeout: Duration,
 }
@@ -535,19 +541,18 @@ pub(crate) fn authenticate(
         let wants_reuse = flag(&details, "ru", rootrc.reuse(method)) && method != Method::UidGid;
         let validity =
             if wants_reuse { u32::try_from(rootrc.validity(method).as_secs()).unwrap_or(u32::MAX) } else { 0 };
-        // The method's first message. A GSS-API method that cannot start on this side (no
-        // ticket and no password for one, an unknown service) fails here, unseen by the daemon.
+        // The method's first message. An ssh or GSS-API method that cannot start on this side
+        // (no key, a wrong passphrase; no ticket and no password for one, an unknown service)
+        // fails here, unseen by the daemon.
         let (mut running, first): (Option<Box<dyn ClientMethod>>, _) = match method {
             Method::UsrPwd => (None, password(config, method, &key.host, &user)?),
             Method::Srp => {
                 let password = password(config, method, &key.host, &user)?;
                 (Some(Box::new(srp::Client::new(&user, password, &binding))), Zeroizing::new(Vec::new()))
             }
-            Method::Krb5 | Method::Globus => {
-                let responder = config.responder.as_ref();
-                let cred = config.gss_cred.as_ref();
-                match Initiator::start(method, &details, &config.gss_service, &key.host, cred, responder, &binding) {
-                    Ok((initiator, first)) => (Some(Box::new(initiator)), Zeroizing::new(first)),
+            Method::Ssh | Method::Krb5 | Method::Globus => {
+                match start_method(config, method, &details, &key.host, &user, &binding) {
+                    Ok((running, first)) => (Some(running), Zeroizing::new(first)),
                     Err(err) => {
                         entry.count_failure(method);
                         log_info!("host-auth: {} cannot start: {err}", method.short_name());
@@ -615,7 +620,27 @@ pub(crate) fn authenticate(
     }
 }
 
-/// The client's side of a method of several messages (srp, krb5, globus).
+/// Starts the client's side of ssh, krb5 or globus: the running method and its first message.
+fn start_method(
+    config: &ClientConfig,
+    method: Method,
+    details: &[u8],
+    host: &[u8],
+    user: &[u8],
+    binding: &[u8; 32],
+) -> Result<(Box<dyn ClientMethod>, Vec<u8>)> {
+    let responder = config.responder.as_ref();
+    if method == Method::Ssh {
+        let (client, first) =
+            ssh::Client::start(details, config.ssh_agent.as_deref(), responder, config.timeout, user, binding)?;
+        return Ok((Box::new(client), first));
+    }
+    let cred = config.gss_cred.as_ref();
+    let (initiator, first) = Initiator::start(method, details, &config.gss_service, host, cred, responder, binding)?;
+    Ok((Box::new(initiator), first))
+}
+
+/// The client's side of a method of several messages (srp, krb5, globus, ssh).
 pub(crate) trait ClientMethod {
     /// The answer to the daemon's next message.
     fn next(&mut self, message: &[u8]) -> Result<Vec<u8>>;
@@ -629,6 +654,15 @@ impl ClientMethod for Initiator {
     }
     fn finish(&mut self, last: &[u8]) -> Result<()> {
         Initiator::finish(self, last)
+    }
+}
+
+impl ClientMethod for ssh::Client {
+    fn next(&mut self, message: &[u8]) -> Result<Vec<u8>> {
+        ssh::Client::next(self, message)
+    }
+    fn finish(&mut self, last: &[u8]) -> Result<()> {
+        ssh::Client::finish(self, last)
     }
 }
 
@@ -809,9 +843,19 @@ mod tests {
             responder: Some(responder),
             gss_service: DEFAULT_GSS_SERVICE.into(),
             gss_cred: None,
+            ssh_agent: None,
             timeout: Duration::from_secs(5),
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
         }
+    }
+
+    /// [`server_config`] and a [`client_config`] of it with the right password, and the count
+    /// of the client's password questions.
+    fn counted(name: &str, access: &str) -> (ServerConfig, ClientConfig, Arc<AtomicUsize>) {
+        let server = server_config(name, access);
+        let asked = Arc::new(AtomicUsize::new(0));
+        let client = client_config(&server, PASSWORD_OK, asked.clone());
+        (server, client, asked)
     }
 
     /// An entry for `user` at localhost with `methods` (details `ru:1 us:<user>`).
@@ -990,13 +1034,15 @@ mod tests {
     fn the_client_falls_back_to_the_first_of_its_methods_the_daemon_offers() {
         let server = server_config("offer", "default usrpwd\n");
         let client = client_config(&server, PASSWORD_OK, Arc::default());
-        let mut alice = entry("alice", &[Method::Ssh, Method::UidGid, Method::UsrPwd]);
+        // srp first: the daemon does not accept it and offers usrpwd, which the client has
+        // after uidgid.
+        let mut alice = entry("alice", &[Method::Srp, Method::UidGid, Method::UsrPwd]);
         let (client_side, server_side) = over_unix(&server, &client, &mut alice);
         let (client_side, server_side) = (client_side.unwrap(), server_side.unwrap());
         assert_eq!((client_side.method, client_side.login.as_slice()), (Method::UsrPwd, &b"alice"[..]));
         assert!(client_side.daemon_key_verified && !client_side.reused);
         assert_eq!((server_side.method, server_side.user.as_slice()), (Method::UsrPwd, &b"alice"[..]));
-        assert_eq!(counters(&alice, Method::Ssh), (0, 1));
+        assert_eq!(counters(&alice, Method::Srp), (0, 1));
         assert_eq!(counters(&alice, Method::UidGid), (0, 0), "not offered, never tried");
         assert_eq!(counters(&alice, Method::UsrPwd), (1, 0));
     }
@@ -1063,9 +1109,7 @@ mod tests {
 
     #[test]
     fn a_token_is_reused_without_the_password_then_revoked() {
-        let server = server_config("reuse", "default usrpwd\n");
-        let asked = Arc::new(AtomicUsize::new(0));
-        let client = client_config(&server, PASSWORD_OK, asked.clone());
+        let (server, client, asked) = counted("reuse", "default usrpwd\n");
         let mut alice = entry("alice", &[Method::UsrPwd]);
         let (c, s) = over_unix(&server, &client, &mut alice);
         assert!(!c.unwrap().reused && s.unwrap().token_expires > 0);
@@ -1195,9 +1239,7 @@ mod tests {
 
     #[test]
     fn srp_right_wrong_unknown_fallback_reuse_and_relayed() {
-        let server = server_config("srp", "default srp usrpwd\n");
-        let asked = Arc::new(AtomicUsize::new(0));
-        let client = client_config(&server, PASSWORD_OK, asked.clone());
+        let (server, client, asked) = counted("srp", "default srp usrpwd\n");
         // Right: a reuse token (ru:1), then reused without a password.
         let mut alice = entry("alice", &[Method::Srp]);
         let (c, s) = over_tcp(&server, &client, &mut alice);
@@ -1256,6 +1298,87 @@ mod tests {
         assert!(err.message().contains("srp: an SRP group of 1024 bits"), "{err}");
     }
 
+    /// A client of `server` whose responder answers the right password and `passphrase`.
+    fn passphrase_client(server: &ServerConfig, passphrase: &'static str) -> ClientConfig {
+        let responder = Responder::new(move |_: &[Question], answers: &mut crate::responder::Answers| {
+            answers.set(PASSWORD, Zeroizing::new(PASSWORD_OK.to_owned()));
+            answers.set(crate::responder::PASSPHRASE, Zeroizing::new(passphrase.to_owned()));
+            Ok(())
+        });
+        ClientConfig { responder: Some(responder), ..client_config(server, PASSWORD_OK, Arc::default()) }
+    }
+
+    #[test]
+    fn ssh_keys_from_files_and_the_agent_against_authorized_keys() {
+        use super::super::ssh::tests::{TestAgent, keygen};
+        let me = sys::current_user().unwrap();
+        let mut server = server_config("ssh", "default ssh usrpwd\n");
+        let dir = server.secret_file.as_deref().and_then(Path::parent).unwrap().to_path_buf();
+        let (ed, ed_pub) = keygen(&dir, "ed", "ed25519", "");
+        let (ec, ec_pub) = keygen(&dir, "ec", "ecdsa", "pp");
+        let (rsa, rsa_pub) = keygen(&dir, "rsa", "rsa", "");
+        let (stranger, _) = keygen(&dir, "stranger", "ed25519", "");
+        let (fenced, fenced_pub) = keygen(&dir, "fenced", "ed25519", "");
+        let (commanded, commanded_pub) = keygen(&dir, "commanded", "ed25519", "");
+        let keys = format!(
+            "# keys\n{ed_pub}\nrestrict {ec_pub}\nfrom=\"localhost,127.0.0.1\" {rsa_pub}\n\
+             from=\"10.*\" {fenced_pub}\ncommand=\"ls\" {commanded_pub}\n"
+        );
+        std::fs::write(dir.join(format!("{me}.keys")), keys).unwrap();
+        server.authorized_keys = format!("{}/%u.keys", dir.display());
+        let details = |extra: &str| format!("pt:no ru:0 us:{me} {extra}");
+        let with = |method_details: String| {
+            let mut entry = entry(&me, &[]);
+            entry.add_method(Method::Ssh, method_details.as_bytes());
+            entry.add_method(Method::UsrPwd, format!("pt:no ru:0 us:{me}").as_bytes());
+            entry
+        };
+        let client = passphrase_client(&server, "pp");
+        // A key file; a reuse token after it, then reused.
+        let mut mine = with(format!("pt:no ru:1 us:{me} kf:{}", ed.display()));
+        let (c, s) = over_tcp(&server, &client, &mut mine);
+        assert_eq!((c.unwrap().method, s.unwrap().login), (Method::Ssh, me.clone().into_bytes()));
+        assert!(over_tcp(&server, &client, &mut mine).0.unwrap().reused);
+        // A key file with a passphrase (through the responder); a wrong passphrase fails ssh on
+        // the client's side and usrpwd follows.
+        let mut mine = with(details(&format!("kf:{}", ec.display())));
+        assert_eq!(over_tcp(&server, &client, &mut mine).0.unwrap().method, Method::Ssh);
+        let wrong = passphrase_client(&server, "not it");
+        let mut mine = with(details(&format!("kf:{}", ec.display())));
+        assert_eq!(over_tcp(&server, &wrong, &mut mine).0.unwrap().method, Method::UsrPwd);
+        assert_eq!(counters(&mine, Method::Ssh), (0, 1));
+        // The agent: an unlisted key and the RSA key (rsa-sha2-512): the daemon picks the listed
+        // one, whose from= matches this client.
+        let agent = TestAgent::start(&dir, &[&stranger, &rsa]);
+        let agent_client = ClientConfig { ssh_agent: Some(agent.socket.clone()), ..passphrase_client(&server, "pp") };
+        let (c, s) = over_tcp(&server, &agent_client, &mut with(details("")));
+        assert_eq!((c.unwrap().method, s.unwrap().method), (Method::Ssh, Method::Ssh));
+        drop(agent);
+        // Keys the daemon does not accept: not listed, from= elsewhere, command= (which it
+        // cannot honour): ssh fails, usrpwd follows.
+        for key in [&stranger, &fenced, &commanded] {
+            let mut mine = with(details(&format!("kf:{}", key.display())));
+            let (c, _) = over_tcp(&server, &client, &mut mine);
+            assert_eq!(c.unwrap().method, Method::UsrPwd, "{}", key.display());
+            assert_eq!(counters(&mine, Method::Ssh), (0, 1));
+        }
+        // Another user's keys are not mine.
+        let other = if me == "root" { "nobody" } else { "root" };
+        let mut theirs = entry(other, &[]);
+        theirs.add_method(Method::Ssh, format!("pt:no ru:0 us:{other} kf:{}", ed.display()).as_bytes());
+        auth_failed(over_tcp(&server, &client, &mut theirs), "ssh: failed");
+        // Relayed verbatim, or re-bound: the signature names the client's channel.
+        let mut unpinned = passphrase_client(&server, "pp");
+        unpinned.pin = Pin::None;
+        let mut mine = entry(&me, &[]);
+        mine.add_method(Method::Ssh, details(&format!("kf:{}", ed.display())).as_bytes());
+        let (c, s) = relay_with(&server, &unpinned, &mut mine, false);
+        assert!(c.is_err() && s.unwrap_err().message().contains("another channel"));
+        let (c, s) = relay_with(&server, &unpinned, &mut mine, true);
+        assert_eq!(c.unwrap_err().code(), ErrorCode::AuthFailed);
+        assert_eq!(s.unwrap_err().code(), ErrorCode::AuthFailed);
+    }
+
     /// A hand-driven daemon: the channel, then `script` with it; the client's outcome.
     fn raw_daemon(
         server: &ServerConfig,
@@ -1301,11 +1424,16 @@ mod tests {
     /// A man in the middle with its own key who relays every session message: verbatim, or
     /// with `Try`'s binding rewritten to its channel with the daemon when `rebind`.
     fn relay(server: &ServerConfig, pin: Pin, method: Method, rebind: bool) -> Outcome {
+        let mut client = client_config(server, PASSWORD_OK, Arc::default());
+        client.pin = pin;
+        relay_with(server, &client, &mut entry("alice", &[method]), rebind)
+    }
+
+    /// [`relay`] for `client` and `entry`.
+    fn relay_with(server: &ServerConfig, client: &ClientConfig, entry: &mut HostAuth, rebind: bool) -> Outcome {
         let mitm_key = StaticKey::generate().unwrap();
         let (client_end, mitm_front) = UnixStream::pair().unwrap();
         let (mitm_back, server_end) = UnixStream::pair().unwrap();
-        let mut client = client_config(server, PASSWORD_OK, Arc::default());
-        client.pin = pin;
         let timeout = Duration::from_secs(5);
         std::thread::scope(|s| {
             let daemon = s.spawn(move || {
@@ -1334,10 +1462,8 @@ mod tests {
                     }
                 }
             });
-            let rootrc = RootRc::default();
-            let mut alice = entry("alice", &[method]);
             let fd = client_end.as_raw_fd();
-            let outcome = authenticate(&client, &rootrc, &mut alice, ServerKind::Rootd, fd, fd);
+            let outcome = authenticate(client, &RootRc::default(), entry, ServerKind::Rootd, fd, fd);
             drop(client_end);
             (outcome, daemon.join().unwrap())
         })
@@ -1368,6 +1494,11 @@ mod tests {
         std::fs::write(&known, format!("localhost {}\n", super::super::keys::hex(&server.key.public))).unwrap();
         let (c, _) = over_unix(&server, &client, &mut entry("alice", &[Method::UsrPwd]));
         assert!(c.unwrap().daemon_key_verified);
+    }
+
+    /// Runs `body` in a throwaway realm, as the test `name` of this module.
+    fn in_realm(name: &str, body: impl FnOnce()) {
+        crate::realm_support::in_realm(&format!("hostauth::negotiate::tests::{name}"), body);
     }
 
     /// Runs a kadmin.local query in the test realm.
@@ -1416,136 +1547,125 @@ mod tests {
 
     #[test]
     fn delegated_credentials_let_a_daemon_authenticate_onward_as_the_client() {
-        crate::realm_support::in_realm(
-            "hostauth::negotiate::tests::delegated_credentials_let_a_daemon_authenticate_onward_as_the_client",
-            || {
-                let me = my_ticket();
-                let (master, worker) = (server_config("master", REALM_ACCESS), server_config("worker", REALM_ACCESS));
-                let client = client_config(&master, PASSWORD_OK, Arc::default());
-                // Without dg:yes nothing is delegated.
-                let mut plain = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
-                assert!(over_tcp(&master, &client, &mut plain).1.unwrap().delegated.is_none());
-                for method in [Method::Krb5, Method::Globus] {
-                    let mut mine = strong_entry(&me, method, &format!("pt:no ru:0 us:{me} dg:yes"));
-                    let (c, s) = over_tcp(&master, &client, &mut mine);
-                    assert_eq!(c.unwrap().method, method);
-                    let delegated = s.unwrap().delegated.expect("the client delegated");
-                    // The master, with no ticket of its own, authenticates to the worker as
-                    // the client: the worker sees the client's principal.
-                    let status = std::process::Command::new("kdestroy").status().unwrap();
-                    assert!(status.success());
-                    let mut onward = client_config(&worker, "no password", Arc::default());
-                    onward.gss_cred = Some(delegated);
-                    let mut entry = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
-                    let (c, s) = over_tcp(&worker, &onward, &mut entry);
-                    assert_eq!(c.unwrap().method, Method::Krb5);
-                    assert_eq!(s.unwrap().principal, Some(format!("{me}@DAEMONAUTH.TEST").into_bytes()));
-                    // Without the delegated credentials the master has nothing to offer.
-                    let mut entry = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
-                    let nothing = client_config(&worker, "no password", Arc::default());
-                    auth_failed(over_tcp(&worker, &nothing, &mut entry), "krb5: ");
-                    my_ticket();
-                }
-            },
-        );
+        in_realm("delegated_credentials_let_a_daemon_authenticate_onward_as_the_client", || {
+            let me = my_ticket();
+            let (master, worker) = (server_config("master", REALM_ACCESS), server_config("worker", REALM_ACCESS));
+            let client = client_config(&master, PASSWORD_OK, Arc::default());
+            // Without dg:yes nothing is delegated.
+            let mut plain = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
+            assert!(over_tcp(&master, &client, &mut plain).1.unwrap().delegated.is_none());
+            for method in [Method::Krb5, Method::Globus] {
+                let mut mine = strong_entry(&me, method, &format!("pt:no ru:0 us:{me} dg:yes"));
+                let (c, s) = over_tcp(&master, &client, &mut mine);
+                assert_eq!(c.unwrap().method, method);
+                let delegated = s.unwrap().delegated.expect("the client delegated");
+                // The master, with no ticket of its own, authenticates to the worker as
+                // the client: the worker sees the client's principal.
+                let status = std::process::Command::new("kdestroy").status().unwrap();
+                assert!(status.success());
+                let mut onward = client_config(&worker, "no password", Arc::default());
+                onward.gss_cred = Some(delegated);
+                let mut entry = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
+                let (c, s) = over_tcp(&worker, &onward, &mut entry);
+                assert_eq!(c.unwrap().method, Method::Krb5);
+                assert_eq!(s.unwrap().principal, Some(format!("{me}@DAEMONAUTH.TEST").into_bytes()));
+                // Without the delegated credentials the master has nothing to offer.
+                let mut entry = strong_entry(&me, Method::Krb5, &format!("pt:no ru:0 us:{me}"));
+                let nothing = client_config(&worker, "no password", Arc::default());
+                auth_failed(over_tcp(&worker, &nothing, &mut entry), "krb5: ");
+                my_ticket();
+            }
+        });
     }
 
     #[test]
     fn krb5_and_globus_authenticate_with_the_ticket_cache_and_map_the_principal() {
-        crate::realm_support::in_realm(
-            "hostauth::negotiate::tests::krb5_and_globus_authenticate_with_the_ticket_cache_and_map_the_principal",
-            || {
-                // The cache holds a ticket of the local user's principal.
-                let me = my_ticket();
-                let server = server_config("krb5-cache", REALM_ACCESS);
-                let asked = Arc::new(AtomicUsize::new(0));
-                let client = client_config(&server, PASSWORD_OK, asked.clone());
-                let principal = Some(format!("{me}@DAEMONAUTH.TEST").into_bytes());
-                // krb5 with the ticket; a reuse token after it (ru:1), then reused.
-                let mut mine = strong_entry(&me, Method::Krb5, &format!("pt:no ru:1 us:{me}"));
-                let (c, s) = over_tcp(&server, &client, &mut mine);
-                let (c, s) = (c.unwrap(), s.unwrap());
-                assert_eq!((c.method, c.login.as_slice(), c.reused), (Method::Krb5, me.as_bytes(), false));
-                assert_eq!((s.principal.clone(), s.token_expires > 0), (principal.clone(), true));
-                let (c, s) = over_tcp(&server, &client, &mut mine);
-                assert!(c.unwrap().reused && s.unwrap().reused);
-                assert_eq!(counters(&mine, Method::Krb5), (2, 0));
-                // ROOT's Krb5.Login form: `us:` is the principal; the local user its first part.
-                let details = format!("pt:no ru:0 us:{me}@DAEMONAUTH.TEST");
-                let mut login = strong_entry("nobody", Method::Krb5, &details);
-                let (c, s) = over_tcp(&server, &client, &mut login);
-                assert_eq!((c.unwrap().login, s.unwrap().principal), (me.clone().into_bytes(), principal.clone()));
-                // globus: SPNEGO by default, or the mechanism the details name.
-                for details in ["ru:1", "ru:0 mech:spnego", "ru:0 mech:1.2.840.113554.1.2.2"] {
-                    let mut any = strong_entry(&me, Method::Globus, &format!("pt:no us:{me} {details}"));
-                    let (c, s) = over_tcp(&server, &client, &mut any);
-                    assert_eq!(c.unwrap().method, Method::Globus, "{details}");
-                    assert_eq!(s.unwrap().principal, principal, "{details}");
-                }
-                // Reuse after globus.
-                let mut any = strong_entry(&me, Method::Globus, &format!("pt:no ru:1 us:{me}"));
-                over_tcp(&server, &client, &mut any).0.unwrap();
-                let (c, _) = over_tcp(&server, &client, &mut any);
-                assert!(c.unwrap().reused);
-                assert_eq!(asked.load(Ordering::SeqCst), 0, "the ticket cache needs no password");
-                // The principal may not log in as another user (krb5_kuserok): krb5 and globus
-                // fail, then usrpwd (bob has no password entry).
-                let mut bob = strong_entry("bob", Method::Krb5, "pt:no ru:0 us:bob");
-                bob.add_method(Method::Globus, b"pt:no ru:0 us:bob");
-                auth_failed(over_tcp(&server, &client, &mut bob), "krb5: failed; usrpwd: failed; globus: failed");
-            },
-        );
+        in_realm("krb5_and_globus_authenticate_with_the_ticket_cache_and_map_the_principal", || {
+            // The cache holds a ticket of the local user's principal.
+            let me = my_ticket();
+            let (server, client, asked) = counted("krb5-cache", REALM_ACCESS);
+            let principal = Some(format!("{me}@DAEMONAUTH.TEST").into_bytes());
+            // krb5 with the ticket; a reuse token after it (ru:1), then reused.
+            let mut mine = strong_entry(&me, Method::Krb5, &format!("pt:no ru:1 us:{me}"));
+            let (c, s) = over_tcp(&server, &client, &mut mine);
+            let (c, s) = (c.unwrap(), s.unwrap());
+            assert_eq!((c.method, c.login.as_slice(), c.reused), (Method::Krb5, me.as_bytes(), false));
+            assert_eq!((s.principal.clone(), s.token_expires > 0), (principal.clone(), true));
+            let (c, s) = over_tcp(&server, &client, &mut mine);
+            assert!(c.unwrap().reused && s.unwrap().reused);
+            assert_eq!(counters(&mine, Method::Krb5), (2, 0));
+            // ROOT's Krb5.Login form: `us:` is the principal; the local user its first part.
+            let details = format!("pt:no ru:0 us:{me}@DAEMONAUTH.TEST");
+            let mut login = strong_entry("nobody", Method::Krb5, &details);
+            let (c, s) = over_tcp(&server, &client, &mut login);
+            assert_eq!((c.unwrap().login, s.unwrap().principal), (me.clone().into_bytes(), principal.clone()));
+            // globus: SPNEGO by default, or the mechanism the details name.
+            for details in ["ru:1", "ru:0 mech:spnego", "ru:0 mech:1.2.840.113554.1.2.2"] {
+                let mut any = strong_entry(&me, Method::Globus, &format!("pt:no us:{me} {details}"));
+                let (c, s) = over_tcp(&server, &client, &mut any);
+                assert_eq!(c.unwrap().method, Method::Globus, "{details}");
+                assert_eq!(s.unwrap().principal, principal, "{details}");
+            }
+            // Reuse after globus.
+            let mut any = strong_entry(&me, Method::Globus, &format!("pt:no ru:1 us:{me}"));
+            over_tcp(&server, &client, &mut any).0.unwrap();
+            let (c, _) = over_tcp(&server, &client, &mut any);
+            assert!(c.unwrap().reused);
+            assert_eq!(asked.load(Ordering::SeqCst), 0, "the ticket cache needs no password");
+            // The principal may not log in as another user (krb5_kuserok): krb5 and globus
+            // fail, then usrpwd (bob has no password entry).
+            let mut bob = strong_entry("bob", Method::Krb5, "pt:no ru:0 us:bob");
+            bob.add_method(Method::Globus, b"pt:no ru:0 us:bob");
+            auth_failed(over_tcp(&server, &client, &mut bob), "krb5: failed; usrpwd: failed; globus: failed");
+        });
     }
 
     #[test]
     fn krb5_gets_a_ticket_through_the_responder_and_falls_back_when_it_cannot() {
-        crate::realm_support::in_realm(
-            "hostauth::negotiate::tests::krb5_gets_a_ticket_through_the_responder_and_falls_back_when_it_cannot",
-            || {
-                // The cache holds alice's ticket only: the principal below has none.
-                let me = my_principal();
-                let server = server_config("krb5-responder", REALM_ACCESS);
-                let asked = Arc::new(AtomicUsize::new(0));
-                let client = client_config(&server, ME_PASSWORD, asked.clone());
-                let details = format!("pt:no ru:0 us:{me} pp:{me}");
-                let mut mine = strong_entry(&me, Method::Krb5, &details);
-                let (c, s) = over_tcp(&server, &client, &mut mine);
-                assert_eq!(c.unwrap().method, Method::Krb5);
-                assert_eq!(s.unwrap().principal, Some(format!("{me}@DAEMONAUTH.TEST").into_bytes()));
-                assert_eq!(asked.load(Ordering::SeqCst), 1);
-                // A wrong password: krb5 fails on the client's side, usrpwd is next.
-                let client = client_config(&server, PASSWORD_OK, asked.clone());
-                let mut mine = strong_entry(&me, Method::Krb5, &details);
-                let (c, s) = over_tcp(&server, &client, &mut mine);
-                assert_eq!(c.unwrap().method, Method::UsrPwd);
-                assert_eq!(s.unwrap().method, Method::UsrPwd);
-                assert_eq!((counters(&mine, Method::Krb5), counters(&mine, Method::UsrPwd)), ((0, 1), (1, 0)));
-                // A service the KDC does not know: the client cannot start krb5.
-                let mut nosuch = client_config(&server, PASSWORD_OK, Arc::default());
-                nosuch.gss_service = "nosuch".into();
-                let mut alice = strong_entry("alice", Method::Krb5, "pt:no ru:0 us:alice");
-                let (c, _) = over_tcp(&server, &nosuch, &mut alice);
-                let c = c.unwrap();
-                assert_eq!(c.method, Method::UsrPwd);
-                assert_eq!(counters(&alice, Method::Krb5), (0, 1));
-                // A service the daemon does not accept as: the daemon refuses the context.
-                let mut host_only = server_config("krb5-wrong-service", REALM_ACCESS);
-                host_only.gss.service = Some("host@localhost".into());
-                let mut cvs = client_config(&host_only, ME_PASSWORD, Arc::default());
-                cvs.gss_service = "cvs".into();
-                let mut mine = strong_entry(&me, Method::Krb5, &details);
-                auth_failed(over_tcp(&host_only, &cvs, &mut mine), "krb5: failed");
-                // The same client to the right service.
-                let right = client_config(&host_only, ME_PASSWORD, Arc::default());
-                let mut mine = strong_entry(&me, Method::Krb5, &details);
-                assert_eq!(over_tcp(&host_only, &right, &mut mine).0.unwrap().method, Method::Krb5);
-            },
-        );
+        in_realm("krb5_gets_a_ticket_through_the_responder_and_falls_back_when_it_cannot", || {
+            // The cache holds alice's ticket only: the principal below has none.
+            let me = my_principal();
+            let server = server_config("krb5-responder", REALM_ACCESS);
+            let asked = Arc::new(AtomicUsize::new(0));
+            let client = client_config(&server, ME_PASSWORD, asked.clone());
+            let details = format!("pt:no ru:0 us:{me} pp:{me}");
+            let mut mine = strong_entry(&me, Method::Krb5, &details);
+            let (c, s) = over_tcp(&server, &client, &mut mine);
+            assert_eq!(c.unwrap().method, Method::Krb5);
+            assert_eq!(s.unwrap().principal, Some(format!("{me}@DAEMONAUTH.TEST").into_bytes()));
+            assert_eq!(asked.load(Ordering::SeqCst), 1);
+            // A wrong password: krb5 fails on the client's side, usrpwd is next.
+            let client = client_config(&server, PASSWORD_OK, asked.clone());
+            let mut mine = strong_entry(&me, Method::Krb5, &details);
+            let (c, s) = over_tcp(&server, &client, &mut mine);
+            assert_eq!(c.unwrap().method, Method::UsrPwd);
+            assert_eq!(s.unwrap().method, Method::UsrPwd);
+            assert_eq!((counters(&mine, Method::Krb5), counters(&mine, Method::UsrPwd)), ((0, 1), (1, 0)));
+            // A service the KDC does not know: the client cannot start krb5.
+            let mut nosuch = client_config(&server, PASSWORD_OK, Arc::default());
+            nosuch.gss_service = "nosuch".into();
+            let mut alice = strong_entry("alice", Method::Krb5, "pt:no ru:0 us:alice");
+            let (c, _) = over_tcp(&server, &nosuch, &mut alice);
+            let c = c.unwrap();
+            assert_eq!(c.method, Method::UsrPwd);
+            assert_eq!(counters(&alice, Method::Krb5), (0, 1));
+            // A service the daemon does not accept as: the daemon refuses the context.
+            let mut host_only = server_config("krb5-wrong-service", REALM_ACCESS);
+            host_only.gss.service = Some("host@localhost".into());
+            let mut cvs = client_config(&host_only, ME_PASSWORD, Arc::default());
+            cvs.gss_service = "cvs".into();
+            let mut mine = strong_entry(&me, Method::Krb5, &details);
+            auth_failed(over_tcp(&host_only, &cvs, &mut mine), "krb5: failed");
+            // The same client to the right service.
+            let right = client_config(&host_only, ME_PASSWORD, Arc::default());
+            let mut mine = strong_entry(&me, Method::Krb5, &details);
+            assert_eq!(over_tcp(&host_only, &right, &mut mine).0.unwrap().method, Method::Krb5);
+        });
     }
 
     #[test]
     fn a_relayed_gss_context_is_refused() {
-        crate::realm_support::in_realm("hostauth::negotiate::tests::a_relayed_gss_context_is_refused", || {
+        in_realm("a_relayed_gss_context_is_refused", || {
             let server = server_config("krb5-relay", "default krb5 globus\n");
             for method in [Method::Krb5, Method::Globus] {
                 // Relayed verbatim: the binding in Try names the client's channel.

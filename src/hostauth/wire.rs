@@ -123,7 +123,7 @@ impl Writer {
     pub(crate) fn finish(self) -> Zeroizing<Vec<u8>> {
         self.0
     }
-    fn u8(mut self, v: u8) -> Self {
+    pub(crate) fn u8(mut self, v: u8) -> Self {
         self.0.push(v);
         self
     }
@@ -164,7 +164,7 @@ impl<'a> Reader<'a> {
         self.0 = rest;
         Ok(head)
     }
-    fn u8(&mut self) -> Result<u8> {
+    pub(crate) fn u8(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
     }
     pub(crate) fn u32(&mut self) -> Result<u32> {

@@ -35,7 +35,7 @@ use crate::hostauth::negotiate::{
 use crate::hostauth::pattern::{HostId, ServerKind};
 use crate::hostauth::reuse::DEFAULT_MAX_VALIDITY;
 use crate::hostauth::source::{Env, ProcessEnv};
-use crate::hostauth::srp;
+use crate::hostauth::{srp, ssh};
 use crate::io::DEFAULT_TIMEOUT;
 use crate::responder::{PASSWORD, Question, json};
 
@@ -365,6 +365,26 @@ pub extern "C" fn daemonauth_hostauth_srp_set_verifier(
     }
 }
 
+/// Sets where method 4 ssh finds a user's authorized keys: a path in which `%h` is the user's
+/// home directory, `%u` the user name and `%%` a percent sign (sshd's AuthorizedKeysFile); NULL
+/// restores the default, `%h/.ssh/authorized_keys`. The file and its directory must belong to
+/// the user (or root) and be writable by no one else. Options: `from="..."` is honoured; the
+/// session restrictions (`restrict`, `no-pty`, `no-port-forwarding`, ...) hold since this daemon
+/// opens nothing; a key with any other option (`command=`, `principals=`, `expiry-time=`, ...)
+/// is not accepted.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_server_config_builder_set_authorized_keys(
+    builder: *mut daemonauth_hostauth_server_config_builder,
+    pattern: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a NUL-terminated string.
+        let pattern = unsafe { arg_opt_str(pattern, "pattern") }?.unwrap_or(ssh::DEFAULT_AUTHORIZED_KEYS).to_owned();
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.config.authorized_keys = pattern) }
+    }
+}
+
 /// Sets the file that records revoked reuse tokens; NULL (the default) means the secret file's
 /// path with `.revoked` appended. Daemons sharing a secret file should share this file too.
 #[unsafe(no_mangle)]
@@ -515,8 +535,8 @@ pub extern "C" fn daemonauth_hostauth_server_accept(
 
 /// Starts building a client configuration, with the defaults: the standard rc files
 /// (`$ROOTAUTHRC`, `~/.rootauthrc`, the system file, and `.rootrc`), no pinned daemon key (any
-/// key is taken and the session says so), no responder (usrpwd cannot be used), 30 s per
-/// message, 120 s per session.
+/// key is taken and the session says so), no responder (usrpwd cannot be used), GSS-API
+/// service `host`, the ssh-agent of `$SSH_AUTH_SOCK`, 30 s per message, 120 s per session.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
     builder_out: *mut *mut daemonauth_hostauth_client_config_builder,
@@ -527,6 +547,7 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
             responder: None,
             gss_service: DEFAULT_GSS_SERVICE.into(),
             gss_cred: None,
+            ssh_agent: std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()).map(PathBuf::from),
             timeout: DEFAULT_TIMEOUT,
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
         };
@@ -639,6 +660,22 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_delegated_creden
         };
         // SAFETY: NULL or a live builder, used by one thread at a time.
         unsafe { change_handle(builder, "builder", |b| b.0.config.gss_cred = cred) }
+    }
+}
+
+/// Sets the ssh-agent socket that method 4 ssh asks for keys and signatures when the method's
+/// details name no key file (`kf:`); NULL: no agent. The default is `$SSH_AUTH_SOCK` when the
+/// builder was made.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_client_config_builder_set_ssh_agent(
+    builder: *mut daemonauth_hostauth_client_config_builder,
+    path: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a NUL-terminated string.
+        let path = unsafe { opt_path(path, "path") }?;
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.0.config.ssh_agent = path) }
     }
 }
 
