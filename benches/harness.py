@@ -5,7 +5,9 @@
                                  prefix, starts a throwaway realm and sets the environment)
 
 Environment: BENCH_PREFIX (the temporary install), BENCH_WORK (a scratch directory),
-BENCH_SHIM (the NODELAY LD_PRELOAD shim), BENCH_FLOOR (the handshake-floor program), BENCH_SPAWN (spawn-cost) and the
+BENCH_SHIM (the NODELAY LD_PRELOAD shim), BENCH_FLOOR (the handshake-floor program), BENCH_SPAWN (spawn-cost),
+BENCH_RUST_FLOOR (the directory of benches/rust-floor's librust_floor.so), BENCH_DISTCC_CLIENT
+(c-tests/test_distcc_client.c built against the library) and the
 realm's variables. Every case runs once per round, the cases of a group one after the other
 in the same round, so that a slow minute of the shared machine hits all of them; the table
 shows the median over the rounds.
@@ -25,6 +27,8 @@ WORK = os.environ["BENCH_WORK"]
 SHIM = os.environ["BENCH_SHIM"]
 FLOOR = os.environ["BENCH_FLOOR"]
 SPAWN = os.environ["BENCH_SPAWN"]
+RUST_FLOOR = os.environ["BENCH_RUST_FLOOR"]
+DISTCC_CLIENT = os.environ["BENCH_DISTCC_CLIENT"]
 BIN = os.path.join(PREFIX, "bin")
 REALM = os.environ["DAEMONAUTH_TEST_REALM"]
 CONCURRENCY = [1, 8, 32, 128]
@@ -119,6 +123,17 @@ def gss_cases():
                         "localhost", "host@localhost", "benchmark message"]
                 return timed(lambda: run(argv, env)) / ccount * 1e3
             cases.append(("gss-sample %s client -> %s server, %d msg" % (client, server, mcount), "ms/conn", case))
+    # Throughput: both gss-servers serve one connection at a time (MIT's design), so clients
+    # queue; MIT's only with the NODELAY shim (without it, 88 ms a connection).
+    for server, env in [("ours", None), ("mit+nd", shim)]:
+        prog = BIN + "/gss-client" if server == "ours" else "/usr/bin/gss-client"
+        for level in CONCURRENCY[1:]:
+            label = "gss-sample connections/s, %d clients -> %s server, 1 msg" % (level, server)
+
+            def connect_once(prog=prog, port=ports[server], env=env):
+                run([prog, "-q", "-port", str(port), "localhost", "host@localhost", "benchmark message"], env)
+            cases.append((label, "/s", lambda f=connect_once, level=level, label=label:
+                          parallel(f, level, max(1, 64 // level), label)))
     return cases
 
 
@@ -165,6 +180,13 @@ def distcc_cases():
             if result.returncode != 0:
                 raise SystemExit("bench: a compile through %s failed: %s" % (labels[name], result.stderr.decode()))
 
+        if name in ("plain", "front-relay"):
+            # The library on both sides: distcc's client-side calls through the drop-in ABI (or
+            # no authentication, against the daemon without it), then a compile request.
+            def dropin_once(port=port, auth="none" if name == "plain" else "localhost"):
+                run([DISTCC_CLIENT, str(port), auth, "0", "compile"], {"DISTCC_PRINCIPAL": "distccd"})
+            cases.append(("distcc request, the library's drop-in client -> " + labels[name], "ms/compile",
+                          lambda f=dropin_once: sum(timed(f) for _ in range(5)) / 5 * 1e3))
         compiles = 1 if name == "front-exec" else 3
         cases.append(("distcc compile, Debian client -> " + labels[name], "ms/compile",
                       lambda f=compile_once, k=compiles: sum(timed(f) for _ in range(k)) / k * 1e3))
@@ -251,6 +273,52 @@ def cvs_cases():
     return cases
 
 
+# ---------------------------------------------------------------- host authentication
+def hostauth_cases():
+    """usrpwd against a password file holding a SHA-512 crypt hash (`openssl passwd -6`, 5000
+    rounds, as system databases hold): a full authentication every session (a daemon without a
+    reuse secret) against re-authentication with the reuse token of the client's first session
+    (a daemon with -secret)."""
+    key, public = os.path.join(WORK, "hostauth.key"), os.path.join(WORK, "hostauth.pub")
+    subprocess.run([BIN + "/hostauth-server", "-generate-key", key], stdout=open(public, "w"), check=True)
+    sha512 = subprocess.run(["openssl", "passwd", "-6", "secret"], capture_output=True, check=True).stdout.decode()
+    files = {"passwd": "alice:%s" % sha512, "secret": "1 %s\n" % os.urandom(32).hex(),
+             "answers": "password=secret\n", "access": "default usrpwd\n", "rootauthrc": "default list usrpwd\n"}
+    for name, text in files.items():
+        path = os.path.join(WORK, "hostauth." + name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+    ports = {"full": free_port(), "reuse": free_port()}
+    for name, port in ports.items():
+        extra = ["-secret", os.path.join(WORK, "hostauth.secret")] if name == "reuse" else []
+        start("hostauth-" + name, [BIN + "/hostauth-server", "-key", key, "-port", str(port),
+                                   "-access", os.path.join(WORK, "hostauth.access"),
+                                   "-passwords", "file:" + os.path.join(WORK, "hostauth.passwd")] + extra,
+              None, None, port)
+    labels = {"full": "a full usrpwd authentication every session",
+              "reuse": "re-authentication with the reuse token"}
+    env = {"ROOTAUTHRC": os.path.join(WORK, "hostauth.rootauthrc")}
+    pin = open(public).read().strip()
+
+    def sessions(port, repeat):
+        run([BIN + "/hostauth-client", "-port", str(port), "-user", "alice", "-pin", pin,
+             "-answers", os.path.join(WORK, "hostauth.answers"), "-repeat", str(repeat), "localhost"], env)
+    cases = []
+    for name, port in ports.items():
+        # One client process: 21 sessions minus 1 session, so that neither the process start
+        # nor the first session (always full) is counted.
+        cases.append(("host-auth session, %s" % labels[name], "ms/session",
+                      lambda port=port: (timed(lambda: sessions(port, 21)) - timed(lambda: sessions(port, 1)))
+                      / 20 * 1e3))
+        for level in CONCURRENCY[1:]:
+            label = "host-auth sessions/s, %d clients -> %s" % (level, labels[name])
+            per = max(1, 64 // level)
+            cases.append((label, "/s", lambda port=port, level=level, per=per, label=label:
+                          parallel(lambda: sessions(port, 8), level, per, label) * 8))
+    return cases
+
+
 # ---------------------------------------------------------------- load cost and size
 def load_cases():
     progs = {}
@@ -258,6 +326,9 @@ def load_cases():
             ("plain", "int main(void) { return 0; }", []),
             ("gssapi", "#include <gssapi/gssapi.h>\nint main(void) { OM_uint32 m; gss_release_buffer(&m, GSS_C_NO_BUFFER); return 0; }",
              ["-lgssapi_krb5"]),
+            ("rust-floor", "#include <gssapi/gssapi.h>\nconst char *rust_floor_version(void);\n"
+             "int main(void) { OM_uint32 m; gss_release_buffer(&m, GSS_C_NO_BUFFER); return rust_floor_version() == 0; }",
+             ["-L" + RUST_FLOOR, "-lrust_floor", "-lgssapi_krb5", "-Wl,-rpath," + RUST_FLOOR]),
             ("daemonauth", "#include <daemonauth.h>\nint main(void) { return daemonauth_version() == 0; }",
              ["-L" + PREFIX + "/lib", "-ldaemonauth", "-Wl,-rpath," + PREFIX + "/lib"])]:
         src = os.path.join(WORK, "load-%s.c" % name)
@@ -266,6 +337,7 @@ def load_cases():
         progs[name] = os.path.join(WORK, "load-" + name)
         subprocess.run(["cc", "-O2", "-I" + PREFIX + "/include", "-o", progs[name], src] + libs, check=True)
     labels = {"plain": "a program linking nothing", "gssapi": "linking only libgssapi_krb5",
+              "rust-floor": "linking libgssapi_krb5 and a Rust cdylib doing nothing",
               "daemonauth": "linking libdaemonauth"}
     cases = []
     for name, prog in progs.items():
@@ -297,6 +369,7 @@ def main():
               ("handshake floor (us per handshake + one wrap/unwrap)", floor_cases),
               ("distcc (Debian's client, a one-line file)", distcc_cases),
               ("CVS pserver verification (DES hash)", cvs_cases),
+              ("host authentication (usrpwd, SHA-512 crypt hash)", hostauth_cases),
               ("load cost", load_cases)]
     groups = [(title, make()) for title, make in groups if not only or only in title]
     samples = {}
@@ -373,6 +446,12 @@ def ratio_lines(med):
           pick("socketpair-raw"))
     ratio("distcc front end (relay) vs Debian distccd --auth, per compile", pick("compile, Debian client -> distcc-auth-inetd -relay"),
           pick("compile, Debian client -> Debian distccd --auth"))
+    ratio("distcc through the relay vs the no-auth floor, Debian's client", pick("compile, Debian client -> distcc-auth-inetd -relay"),
+          pick("compile, Debian client -> distccd, no auth"))
+    ours, floor = pick("drop-in client -> distcc-auth-inetd -relay"), pick("drop-in client -> distccd, no auth")
+    if ours and floor:
+        rows.append("- distcc authentication overhead, the library on both sides (drop-in client through -relay, "
+                    "against the same client without auth): %+.1f ms per compile" % (ours - floor))
     ratio("distcc front end (exec distccd --inetd) vs Debian distccd --auth, per compile",
           pick("compile, Debian client -> distcc-auth-inetd --"), pick("compile, Debian client -> Debian distccd --auth"))
     for level in CONCURRENCY:
@@ -382,10 +461,13 @@ def ratio_lines(med):
         ratio("CVS verifications/s at %d clients, cvs-pserverd daemon vs Debian under inetd (higher is faster)" % level,
               pick("verifications/s, %d clients -> cvs-pserverd as a daemon" % level),
               pick("verifications/s, %d clients -> Debian" % level))
+    ratio("host-auth session, reuse token vs full usrpwd authentication", pick("host-auth session, re-auth"),
+          pick("host-auth session, a full"))
     a, g, p = pick("spawn+exit, linking libdaemonauth"), pick("spawn+exit, linking only"), pick("spawn+exit, a program")
-    if a and g and p:
-        rows.append("- spawn+exit: libdaemonauth %+.0f us over linking libgssapi_krb5 alone (%.0f us over nothing)"
-                    % (a - g, a - p))
+    r = pick("spawn+exit, linking libgssapi_krb5 and a Rust")
+    if a and g and p and r:
+        rows.append("- spawn+exit: libdaemonauth %+.0f us over linking libgssapi_krb5 alone (%.0f us over nothing); "
+                    "an empty Rust cdylib beside libgssapi_krb5 costs %+.0f us of that" % (a - g, a - p, r - g))
     return rows
 
 

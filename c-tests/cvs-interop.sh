@@ -508,6 +508,31 @@ sys.exit(0 if time.monotonic() - started < 4.5 else 1)' "$port" >"$work/client.o
     "$tool" gserver "$port" "$gs" encrypt "$repo" 'Root /elsewhere\nnoop\n' >"$work/client.out" 2>&1 \
       || fail "the tool failed"
     expect "Duplicate Root request"; expect "wrapped reply: E Protocol error" ;;
+  passfile-full-disk)
+    # Storing into a pass file on a full file system fails and leaves the old file exactly as
+    # it was, with no temporary file behind (a private mount namespace with a 64 KiB tmpfs).
+    mkdir "$work/small"
+    unshare -m bash -c '
+      set -u
+      tool=$1 dir=$2 saved=$3
+      mount -t tmpfs -o size=64k tmpfs "$dir" || exit 10
+      "$tool" store "$dir/.cvspass" ":pserver:alice@cvs.example.org:/cvsroot" secret || exit 11
+      cp "$dir/.cvspass" "$saved"
+      dd if=/dev/zero of="$dir/filler" bs=4k 2>/dev/null
+      if "$tool" store "$dir/.cvspass" ":pserver:bob@cvs.example.org:/other" other 2>"$saved.err"; then exit 12; fi
+      cmp -s "$dir/.cvspass" "$saved" || exit 13
+      [ "$(ls -A "$dir")" = "$(printf ".cvspass\nfiller")" ] || exit 14
+      exit 0' _ "$tool" "$work/small" "$work/saved"
+    rc=$?
+    case $rc in
+      0) grep -q "No space left on device" "$work/saved.err" || fail "the error does not say the disk is full: $(cat "$work/saved.err")" ;;
+      10) fail "could not mount a tmpfs in a private namespace" ;;
+      11) fail "the first store failed" ;;
+      12) fail "a store on a full disk reported success" ;;
+      13) fail "the old pass file changed" ;;
+      14) fail "a temporary file was left behind" ;;
+      *) fail "unexpected status $rc" ;;
+    esac ;;
   *) fail "unknown case" ;;
 esac
 echo "ok ($case_name)"

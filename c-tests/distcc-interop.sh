@@ -152,20 +152,42 @@ PY
     "$inetd" -relay "$backend" -- distccd --inetd 2>"$work/usage.out" </dev/null && fail "-relay with a command was accepted"
     "$inetd" -listen "$port" -principal x 2>"$work/usage.out" </dev/null && fail "no backend was accepted"
     true ;;
-  quick-ack-after-reads)
-    # Debian's client writes a token's TLEN header and its body in two writes: the body waits
-    # (Nagle) until the header is acknowledged. Every read of the client's bytes is followed
-    # by re-arming TCP_QUICKACK on that socket, so the ACK leaves at once, not after the
-    # delayed-ACK timer.
+  relay-idle)
+    # An authenticated client that then sends nothing: the relay closes the connection after
+    # -relay-idle-ms (distccd itself would wait 300 s), and logs why. A bad value is refused.
+    start_distccd; backend=$port
     port=$(free_port)
-    strace -f -qq -e trace=accept,accept4,read,setsockopt -o "$work/strace" \
-      "$inetd" -listen "$port" -once -- distccd --inetd --allow 127.0.0.1 --log-stderr >>"$work/server.out" 2>&1 &
-    traced=$!
+    "$inetd" -listen "$port" -relay "127.0.0.1:$backend" -relay-idle-ms 500 >>"$work/server.out" 2>&1 &
+    pids+=($!)
     wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
-    real_client ",auth=localhost"
-    [ "$client_rc" -eq 0 ] || fail "the compile failed (rc $client_rc)"
-    wait "$traced"
-    python3 - "$work/strace" <<'PY' || fail "a read of the client's bytes was not followed by TCP_QUICKACK"
+    our_client localhost 0 stall
+    expect_client "closed by the server"
+    expect_server "relay: nothing moved for 500 ms, closing the connection"
+    for bad in 0 -1 x 4294967296; do
+      "$inetd" -listen "$port" -relay "$backend" -relay-idle-ms "$bad" 2>"$work/usage.out" </dev/null \
+        && fail "-relay-idle-ms $bad was accepted"
+      grep -q "not a positive number" "$work/usage.out" || fail "-relay-idle-ms $bad: no clear error"
+    done ;;
+  quick-ack-after-reads)
+    # Debian's client writes a token's TLEN header and its body in two writes, and its compile
+    # request in many small pieces: each piece after the first waits (Nagle) until the one
+    # before is acknowledged. Every read of the client's bytes, by the library while it
+    # authenticates and by the -relay afterwards, is followed by re-arming TCP_QUICKACK on that
+    # socket, so the ACK leaves at once, not after the 40 ms delayed-ACK timer. Checked with
+    # the exec'd distccd --inetd (the library's reads only) and through -relay (all reads).
+    start_distccd; backend=$port
+    for mode in exec relay; do
+      port=$(free_port)
+      if [ "$mode" = exec ]; then backend_args=(-- distccd --inetd --allow 127.0.0.1 --log-stderr)
+      else backend_args=(-relay "127.0.0.1:$backend"); fi
+      strace -f -qq -e trace=accept,accept4,read,setsockopt -o "$work/strace-$mode" \
+        "$inetd" -listen "$port" -once "${backend_args[@]}" >>"$work/server.out" 2>&1 &
+      traced=$!
+      wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+      real_client ",auth=localhost"
+      [ "$client_rc" -eq 0 ] || fail "the compile ($mode) failed (rc $client_rc)"
+      wait "$traced"
+      python3 - "$work/strace-$mode" "$mode" <<'PY' || fail "a read of the client's bytes was not followed by TCP_QUICKACK ($mode)"
 import re, sys
 lines = [l.split(None, 1) for l in open(sys.argv[1]) if l.strip()]
 conn = next(re.search(r"= (\d+)$", rest.strip()).group(1) for _, rest in lines if rest.startswith("accept"))
@@ -175,10 +197,11 @@ for (pid, rest), following in zip(lines, lines[1:] + [("", "")]):
         reads += 1
         if following[0] == pid and following[1].startswith("setsockopt(%s, SOL_TCP, TCP_QUICKACK, [1]" % conn):
             quick += 1
-print("reads of the client's bytes: %d, followed by TCP_QUICKACK: %d" % (reads, quick))
-sys.exit(0 if reads >= 2 and quick == reads else 1)
+print("%s: reads of the client's bytes: %d, followed by TCP_QUICKACK: %d" % (sys.argv[2], reads, quick))
+# Through the relay, the request is read after the authentication's reads.
+sys.exit(0 if reads >= (4 if sys.argv[2] == "relay" else 2) and quick == reads else 1)
 PY
-    ;;
+    done ;;
   our-client-real-server)
     start_distccd --auth; our_client localhost 0 compile
     expect_client "STAT 0"; expect_client "DOTO"; expect_server "Successfully authenticated alice@DAEMONAUTH.TEST" ;;

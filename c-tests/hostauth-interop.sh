@@ -271,6 +271,17 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     expect_server "no offered key is accepted"
     printf 'default list ssh usrpwd\ndefault method ssh pt:no ru:0\n' >"$work/authrc"
     run_client -port "$port" -user "$me" -pin "$pub"; ok; expect "method=usrpwd login=$me" ;;
+  backlog)
+    # The listening sockets queue SOMAXCONN connections (ss shows a listener's backlog as
+    # Send-Q): a short queue overflows under a burst of clients and each dropped SYN costs a
+    # client a 1 s retransmission. The same helper listens for cvs-pserverd and distcc-auth-inetd.
+    somaxconn=$(cat /proc/sys/net/core/somaxconn)
+    start_server -port "$port"
+    backlog=$(ss -Hltn "sport = :$port" | awk '{print $3}')
+    [ "$backlog" = "$somaxconn" ] || fail "TCP listener backlog is '$backlog', not SOMAXCONN ($somaxconn)"
+    start_server -unix "$sock"
+    backlog=$(ss -Hlx "src $sock" | awk '{print $4}')
+    [ "$backlog" = "$somaxconn" ] || fail "Unix listener backlog is '$backlog', not SOMAXCONN ($somaxconn)" ;;
   *) fail "unknown case" ;;
 esac
 echo ok

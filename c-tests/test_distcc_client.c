@@ -3,13 +3,17 @@
  * struct dcc_hostdef laid out as distcc 3.4's, with `,auth=AUTH_NAME`, or none for "-": then
  * the server's name comes from the reverse lookup), checks the exit code and the context
  * handle, and with "compile" sends a real DIST request for a small preprocessed file and
- * expects DONE, STAT 0 and an object file back.
+ * expects DONE, STAT 0 and an object file back; with "stall" it sends nothing after the
+ * authentication and expects the server to close the connection within 30 s. AUTH_NAME
+ * "none" skips the authentication (for a distccd without --auth: scripts/bench's floor for
+ * the same client).
  *
- *   test_distcc_client PORT AUTH_NAME|- EXPECTED_EXIT_CODE [compile]
+ *   test_distcc_client PORT AUTH_NAME|-|none EXPECTED_EXIT_CODE [compile|stall]
  *
  * Prints "exit code N" and exits 0 when the code is the expected one (and the compile worked). */
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +106,15 @@ static void compile(int fd) {
     CHECK(len > 0);
 }
 
+/* Sends nothing and waits (at most 30 s) for the server to close the connection. */
+static void stall(int fd) {
+    struct pollfd pending = {.fd = fd, .events = POLLIN};
+    char byte;
+    CHECK(poll(&pending, 1, 30000) == 1);
+    CHECK(read(fd, &byte, 1) <= 0);
+    printf("closed by the server\n");
+}
+
 int main(int argc, char **argv) {
     struct addrinfo hints, *addr = NULL;
     struct dcc_hostdef host;
@@ -126,19 +139,26 @@ int main(int argc, char **argv) {
     CHECK(connect(fd, addr->ai_addr, addr->ai_addrlen) == 0);
     freeaddrinfo(addr);
 
-    distcc_ctx_handle = GSS_C_NO_CONTEXT;
-    code = dcc_gssapi_perform_requested_security(&host, fd, fd);
-    printf("exit code %d\n", code);
-    if (code != 0) {
-        fprintf(stderr, "last error: %s\n", daemonauth_last_error());
+    if (strcmp(argv[2], "none") == 0) {
+        code = 0;
+    } else {
+        distcc_ctx_handle = GSS_C_NO_CONTEXT;
+        code = dcc_gssapi_perform_requested_security(&host, fd, fd);
+        printf("exit code %d\n", code);
+        if (code != 0) {
+            fprintf(stderr, "last error: %s\n", daemonauth_last_error());
+        }
+        CHECK(code == expected);
+        /* A context after success, none after any failure. */
+        CHECK((code == 0) == (distcc_ctx_handle != GSS_C_NO_CONTEXT));
+        dcc_gssapi_delete_ctx(&distcc_ctx_handle);
+        CHECK(distcc_ctx_handle == GSS_C_NO_CONTEXT);
     }
-    CHECK(code == expected);
-    /* A context after success, none after any failure. */
-    CHECK((code == 0) == (distcc_ctx_handle != GSS_C_NO_CONTEXT));
-    dcc_gssapi_delete_ctx(&distcc_ctx_handle);
-    CHECK(distcc_ctx_handle == GSS_C_NO_CONTEXT);
     if (code == 0 && argc > 4 && strcmp(argv[4], "compile") == 0) {
         compile(fd);
+    }
+    if (code == 0 && argc > 4 && strcmp(argv[4], "stall") == 0) {
+        stall(fd);
     }
     close(fd);
     printf("ok\n");

@@ -211,7 +211,7 @@ int main(int argc, char **argv) {
     if (inetd)
         return serve(config, 0);
 
-    int listener = daemon_listen(address, port, SOMAXCONN);
+    int listener = daemon_listen(address, port);
     if (listener < 0) {
         daemon_log(LOG_ERR, "listening on %s port %s: %s", address, port, strerror(errno));
         return 1;

@@ -111,8 +111,9 @@ static inline int daemon_has_option(int argc, char **argv, const char *option) {
 
 /* A TCP socket listening on the numeric IPv4 or IPv6 address and port, or -1 with errno set
  * (EINVAL for an address or port that is not numeric). The IPv6 any-address "::" accepts
- * IPv4 connections too. */
-static inline int daemon_listen(const char *address, const char *port, int backlog) {
+ * IPv4 connections too. The backlog is SOMAXCONN: with a short queue, a burst of clients
+ * overflows it and each dropped SYN costs its client a 1 s retransmission. */
+static inline int daemon_listen(const char *address, const char *port) {
     struct addrinfo hints, *found = NULL;
     int on = 1, off = 0;
     memset(&hints, 0, sizeof hints);
@@ -127,7 +128,7 @@ static inline int daemon_listen(const char *address, const char *port, int backl
     if (s >= 0 && found->ai_family == AF_INET6 && strcmp(address, "::") == 0)
         (void)setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
     if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
-        bind(s, found->ai_addr, found->ai_addrlen) != 0 || listen(s, backlog) != 0) {
+        bind(s, found->ai_addr, found->ai_addrlen) != 0 || listen(s, SOMAXCONN) != 0) {
         int saved = errno;
         if (s >= 0)
             close(s);

@@ -5,7 +5,7 @@
  *                     [-blacklist FILE | -whitelist FILE] [-realm-entries]
  *                     [-timeout-ms MS] [-exchange-timeout-ms MS]
  *                     [-max-children N] [-max-failures N] [-failure-window-ms MS]
- *                     (-relay [ADDRESS:]PORT | -- COMMAND [ARG...])
+ *                     (-relay [ADDRESS:]PORT [-relay-idle-ms MS] | -- COMMAND [ARG...])
  *
  * Without -listen it serves the connection on descriptors 0 and 1 (run it from inetd): it
  * authenticates the client exactly as `distccd --auth` would (handshake, TLEN tokens, `y`/`n`)
@@ -13,7 +13,11 @@
  * same connection. With -relay it instead connects to a distccd daemon without --auth
  * listening on ADDRESS:PORT (default 127.0.0.1; it must listen on loopback only) and relays
  * the connection to it both ways until both sides have finished: this is the deployment to
- * use, since `distccd --inetd` waits a full second per compile and a daemon does not. In this mode every message, from the first option error on, goes to syslog
+ * use, since `distccd --inetd` waits a full second per compile and a daemon does not. The
+ * relay ends when no byte has moved either way for -relay-idle-ms (default 300000, distccd's
+ * own I/O timeout), and a write to either side that cannot finish within that time ends it
+ * too (SO_SNDTIMEO), so a client that stops reading or sending never holds a process for
+ * long. Without -listen every message, from the first option error on, goes to syslog
  * (facility daemon): inetd hands over the connection as descriptor 2 too, so nothing is ever
  * written there. With -listen it listens on ADDRESS (an IPv4 or IPv6 address, IPv6 in
  * brackets: -listen [::1]:3632; default 127.0.0.1) and does that for each connection in a
@@ -35,10 +39,12 @@
  * MaxConnections/MaxConnectionsPerSource). */
 #define _POSIX_C_SOURCE 200809L
 
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "daemon-common.h"
@@ -47,6 +53,7 @@
  * relay_address:relay_port, or else command exec'd on the connection. */
 struct backend {
     const char *relay_address, *relay_port;
+    uint32_t relay_idle_ms;
     char **command;
 };
 
@@ -57,7 +64,7 @@ static void usage(void) {
     daemon_log(LOG_ERR, "usage: distcc-auth-inetd [-listen [ADDRESS:]PORT] [-once] [-principal NAME] "
                         "[-blacklist FILE | -whitelist FILE] [-realm-entries] "
                         "[-timeout-ms MS] [-exchange-timeout-ms MS] [-max-children N] [-max-failures N] [-failure-window-ms MS] "
-                        "(-relay [ADDRESS:]PORT | -- COMMAND [ARG...])");
+                        "(-relay [ADDRESS:]PORT [-relay-idle-ms MS] | -- COMMAND [ARG...])");
     exit(2);
 }
 
@@ -102,12 +109,17 @@ static int connect_backend(const char *address, const char *port) {
     return fd;
 }
 
-/* Copies what one read returns from `from` to `to`; 0 at end of input, -1 on an error. */
+/* Copies what one read returns from `from` to `to`; 0 at end of input, -1 on an error.
+ * After each read TCP_QUICKACK is re-armed on `from` (as the library does on every socket it
+ * reads): Debian's distcc client writes its request in many small pieces, and with a delayed
+ * ACK here its Nagle would hold the second piece back for 40 ms. */
 static int relay_once(int from, int to) {
     char buffer[65536];
+    int one = 1;
     ssize_t got = read(from, buffer, sizeof buffer);
     if (got < 0)
         return errno == EINTR ? 1 : -1;
+    setsockopt(from, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one); /* fails harmlessly on a pipe */
     for (ssize_t sent = 0; sent < got;) {
         ssize_t n = write(to, buffer + sent, (size_t)(got - sent));
         if (n < 0 && errno != EINTR)
@@ -118,23 +130,34 @@ static int relay_once(int from, int to) {
 }
 
 /* Relays client (read_fd/write_fd) <-> backend both ways; an end of input is passed on as a
- * shutdown of the other side's writing, and the relay ends when both directions have ended
- * (or on an error). Returns 0 when both ended cleanly. */
-static int relay(int read_fd, int write_fd, int backend) {
+ * shutdown of the other side's writing, and the relay ends when both directions have ended,
+ * on an error, or when nothing has moved for idle_ms (a write blocked for idle_ms is an
+ * error). Returns 0 when both ended cleanly. */
+static int relay(int read_fd, int write_fd, int backend, uint32_t idle_ms) {
     int one = 1, to_backend_open = 1, to_client_open = 1;
+    struct timeval send_timeout = {.tv_sec = idle_ms / 1000, .tv_usec = (idle_ms % 1000) * 1000};
     setsockopt(write_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on a pipe */
+    setsockopt(write_fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+    setsockopt(backend, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
     while (to_backend_open || to_client_open) {
         struct pollfd fds[2] = {{.fd = to_backend_open ? read_fd : -1, .events = POLLIN},
                                 {.fd = to_client_open ? backend : -1, .events = POLLIN}};
-        if (poll(fds, 2, -1) < 0) {
+        int ready = poll(fds, 2, (int)idle_ms);
+        if (ready < 0) {
             if (errno == EINTR)
                 continue;
             return 1;
         }
+        if (ready == 0) {
+            daemon_log(LOG_WARNING, "relay: nothing moved for %u ms, closing the connection", (unsigned)idle_ms);
+            return 1;
+        }
         if (fds[0].revents) {
             int status = relay_once(read_fd, backend);
-            if (status < 0)
+            if (status < 0) {
+                daemon_log_errno("relay: to distccd");
                 return 1;
+            }
             if (status == 0) {
                 shutdown(backend, SHUT_WR);
                 to_backend_open = 0;
@@ -142,8 +165,10 @@ static int relay(int read_fd, int write_fd, int backend) {
         }
         if (fds[1].revents) {
             int status = relay_once(backend, write_fd);
-            if (status < 0)
+            if (status < 0) {
+                daemon_log_errno("relay: to the client");
                 return 1;
+            }
             if (status == 0) {
                 shutdown(write_fd, SHUT_WR);
                 to_client_open = 0;
@@ -178,7 +203,7 @@ static int run_backend(int read_fd, int write_fd, const struct backend *backend)
             daemon_log_errno("relay: connect to distccd");
             return 1;
         }
-        status = relay(read_fd, write_fd, daemon);
+        status = relay(read_fd, write_fd, daemon, backend->relay_idle_ms);
         close(daemon);
         return status;
     }
@@ -225,7 +250,7 @@ static void set_timeout(daemonauth_distcc_server_builder *builder,
 
 int main(int argc, char **argv) {
     const char *principal = NULL, *list = NULL, *address = NULL, *port = NULL;
-    struct backend backend = {NULL, NULL, NULL};
+    struct backend backend = {NULL, NULL, 300000, NULL};
     int once = 0, list_mode = DAEMONAUTH_DISTCC_LIST_MODE_NONE;
     uint32_t list_flags = 0;
     daemonauth_distcc_server_builder *builder = NULL;
@@ -245,6 +270,11 @@ int main(int argc, char **argv) {
             split_listen(argv[++i], &address, &port);
         } else if (strcmp(argv[i], "-relay") == 0 && i + 1 < argc) {
             split_listen(argv[++i], &backend.relay_address, &backend.relay_port);
+        } else if (strcmp(argv[i], "-relay-idle-ms") == 0 && i + 1 < argc) {
+            if (!daemon_parse_u32(argv[++i], &backend.relay_idle_ms) || backend.relay_idle_ms > INT_MAX) {
+                daemon_log(LOG_ERR, "-relay-idle-ms: %s is not a positive number of milliseconds", argv[i]);
+                exit(2);
+            }
         } else if (strcmp(argv[i], "-once") == 0) {
             once = 1;
         } else if (strcmp(argv[i], "-principal") == 0 && i + 1 < argc) {
@@ -299,7 +329,7 @@ int main(int argc, char **argv) {
         return status;
     }
 
-    int listener = daemon_listen(address, port, SOMAXCONN);
+    int listener = daemon_listen(address, port);
     if (listener < 0) {
         daemon_log_errno(address);
         daemonauth_distcc_server_free(server);

@@ -302,9 +302,9 @@ done:
 static int create_socket(unsigned short port) {
     char service[8];
     snprintf(service, sizeof service, "%u", port);
-    int s = daemon_listen("::", service, 5);
+    int s = daemon_listen("::", service);
     if (s < 0 && errno == EAFNOSUPPORT)
-        s = daemon_listen("0.0.0.0", service, 5);
+        s = daemon_listen("0.0.0.0", service);
     if (s < 0)
         daemon_log_errno("listening on socket");
     return s;

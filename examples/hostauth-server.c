@@ -106,7 +106,7 @@ static int listen_unix(const char *path) {
     strcpy(addr.sun_path, path);
     unlink(path);
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(s, 16) != 0) {
+    if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(s, SOMAXCONN) != 0) {
         int saved = errno;
         if (s >= 0)
             close(s);
@@ -215,7 +215,7 @@ int main(int argc, char **argv) {
     if (inetd)
         return serve(config, 0);
 
-    int listener = unix_path ? listen_unix(unix_path) : daemon_listen(address, port, 16);
+    int listener = unix_path ? listen_unix(unix_path) : daemon_listen(address, port);
     if (listener < 0) {
         daemon_log(LOG_ERR, "listening on %s: %s", unix_path ? unix_path : port, strerror(errno));
         return 2;

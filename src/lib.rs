@@ -15,6 +15,8 @@ pub mod distcc;
 pub mod error;
 pub(crate) mod ffi;
 pub mod framing;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 pub mod gss;
 pub mod hostauth;
 pub mod io;

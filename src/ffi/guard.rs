@@ -10,9 +10,25 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use super::last_error::record_error;
 use crate::error::{Error, ErrorCode, Result};
 
+/// Sends panic messages to the library's log instead of Rust's default hook, which writes them
+/// to descriptor 2 unconditionally: in a daemon started by inetd that is the client's
+/// connection, and the log never writes to a descriptor 2 that is a socket. Installed at the
+/// first export called (not at load, so that a Rust program using the crate as a library keeps
+/// its own hook), it applies to this library's copy of the Rust runtime only.
+fn route_panic_messages_to_the_log() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+            crate::log_error!("internal error (panic{place}): {}", panic_text(info.payload()));
+        }));
+    });
+}
+
 /// Runs `body`, returning `on_panic` if it panicked; for exports whose C return type has no
 /// natural error value of its own (for example ABIs fixed by another project).
 pub(crate) fn guard_or<R>(export: &str, on_panic: R, body: impl FnOnce() -> R) -> R {
+    route_panic_messages_to_the_log();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(value) => value,
         Err(payload) => {
@@ -94,6 +110,7 @@ impl<T> BoundaryReturn for *const T {
 
 /// Runs an export's body: a panic becomes `R::on_panic()`, anything else `R::into_c`.
 pub(crate) fn boundary<R: BoundaryReturn>(export: &str, body: impl FnOnce() -> R) -> R::C {
+    route_panic_messages_to_the_log();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(value) => value.into_c(export),
         Err(payload) => {

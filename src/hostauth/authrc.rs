@@ -137,7 +137,7 @@ impl Authrc {
         rc
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     /// Parses `data` as if read from `path` (includes are read from disk).
     pub(crate) fn parse(path: &Path, data: &[u8], env: &dyn Env, rootrc: &Arc<RootRc>) -> Authrc {
         let mut rc = Authrc { file: Some(path.to_path_buf()), ..Authrc::default() };

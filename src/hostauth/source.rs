@@ -116,7 +116,8 @@ impl Env for ProcessEnv {
 }
 
 /// A logical line: its first physical line number and its bytes, continuation lines (`\` as
-/// the last non-blank byte) joined with a space, comment and blank lines left out.
+/// the last non-blank byte) joined with a space, comment and blank lines left out (a line
+/// that is only a continuation `\` is blank too: every line returned has a word).
 pub(crate) fn logical_lines(data: &[u8]) -> Vec<(usize, Vec<u8>)> {
     let mut out = Vec::new();
     let mut pending: Option<(usize, Vec<u8>)> = None;
@@ -143,6 +144,7 @@ pub(crate) fn logical_lines(data: &[u8]) -> Vec<(usize, Vec<u8>)> {
         }
     }
     out.extend(pending);
+    out.retain(|(_, text)| !trim(text).is_empty());
     out
 }
 
@@ -266,6 +268,15 @@ mod tests {
         let data = b"# c\n\n  a b \\\n   c d\r\n  # indented comment\nlast \\";
         let lines = logical_lines(data);
         assert_eq!(lines, vec![(3, b"a b c d".to_vec()), (6, b"last".to_vec())]);
+    }
+
+    #[test]
+    fn a_line_of_only_a_continuation_is_blank() {
+        // Found by the hostauth_rc_files fuzz target: the parsers took every line's first word.
+        for data in [&b"\n\\"[..], b"\\\n\n", b" \\ \n \\\n\t\n", b"\\"] {
+            assert_eq!(logical_lines(data), vec![], "{data:?}");
+        }
+        assert_eq!(logical_lines(b"\\\nkey value"), vec![(1, b" key value".to_vec())]);
     }
 
     #[test]

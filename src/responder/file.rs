@@ -120,7 +120,7 @@ pub(crate) fn check_permissions(metadata: &Metadata, what: &str) -> Result<()> {
 }
 
 /// Parses the answer format. Errors name the line, never its contents.
-fn parse(text: &str) -> Result<Answers> {
+pub(crate) fn parse(text: &str) -> Result<Answers> {
     let mut answers = Answers::default();
     for (index, line) in text.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);

@@ -33,7 +33,7 @@ pub(crate) mod ffi;
 pub(crate) mod file;
 pub mod json;
 pub mod krb5;
-mod netrc;
+pub(crate) mod netrc;
 mod terminal;
 
 use std::fs::File;

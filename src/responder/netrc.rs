@@ -39,7 +39,7 @@ use crate::error::{Error, ErrorCode, Result};
 const MAX_FILE: usize = 64 * 1024;
 
 /// One entry of a netrc file.
-struct Entry {
+pub(crate) struct Entry {
     /// `None` for `default`.
     machine: Option<Vec<u8>>,
     secure: bool,
@@ -130,7 +130,7 @@ impl<'a> Words<'a> {
     }
 }
 
-fn parse(data: &[u8]) -> Result<Vec<Entry>> {
+pub(crate) fn parse(data: &[u8]) -> Result<Vec<Entry>> {
     let mut words = Words { data, at: 0, line: 1 };
     let mut entries: Vec<Entry> = Vec::new();
     while let Some((line, word)) = words.next_word() {

@@ -3,6 +3,7 @@
 //! crypt(3) hashes (CVS's `CVSROOT/passwd`, host auth's daemon password file, the system
 //! database).
 
+mod dynlib;
 pub mod pam;
 pub mod sys;
 

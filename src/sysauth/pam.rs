@@ -1,4 +1,4 @@
-//! System passwords through PAM: a hand-declared binding to libpam with a conversation that
+//! System passwords through PAM: a hand-declared binding to libpam (opened on first use) with a conversation that
 //! answers `PAM_PROMPT_ECHO_OFF` with the client's password and `PAM_PROMPT_ECHO_ON` with the
 //! user name (as cvs does), `PAM_RHOST` set to the client's address, then `pam_authenticate`
 //! and `pam_acct_mgmt`.
@@ -7,6 +7,7 @@ use std::ffi::{CString, c_char, c_int, c_void};
 
 use zeroize::{Zeroize, Zeroizing};
 
+use super::dynlib::{Lazy, Library};
 use crate::error::{Error, ErrorCode, Result};
 
 #[repr(C)]
@@ -34,19 +35,32 @@ struct PamHandle {
     _opaque: [u8; 0],
 }
 
-#[link(name = "pam")]
-unsafe extern "C" {
-    fn pam_start(
-        service: *const c_char,
-        user: *const c_char,
-        conv: *const PamConv,
-        handle: *mut *mut PamHandle,
-    ) -> c_int;
-    fn pam_set_item(handle: *mut PamHandle, item_type: c_int, item: *const c_void) -> c_int;
-    fn pam_authenticate(handle: *mut PamHandle, flags: c_int) -> c_int;
-    fn pam_acct_mgmt(handle: *mut PamHandle, flags: c_int) -> c_int;
-    fn pam_end(handle: *mut PamHandle, status: c_int) -> c_int;
+type StartFn = unsafe extern "C" fn(*const c_char, *const c_char, *const PamConv, *mut *mut PamHandle) -> c_int;
+type SetItemFn = unsafe extern "C" fn(*mut PamHandle, c_int, *const c_void) -> c_int;
+type StepFn = unsafe extern "C" fn(*mut PamHandle, c_int) -> c_int;
+
+/// The functions of libpam this module calls, resolved when PAM is first used.
+struct Pam {
+    start: StartFn,
+    set_item: SetItemFn,
+    authenticate: StepFn,
+    acct_mgmt: StepFn,
+    end: StepFn,
 }
+
+static PAM: Lazy<Pam> = Lazy::new(|| {
+    let library = Library::open(c"libpam.so.0")?;
+    // SAFETY: each type is the function's declaration in <security/pam_appl.h>.
+    unsafe {
+        Ok(Pam {
+            start: library.symbol(c"pam_start")?,
+            set_item: library.symbol(c"pam_set_item")?,
+            authenticate: library.symbol(c"pam_authenticate")?,
+            acct_mgmt: library.symbol(c"pam_acct_mgmt")?,
+            end: library.symbol(c"pam_end")?,
+        })
+    }
+});
 
 const PAM_SUCCESS: c_int = 0;
 const PAM_BUF_ERR: c_int = 5;
@@ -143,26 +157,27 @@ pub fn authenticate(service: &str, user: &str, password: &[u8], rhost: Option<&s
     if credentials.password.contains(&0) {
         return Err(invalid("the password"));
     }
+    let pam = PAM.get()?;
     let conv = PamConv { conv: conversation, appdata_ptr: &credentials as *const Credentials as *mut c_void };
     let mut handle: *mut PamHandle = std::ptr::null_mut();
     // SAFETY: valid strings and conversation (alive until pam_end below); `handle` is an out-value.
-    let started = unsafe { pam_start(service.as_ptr(), credentials.user.as_ptr(), &conv, &mut handle) };
+    let started = unsafe { (pam.start)(service.as_ptr(), credentials.user.as_ptr(), &conv, &mut handle) };
     if started != PAM_SUCCESS || handle.is_null() {
         return Err(Error::new(ErrorCode::Config, format!("pam_start failed ({started})")));
     }
     // SAFETY: a live handle from pam_start, ended exactly once; PAM copies the item.
     let status = unsafe {
         let mut status = match &rhost {
-            Some(rhost) => pam_set_item(handle, PAM_RHOST, rhost.as_ptr().cast()),
+            Some(rhost) => (pam.set_item)(handle, PAM_RHOST, rhost.as_ptr().cast()),
             None => PAM_SUCCESS,
         };
         if status == PAM_SUCCESS {
-            status = pam_authenticate(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+            status = (pam.authenticate)(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
         }
         if status == PAM_SUCCESS {
-            status = pam_acct_mgmt(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+            status = (pam.acct_mgmt)(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
         }
-        pam_end(handle, status);
+        (pam.end)(handle, status);
         status
     };
     if status == PAM_SUCCESS {

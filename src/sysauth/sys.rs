@@ -1,18 +1,23 @@
 //! Raw system calls shared by the daemons (CVS, host auth): the user and shadow databases, crypt(3)
-//! (libxcrypt: every glibc hash format), the switch to a system user, and POSIX extended
+//! (libxcrypt, opened on first use: every glibc hash format), the switch to a system user, and POSIX extended
 //! regular expressions (as Debian's `--allow-root-regexp` uses).
 
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 
 use zeroize::Zeroizing;
 
+use super::dynlib::{Lazy, Library};
 use crate::error::{Error, ErrorCode, Result};
 use crate::log_error;
 
-#[link(name = "crypt")]
-unsafe extern "C" {
-    fn crypt_rn(phrase: *const c_char, setting: *const c_char, data: *mut c_void, size: c_int) -> *mut c_char;
-}
+type CryptRnFn = unsafe extern "C" fn(*const c_char, *const c_char, *mut c_void, c_int) -> *mut c_char;
+
+/// libxcrypt's `crypt_rn`, resolved when crypt(3) is first used.
+static CRYPT_RN: Lazy<CryptRnFn> = Lazy::new(|| {
+    let library = Library::open(c"libcrypt.so.1")?;
+    // SAFETY: the type is crypt_rn's declaration in <crypt.h>.
+    unsafe { library.symbol(c"crypt_rn") }
+});
 
 /// libxcrypt's `sizeof(struct crypt_data)`.
 const CRYPT_DATA_SIZE: usize = 32768;
@@ -138,6 +143,7 @@ pub fn crypt(password: &[u8], hash: &[u8]) -> Result<Option<Zeroizing<String>>> 
     phrase.push(0);
     let setting = CString::new(hash)
         .map_err(|_| Error::new(ErrorCode::InvalidArgument, "a password hash contains a NUL byte"))?;
+    let crypt_rn = *CRYPT_RN.get()?;
     let mut data = Zeroizing::new(vec![0u8; CRYPT_DATA_SIZE]);
     // SAFETY: valid strings and a work area of the size passed.
     let out = unsafe {

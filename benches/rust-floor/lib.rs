@@ -1,0 +1,9 @@
+//! A Rust cdylib that does nothing but exist: what any Rust C-ABI library costs a program that
+//! links it (its standard library, libgcc_s for unwinding), the floor beside which
+//! scripts/bench puts libdaemonauth's load cost.
+
+/// Returns a static string, through `catch_unwind` as every libdaemonauth export does.
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_floor_version() -> *const std::ffi::c_char {
+    std::panic::catch_unwind(|| c"0".as_ptr()).unwrap_or(std::ptr::null())
+}

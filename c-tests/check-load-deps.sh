@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Checks what loading libdaemonauth.so costs a program that links it: the objects it needs
+# (DT_NEEDED) are exactly the Kerberos/GSS-API libraries, libgcc_s (unwinding, for the panic
+# guard) and the C library. libpam (with libaudit and libcap-ng) and libcrypt are opened only
+# when a daemon first checks a system password, so they must not be needed at load time; a
+# new dependency must be added here on purpose (docs/performance.md, load cost).
+#
+#   check-load-deps.sh LIBRARY
+set -euo pipefail
+lib=$1
+expected="ld-linux-x86-64.so.2
+libc.so.6
+libgcc_s.so.1
+libgssapi_krb5.so.2
+libkrb5.so.3"
+needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]/\1/p' | sort)
+if [ "$needed" != "$expected" ]; then
+  echo "check-load-deps: $lib needs:" >&2; echo "$needed" >&2
+  echo "check-load-deps: expected exactly:" >&2; echo "$expected" >&2
+  exit 1
+fi
+echo "check-load-deps: needs only $(tr '\n' ' ' <<<"$needed"): ok"

@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target: `daemonauth::fuzz::cvs_files` (see src/fuzz.rs for what it feeds and checks).
+libfuzzer_sys::fuzz_target!(|data: &[u8]| daemonauth::fuzz::cvs_files(data));

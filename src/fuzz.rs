@@ -1,0 +1,195 @@
+//! Entry points for the fuzz targets under `fuzz/` (built only with the `fuzzing` feature):
+//! one per parser or state machine that a peer or a file feeds. Each takes arbitrary bytes,
+//! runs the library's own code on them as a daemon or client would meet them (streams through
+//! a real socket and [`Channel`], files through their parsers), and checks what must hold of
+//! any input. A panic, a hang or an unbounded allocation is a bug; an error is not.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cvs::{request, response_packets::ResponsePacketizer, root::CvsRoot};
+use crate::framing::Framing;
+use crate::hostauth::{
+    authrc::Authrc,
+    daemonrc::Daemonrc,
+    model::Method,
+    pattern::{HostId, ServerKind},
+    rootrc::RootRc,
+    source::Env,
+};
+use crate::io::Channel;
+
+/// The largest token the stream targets accept (small, so that a fuzzer's lengths hit it).
+const MAX_TOKEN: usize = 1 << 16;
+
+/// Runs `read` on a channel whose peer has written `data` and closed its end.
+fn with_stream(data: &[u8], read: impl FnOnce(&Channel)) {
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("a socket pair");
+    theirs.set_nonblocking(true).expect("non-blocking");
+    // The socket buffer holds any input a fuzzer makes (libFuzzer's default -max_len is 4096);
+    // what does not fit is cut, as a peer that stopped writing would leave it.
+    let _ = std::io::Write::write(&mut &theirs, data);
+    drop(theirs);
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&ours);
+    let channel = Channel::new(fd, fd, Duration::from_millis(200)).expect("a channel");
+    read(&channel);
+}
+
+/// Token streams in every framing (distcc `TLEN`, CVS u16, u32, gss-sample with and without
+/// the flags byte): `data[0]` picks the framing, the rest is what the peer sent. Every token
+/// read must be exactly the bytes after its header, and no longer than the cap.
+pub fn token_stream(data: &[u8]) {
+    let Some((&pick, stream)) = data.split_first() else { return };
+    let framing = [Framing::DistccTlen, Framing::U16Be, Framing::U32Be, Framing::GssSample][usize::from(pick % 4)];
+    with_stream(stream, |channel| {
+        let mut at = 0;
+        while let Ok(token) = framing.read(channel, MAX_TOKEN) {
+            assert!(token.body.len() <= MAX_TOKEN);
+            let header = match framing {
+                Framing::DistccTlen => 12,
+                Framing::U16Be => 2,
+                Framing::U32Be => 4,
+                Framing::GssSample if token.flags == 0 => 4,
+                Framing::GssSample => 5,
+            };
+            let body = &stream[at + header..at + header + token.body.len()];
+            assert_eq!(body, token.body.as_slice(), "a token's body is the bytes after its header");
+            at += header + token.body.len();
+        }
+    });
+}
+
+/// A CVS pserver request as the server reads it (`BEGIN ... REQUEST`, repository, user,
+/// scrambled password, `END ... REQUEST`), with cvs's line limit.
+pub fn cvs_request(data: &[u8]) {
+    with_stream(data, |channel| {
+        let deadline = channel.deadline();
+        let Ok(kind) = request::read_begin(channel, deadline, request::MAX_LINE) else { return };
+        if kind == request::RequestKind::Gssapi {
+            return;
+        }
+        if let Ok(request) = request::read_password_request(channel, deadline, request::MAX_LINE, kind) {
+            assert!(!request.user.is_empty() && !request.user.contains(':'));
+            assert!(request.repository.len() <= request::MAX_LINE && request.scrambled.len() <= request::MAX_LINE);
+        }
+    });
+}
+
+/// A CVS server's response stream cut into the packets Debian's `cvs -x`/`-a` client reads
+/// without hanging. The first two bytes say where to split the rest into two writes: the
+/// pieces must not depend on the split, must join back into the start of the stream (what is
+/// held back is less than one body piece, waiting for the rest of it), and no piece may
+/// exceed the client's 4096-byte reads.
+pub fn cvs_response_packets(data: &[u8]) {
+    let Some((split, stream)) = data.split_first_chunk::<2>() else { return };
+    let split = usize::from(u16::from_le_bytes(*split)) % (stream.len() + 1);
+    let pieces = |parts: &[&[u8]]| {
+        let mut packetizer = ResponsePacketizer::new();
+        let mut pieces: Vec<Vec<u8>> = Vec::new();
+        for part in parts {
+            packetizer
+                .push(part, &mut |piece: &[u8]| {
+                    pieces.push(piece.to_vec());
+                    Ok::<(), ()>(())
+                })
+                .expect("the sink never fails");
+        }
+        pieces
+    };
+    let whole = pieces(&[stream]);
+    assert_eq!(whole, pieces(&[&stream[..split], &stream[split..]]), "pieces depend on how the stream arrives");
+    let joined = whole.concat();
+    assert!(stream.starts_with(&joined) && stream.len() - joined.len() < 4096, "the pieces join back into the stream");
+    assert!(whole.iter().all(|piece| !piece.is_empty() && piece.len() <= 4096));
+}
+
+/// A CVSROOT as a user or a `.cvspass` line gives it: one that parses keeps its meaning when
+/// written back in canonical form.
+pub fn cvs_root(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(root) = CvsRoot::parse(text) else { return };
+    let canonical = root.canonical("fuzz");
+    let again = CvsRoot::parse(&canonical).expect("a canonical CVSROOT parses");
+    assert_eq!(again.canonical("fuzz"), canonical, "the canonical form is stable");
+}
+
+/// A scratch directory of this process, made once.
+fn scratch() -> &'static Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("daemonauth-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("CVSROOT")).expect("a scratch directory");
+        dir
+    })
+}
+
+/// Files cvs and its users write, read the way the library reads them: `~/.cvspass` (lookup,
+/// then store and remove, which rewrite it keeping every other line byte for byte),
+/// `CVSROOT/passwd` and `CVSROOT/config`.
+pub fn cvs_files(data: &[u8]) {
+    use crate::cvs::{passfile, passwd};
+    let dir = scratch();
+    let root = CvsRoot::parse(":pserver:alice@cvs.example.org:/cvsroot").expect("a valid CVSROOT");
+    let pass = dir.join("cvspass");
+    std::fs::write(&pass, data).expect("writing the scratch file");
+    let _ = passfile::lookup(&pass, &root, "alice");
+    if passfile::store(&pass, &root, "alice", b"Aabc").is_ok() {
+        assert_eq!(
+            passfile::lookup(&pass, &root, "alice").ok().flatten().as_deref().map(|p| p.as_slice()),
+            Some(&b"Aabc"[..])
+        );
+        assert!(matches!(passfile::remove(&pass, &root, "alice"), Ok(true)));
+    }
+    for name in ["passwd", "config"] {
+        std::fs::write(dir.join("CVSROOT").join(name), data).expect("writing the scratch file");
+    }
+    let _ = passwd::find_entry(dir, "alice");
+    let _ = passwd::system_auth(dir);
+}
+
+/// Answer files and `.netrc` files (the responders' sources), and the challenge JSON of krb5's
+/// responder.
+pub fn responder_sources(data: &[u8]) {
+    let _ = crate::responder::netrc::parse(data);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::responder::file::parse(text);
+        for field in ["password", "otp", "pkinit", ""] {
+            let _ = crate::responder::json::string_field(text, field);
+        }
+    }
+}
+
+/// An environment with no variables: `include` lines may name absolute paths only.
+struct NoEnv;
+
+impl Env for NoEnv {
+    fn var(&self, _name: &str) -> Option<std::ffi::OsString> {
+        None
+    }
+    fn superuser(&self) -> bool {
+        false
+    }
+}
+
+/// The host-auth rc files: `.rootrc`, the client's `.rootauthrc` and the daemon's access file,
+/// each parsed and then asked what ROOT would ask of it.
+pub fn hostauth_rc_files(data: &[u8]) {
+    let path = Path::new("fuzz");
+    let mut rootrc = RootRc::load_files(&[]);
+    rootrc.parse_into(path, data);
+    for method in [Method::UsrPwd, Method::Srp, Method::Krb5, Method::Globus, Method::Ssh, Method::UidGid] {
+        let _ = rootrc.default_details(method, true, b"alice");
+        let _ = (rootrc.validity(method), rootrc.reuse(method), rootrc.login_prompt(method));
+    }
+    let rootrc = Arc::new(rootrc);
+    let hosts = [HostId::name(b"pcepsft43.cern.ch"), HostId::name(b"127.0.0.1"), HostId::name(b"")];
+    let authrc = Authrc::parse(path, data, &NoEnv, &rootrc);
+    let daemonrc = Daemonrc::parse(path, data);
+    for host in &hosts {
+        for server in [None, Some(ServerKind::Rootd), Some(ServerKind::Proofd)] {
+            let _ = authrc.lookup(host, b"alice", server);
+        }
+        let _ = daemonrc.accepted(host, b"alice", ServerKind::Rootd, &[Method::UsrPwd, Method::UidGid]);
+    }
+}
