@@ -2,12 +2,13 @@
 # The host-auth session examples against each other (hostauth-server, hostauth-client), driven
 # by their rc files: negotiation, usrpwd through a password file and through PAM, uidgid over a
 # Unix socket and refused over TCP, reuse tokens (reused, expired, revoked), pinned and wrong
-# daemon keys, inetd mode with syslog. Only 127.0.0.1 and Unix sockets in a private directory.
+# daemon keys, inetd mode with syslog; krb5 and globus (the krb5* and globus cases, run in the
+# throwaway realm: scripts/realm exec). Only 127.0.0.1 and Unix sockets in a private directory.
 # The pam case runs as root (it creates the system user daemonauth-ha and a PAM service file).
 #
-#   hostauth-interop.sh CASE HOSTAUTH_SERVER HOSTAUTH_CLIENT
+#   hostauth-interop.sh CASE HOSTAUTH_SERVER HOSTAUTH_CLIENT [HOSTAUTH_SRP_PASSWD]
 set -uo pipefail
-case_name=$1 server=$2 client=$3
+case_name=$1 server=$2 client=$3 srp_passwd=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 server_pid=
@@ -92,6 +93,16 @@ sys.exit(0 if at == len(data) and data else 1)
 PY
 }
 ok() { [ "$rc" -eq 0 ] || fail "the client failed (status $rc)"; }
+# In the realm: a principal named as the local user (the krb5 local-name rules need a local
+# user) with password $me_password; my_ticket puts its ticket in $work/ccache.
+me_password=me-Passw0rd
+my_principal() {
+  [ -n "${DAEMONAUTH_TEST_REALM:-}" ] || fail "needs the realm (scripts/realm exec)"
+  kadmin.local -r "$DAEMONAUTH_TEST_REALM" -q "addprinc -pw $me_password $me" >/dev/null 2>&1
+  kadmin.local -r "$DAEMONAUTH_TEST_REALM" -q "cpw -pw $me_password $me" >/dev/null 2>&1 || fail "kadmin.local"
+}
+my_ticket() { echo "$me_password" | KRB5CCNAME=FILE:$work/ccache kinit "$me" >/dev/null || fail "kinit $me"; }
+principal="$me@${DAEMONAUTH_TEST_REALM:-}"
 refused() { [ "$rc" -eq 1 ] || fail "the client was not refused (status $rc)"; }
 
 case $case_name in
@@ -279,6 +290,115 @@ default:proofd usrpwd"; start_server -port "$port" -kind proofd
     for _ in $(seq 1 100); do grep -q "authenticated alice" "$work/syslog" 2>/dev/null && break; sleep 0.05; done
     grep -q "authenticated alice as alice by usrpwd" "$work/syslog" || fail "nothing in syslog"
     ! grep -l -e "hostauth-server" -e "daemonauth\[" "$work"/sent.[0-9]* || fail "a message reached the client" ;;
+  krb5)
+    # A ticket of the local user's principal: the daemon proves its key (mutual), maps the
+    # principal to the user (krb5_kuserok), names it, and issues a reuse token (ru:1) that the
+    # second session uses.
+    my_principal; my_ticket
+    access "default krb5 usrpwd"; printf 'default method krb5 pt:no ru:1\n' >"$work/authrc"
+    start_server -port "$port"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -repeat 2; ok
+    expect "method=krb5 login=$me reused=no"; expect "method=krb5 login=$me reused=yes"
+    expect_server "authenticated $me as $me by krb5 (principal $principal) from"
+    # The principal may not log in as alice; the daemon offers usrpwd, which is not the client's.
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user alice -pin "$pub"; refused
+    expect "krb5: failed"; expect_server "may not log in as alice" ;;
+  krb5-responder)
+    # No ticket: the principal's password comes through the responder (the answer file).
+    my_principal; answers "$me_password"
+    access "default krb5"; printf 'default method krb5 pt:no ru:0 pp:%s\n' "$me" >"$work/authrc"
+    start_server -port "$port"
+    KRB5CCNAME=FILE:$work/no-ccache run_client -port "$port" -user "$me" -pin "$pub"; ok
+    expect "method=krb5 login=$me"; expect_server "(principal $principal)"
+    answers wrong; KRB5CCNAME=FILE:$work/no-ccache run_client -port "$port" -user "$me" -pin "$pub"; refused
+    expect "krb5: " ;;
+  krb5-wrong-service)
+    # The daemon accepts as host@localhost; a client asking for cvs@localhost (known to the KDC,
+    # in the keytab) is refused by the daemon, one asking for an unknown service fails at once.
+    my_principal; my_ticket
+    access "default krb5"; methods "krb5"; start_server -port "$port" -gss-acceptor host@localhost
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -gss-service cvs; refused
+    expect "krb5: failed"; expect_server "krb5: gss_accept_sec_context failed"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -gss-service nosuch; refused
+    expect "not found in Kerberos database"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -gss-service host; ok
+    expect "method=krb5" ;;
+  globus)
+    # globus is any GSS-API mechanism: SPNEGO by default, or the one the mech: detail names.
+    my_principal; my_ticket
+    access "default globus"; printf 'default method globus pt:no ru:1\n' >"$work/authrc"
+    start_server -port "$port"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub" -repeat 2; ok
+    expect "method=globus login=$me reused=no"; expect "method=globus login=$me reused=yes"
+    expect_server "by globus (principal $principal)"
+    printf 'default method globus pt:no ru:0 mech:1.2.840.113554.1.2.2\n' >"$work/authrc"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub"; ok; expect "method=globus"
+    printf 'default method globus pt:no ru:0 mech:1.2.3.4\n' >"$work/authrc"
+    KRB5CCNAME=FILE:$work/ccache run_client -port "$port" -user "$me" -pin "$pub"; refused ;;
+  krb5-fallback)
+    # No ticket and a wrong principal password: krb5 fails on the client's side and the client
+    # goes on to usrpwd, which the daemon also accepts.
+    my_principal
+    access "default krb5 usrpwd"; printf 'default list krb5 usrpwd\ndefault method krb5 pt:no ru:0 pp:%s\n' "$me" \
+      >"$work/authrc"
+    start_server -port "$port"
+    KRB5CCNAME=FILE:$work/no-ccache run_client -port "$port" -user alice -pin "$pub"; ok
+    expect "method=usrpwd login=alice" ;;
+  srp)
+    # Verifiers made by hostauth-srp-passwd (the password from its answer file); srp with the
+    # right password (then a reuse token), a wrong one, an unknown user; a changed password.
+    [ -n "$srp_passwd" ] || fail "needs hostauth-srp-passwd"
+    "$srp_passwd" -answers "$work/answers" "$work/srp" alice >"$work/client.out" 2>&1 || fail "setting a verifier"
+    [ "$(stat -c %a "$work/srp")" = 600 ] || fail "the verifier file is not private"
+    ! grep -q secret "$work/srp" || fail "the password is in the verifier file"
+    access "default srp"; printf 'default method srp pt:no ru:1\n' >"$work/authrc"
+    start_server -port "$port" -srp "$work/srp"
+    run_client -port "$port" -user alice -pin "$pub" -repeat 2; ok
+    expect "method=srp login=alice reused=no"; expect "method=srp login=alice reused=yes"
+    printf 'default method srp pt:no ru:0\n' >"$work/authrc"
+    answers wrong; run_client -port "$port" -user alice -pin "$pub"; refused; expect "srp: failed"
+    expect_server "srp for alice: a wrong proof"
+    answers secret; run_client -port "$port" -user carol -pin "$pub"; refused; expect_server "no verifier for carol"
+    answers new-secret; "$srp_passwd" -bits 3072 -answers "$work/answers" "$work/srp" alice >/dev/null 2>&1 \
+      || fail "changing a verifier"
+    grep -q '^alice:3072:' "$work/srp" || fail "no 3072-bit verifier"
+    run_client -port "$port" -user alice -pin "$pub"; ok; expect "method=srp login=alice"
+    answers secret; run_client -port "$port" -user alice -pin "$pub"; refused
+    "$srp_passwd" -bits 1024 -answers "$work/answers" "$work/srp" alice >/dev/null 2>&1 && fail "a 1024-bit group" ;;
+  srp-fallback)
+    # The daemon has no verifier file: srp is unavailable and the client takes usrpwd.
+    access "default srp usrpwd"; methods "srp usrpwd"; start_server -port "$port"
+    run_client -port "$port" -user alice -pin "$pub"; ok; expect "method=usrpwd login=alice"
+    expect_server "srp: this daemon has no verifier file" ;;
+  ssh)
+    # Keys from ssh-keygen; the daemon reads $work/keys/%u (its -authorized-keys); the client
+    # signs with a real ssh-agent (SSH_AUTH_SOCK) or a key file whose passphrase comes from the
+    # answer file (a wrong one fails). A key not listed is refused; usrpwd after it is the fallback.
+    mkdir -m 755 "$work/keys"
+    ssh-keygen -q -t ed25519 -N '' -C listed -f "$work/listed" || fail "ssh-keygen"
+    ssh-keygen -q -t ecdsa -N 'key-pass' -C locked -f "$work/locked" || fail "ssh-keygen"
+    ssh-keygen -q -t ed25519 -N '' -C stranger -f "$work/stranger" || fail "ssh-keygen"
+    cat "$work/listed.pub" "$work/locked.pub" >"$work/keys/$me"
+    access "default ssh usrpwd"; start_server -port "$port" -authorized-keys "$work/keys/%u"
+    eval "$(ssh-agent -s -a "$work/agent.sock")" >/dev/null || fail "ssh-agent"
+    trap 'kill "$SSH_AGENT_PID" 2>/dev/null; cleanup' EXIT
+    ssh-add "$work/stranger" "$work/listed" 2>/dev/null || fail "ssh-add"
+    printf 'default method ssh pt:no ru:1\n' >"$work/authrc"
+    run_client -port "$port" -user "$me" -pin "$pub" -repeat 2; ok
+    expect "method=ssh login=$me reused=no"; expect "method=ssh login=$me reused=yes"
+    expect_server "authenticated $me as $me by ssh"
+    printf 'default method ssh pt:no ru:0 kf:%s\n' "$work/locked" >"$work/authrc"
+    printf 'passphrase=key-pass\n' >"$work/answers"
+    run_client -port "$port" -user "$me" -pin "$pub"; ok; expect "method=ssh"
+    printf 'passphrase=wrong\n' >"$work/answers"
+    run_client -port "$port" -user "$me" -pin "$pub"; refused; expect "a wrong passphrase"
+    # Only a key the user's file does not list: refused; with usrpwd after it, the fallback.
+    ssh-add -D 2>/dev/null; ssh-add "$work/stranger" 2>/dev/null
+    printf 'default method ssh pt:no ru:0\n' >"$work/authrc"
+    answers secret; run_client -port "$port" -user "$me" -pin "$pub"; refused; expect "ssh: failed"
+    expect_server "no offered key is accepted"
+    printf 'default list ssh usrpwd\ndefault method ssh pt:no ru:0\n' >"$work/authrc"
+    run_client -port "$port" -user "$me" -pin "$pub"; ok; expect "method=usrpwd login=$me" ;;
   backlog)
     # The listening sockets queue SOMAXCONN connections (ss shows a listener's backlog as
     # Send-Q): a short queue overflows under a burst of clients and each dropped SYN costs a

@@ -54,6 +54,33 @@ static void key_files(void) {
     CHECK_RESULT(daemonauth_hostauth_key_public(key_path, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
 }
 
+/* SRP verifiers set through a responder: bad arguments, then a file made and changed. */
+static void srp_verifiers(void) {
+    char answers[512], verifiers[512];
+    write_file("answers", "password=srp-secret\n");
+    path_of(answers, sizeof answers, "answers");
+    CHECK(chmod(answers, 0600) == 0);
+    path_of(verifiers, sizeof verifiers, "verifiers");
+    daemonauth_responder *responder = NULL;
+    CHECK_RESULT(daemonauth_responder_new_file(answers, &responder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(NULL, "alice", 0, responder), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, NULL, 0, responder), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "alice", 0, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "alice", 1024, responder),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_CONTAINS(daemonauth_last_error(), "1024 bits");
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "a:b", 0, responder),
+                 DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "alice", 0, responder), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "alice", 4096, responder), DAEMONAUTH_RESULT_OK);
+    struct stat st;
+    CHECK(stat(verifiers, &st) == 0 && (st.st_mode & 0777) == 0600);
+    /* A file others can read is refused. */
+    CHECK(chmod(verifiers, 0644) == 0);
+    CHECK_RESULT(daemonauth_hostauth_srp_set_verifier(verifiers, "bob", 0, responder), DAEMONAUTH_RESULT_INSECURE_FILE);
+    daemonauth_responder_free(responder);
+}
+
 static void bad_arguments(void) {
     daemonauth_hostauth_server_config_builder *builder = NULL;
     daemonauth_hostauth_server_config *config = NULL;
@@ -71,6 +98,18 @@ static void bad_arguments(void) {
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_server_kind(builder, 7), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_server_kind(NULL, DAEMONAUTH_HOSTAUTH_SERVER_ROOTD),
                  DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    /* The GSS-API acceptor: both optional; the builder is not. */
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_gss_acceptor(builder, "host@localhost", "/k"),
+                 DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_gss_acceptor(builder, NULL, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_gss_acceptor(NULL, NULL, NULL),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_srp_file(builder, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_srp_file(NULL, "/v"), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_authorized_keys(builder, "/keys/%u"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_authorized_keys(builder, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_server_config_builder_set_authorized_keys(NULL, NULL),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
     /* No key file: refused, and the builder is consumed all the same. */
     CHECK_RESULT(daemonauth_hostauth_server_config_builder_build(builder, &config), DAEMONAUTH_RESULT_INVALID_ARGUMENT);
     CHECK_CONTAINS(daemonauth_last_error(), "no key file");
@@ -85,6 +124,16 @@ static void bad_arguments(void) {
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_new(&client), DAEMONAUTH_RESULT_OK);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_pinned_key(client, "zz"),
                  DAEMONAUTH_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(client, "rootd"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(client, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_gss_service(NULL, "host"),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_delegated_credentials(client, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_ssh_agent(client, "/agent.sock"), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_ssh_agent(client, NULL), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_ssh_agent(NULL, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_delegated_credentials(NULL, NULL),
+                 DAEMONAUTH_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(daemonauth_hostauth_client_config_builder_build(client, &client_config), DAEMONAUTH_RESULT_OK);
     daemonauth_hostauth_session *session = NULL;
     int fds[2];
@@ -106,6 +155,7 @@ static void bad_arguments(void) {
                  DAEMONAUTH_RESULT_NOT_FOUND);
     CHECK(session == NULL);
     CHECK(daemonauth_hostauth_session_user(NULL) == NULL);
+    CHECK(daemonauth_hostauth_session_principal(NULL) == NULL);
     bool flag;
     CHECK_RESULT(daemonauth_hostauth_session_reused(NULL, &flag), DAEMONAUTH_RESULT_NULL_ARGUMENT);
     close(fds[0]);
@@ -172,6 +222,19 @@ static void uidgid_session(void) {
     CHECK(strcmp(daemonauth_hostauth_session_login(session), me->pw_name) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_login(d.session), me->pw_name) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_client_host(d.session), "localhost") == 0);
+    /* No GSS-API method, no principal. */
+    CHECK(strcmp(daemonauth_hostauth_session_principal(d.session), "") == 0);
+    CHECK(strcmp(daemonauth_hostauth_session_principal(session), "") == 0);
+    /* No GSS-API method, nothing delegated: nothing to authenticate onward with. */
+    bool delegated = true;
+    CHECK_RESULT(daemonauth_hostauth_session_delegated(d.session, &delegated), DAEMONAUTH_RESULT_OK);
+    CHECK(!delegated);
+    CHECK_RESULT(daemonauth_hostauth_session_delegated(d.session, NULL), DAEMONAUTH_RESULT_NULL_ARGUMENT);
+    daemonauth_hostauth_client_config_builder *onward = NULL;
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_new(&onward), DAEMONAUTH_RESULT_OK);
+    CHECK_RESULT(daemonauth_hostauth_client_config_builder_set_delegated_credentials(onward, d.session),
+                 DAEMONAUTH_RESULT_NOT_FOUND);
+    daemonauth_hostauth_client_config_builder_free(onward);
     /* The key the daemon proved, as a known-hosts line takes it; the daemon's own on its side. */
     CHECK(strcmp(daemonauth_hostauth_session_daemon_key(session), public_key) == 0);
     CHECK(strcmp(daemonauth_hostauth_session_daemon_key(d.session), public_key) == 0);
@@ -189,6 +252,7 @@ int main(void) {
     CHECK(mkdtemp(dir) != NULL);
     key_files();
     bad_arguments();
+    srp_verifiers();
     uidgid_session();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -3,8 +3,8 @@
  *
  *   hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd]
  *                   [-pin HEX | -known-hosts FILE] [-answers FILE] [-netrc FILE]
- *                   [-repeat N [-pause-ms MS]]
- *                   [-revoke] [-timeout-ms MS] HOST
+ *                   [-repeat N [-pause-ms MS]] [-revoke] [-gss-service NAME]
+ *                   [-timeout-ms MS] HOST
  *
  * The methods to try and their details come from $ROOTAUTHRC, else ~/.rootauthrc, else the
  * system file, with the .rootrc defaults (see docs/hostauth.md); the daemon's list decides
@@ -13,7 +13,11 @@
  * then ~/.netrc, as ROOT's clients read them: `machine HOST login USER password PW`, private
  * to the user), else the terminal. -pin or -known-hosts checks the
  * daemon's key; without them the key is taken on trust, and a man in the middle could read a
- * usrpwd password (the client says so).
+ * usrpwd password (the client says so). krb5 and globus use the Kerberos ticket cache, and
+ * without a ticket ask for the principal's password the same way; they authenticate to the
+ * service NAME@HOST (-gss-service, default host) and need the daemon to prove it holds its key.
+ * ssh signs with the key file of the method's kf: detail (its passphrase asked the same way),
+ * else with the keys of the ssh-agent at $SSH_AUTH_SOCK.
  *
  * It connects to HOST on TCP port PORT (default 1094) or to the Unix socket PATH (-unix,
  * needed for uidgid; not with -port), authenticates -repeat times (default 1; later sessions reuse the token
@@ -41,6 +45,7 @@
 static void usage(void) {
     fprintf(stderr, "usage: hostauth-client [-port PORT | -unix PATH] [-user USER] [-server sockd|rootd|proofd] "
                     "[-pin HEX | -known-hosts FILE] [-answers FILE] [-netrc FILE] [-repeat N [-pause-ms MS]] [-revoke] "
+                    "[-gss-service NAME] "
                     "[-timeout-ms MS] HOST\n");
     exit(2);
 }
@@ -104,7 +109,7 @@ static const char *method_name(daemonauth_hostauth_method method) {
 
 int main(int argc, char **argv) {
     const char *port = "1094", *unix_path = NULL, *user = getenv("USER"), *pin = NULL, *known = NULL,
-               *answers = NULL, *netrc = NULL, *host = NULL;
+               *answers = NULL, *netrc = NULL, *host = NULL, *gss_service = NULL;
     int kind = DAEMONAUTH_HOSTAUTH_SERVER_ROOTD, revoke = 0, port_given = 0;
     uint32_t repeat = 1, timeout_ms = 0, pause_ms = 0;
     for (int i = 1; i < argc; i++) {
@@ -139,6 +144,8 @@ int main(int argc, char **argv) {
             answers = value;
         else if (strcmp(arg, "-netrc") == 0)
             netrc = value;
+        else if (strcmp(arg, "-gss-service") == 0)
+            gss_service = value;
         else if (strcmp(arg, "-repeat") == 0)
             repeat = number(value);
         else if (strcmp(arg, "-pause-ms") == 0)
@@ -166,6 +173,7 @@ int main(int argc, char **argv) {
     must(daemonauth_hostauth_client_config_builder_new(&builder), "config");
     must(daemonauth_hostauth_client_config_builder_set_responder(builder, responder), "responder");
     must(daemonauth_hostauth_client_config_builder_set_timeout_ms(builder, timeout_ms), "-timeout-ms");
+    must(daemonauth_hostauth_client_config_builder_set_gss_service(builder, gss_service), "-gss-service");
     if (pin)
         must(daemonauth_hostauth_client_config_builder_set_pinned_key(builder, pin), "-pin");
     if (known)

@@ -3,7 +3,9 @@
  *   hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | -unix PATH [-once]]
  *                   [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] [-anonymous]
  *                   [-secret FILE] [-revocations FILE] [-max-validity-s S] [-timeout-ms MS]
- *                   [-fail-delay-ms MS] [-kind sockd|rootd|proofd] [-syslog]
+ *                   [-gss-acceptor SERVICE@HOST] [-keytab FILE] [-srp FILE]
+ *                   [-authorized-keys PATTERN] [-fail-delay-ms MS] [-kind sockd|rootd|proofd]
+ *                   [-syslog]
  *   hostauth-server -generate-key FILE      (writes a new key file, prints its public key)
  *   hostauth-server -public-key FILE        (prints the public key clients pin)
  *
@@ -12,10 +14,17 @@
  * ~/.rootdaemonrc, the system file, else the built-in default (usrpwd). usrpwd passwords are
  * checked through PAM (service `rootd` by default), crypt(3) against the system database, or a
  * `user:crypt-hash` file; uidgid only over a Unix-domain socket (-unix), where the kernel
- * vouches for the client's uid. With -secret, clients that ask get a reuse token. A failed
- * method is answered after -fail-delay-ms (default 2000). -kind says what this daemon is
- * (default rootd): it picks the access file's :srv rules, and clients asking for another kind
- * are refused. Numbers are positive decimals; a bad one is an error (status 2).
+ * vouches for the client's uid; krb5 and globus (any GSS-API mechanism, SPNEGO by default)
+ * with the keytab -keytab (default $KRB5_KTNAME), accepting as the service -gss-acceptor
+ * (default: any key of the keytab), the client's principal allowed to log in as the user it
+ * asks for under the krb5 local-name rules (~/.k5login, else the principal's local name);
+ * srp with the verifier file -srp (written by hostauth-srp-passwd; the daemon proves it holds
+ * the user's verifier); ssh with the user's authorized keys (-authorized-keys, `%h` the home,
+ * `%u` the user; default %h/.ssh/authorized_keys).
+ * With -secret, clients that ask get a reuse token. A failed method is answered after
+ * -fail-delay-ms (default 2000). -kind says what this daemon is (default rootd): it picks the
+ * access file's :srv rules, and clients asking for another kind are refused. Numbers are
+ * positive decimals; a bad one is an error (status 2).
  *
  * On success the daemon logs who the client is and closes the connection: a real daemon
  * would serve the client from here, as that user. With -inetd it serves one connection on
@@ -38,7 +47,9 @@ static void usage(void) {
     daemon_log(LOG_ERR, "usage: hostauth-server -key FILE [-inetd | -port PORT [-listen ADDR] [-once] | "
                         "-unix PATH [-once]] [-access FILE] [-passwords pam[:SERVICE]|crypt|file:PATH] "
                         "[-anonymous] [-secret FILE] [-revocations FILE] [-max-validity-s S] "
-                        "[-kind sockd|rootd|proofd] [-timeout-ms MS] [-fail-delay-ms MS] [-syslog] | "
+                        "[-kind sockd|rootd|proofd] [-gss-acceptor SERVICE@HOST] [-keytab FILE] [-srp FILE] "
+                        "[-authorized-keys PATTERN] "
+                        "[-timeout-ms MS] [-fail-delay-ms MS] [-syslog] | "
                         "-generate-key FILE | -public-key FILE");
     exit(2);
 }
@@ -75,10 +86,13 @@ static int serve(const daemonauth_hostauth_server_config *config, int fd) {
     if (revoked)
         daemon_log(LOG_INFO, "revoked a reuse token of %s from %s", daemonauth_hostauth_session_user(session),
                    daemonauth_hostauth_session_client_host(session));
-    else
-        daemon_log(LOG_INFO, "authenticated %s as %s by %s%s from %s", daemonauth_hostauth_session_user(session),
+    else {
+        const char *principal = daemonauth_hostauth_session_principal(session);
+        daemon_log(LOG_INFO, "authenticated %s as %s by %s%s%s%s%s from %s", daemonauth_hostauth_session_user(session),
                    daemonauth_hostauth_session_login(session), method_name(method), reused ? " (reused token)" : "",
+                   *principal ? " (principal " : "", principal, *principal ? ")" : "",
                    daemonauth_hostauth_session_client_host(session));
+    }
     daemonauth_hostauth_session_free(session);
     return 0;
 }
@@ -136,7 +150,7 @@ static void set_passwords(daemonauth_hostauth_server_config_builder *builder, co
 
 int main(int argc, char **argv) {
     int inetd = 0, once = 0;
-    const char *address = "127.0.0.1", *port = NULL, *unix_path = NULL;
+    const char *address = "127.0.0.1", *port = NULL, *unix_path = NULL, *gss_acceptor = NULL, *keytab = NULL;
     daemonauth_hostauth_server_config_builder *builder = NULL;
     daemonauth_hostauth_server_config *config = NULL;
     daemon_log_open("hostauth-server",
@@ -191,6 +205,14 @@ int main(int argc, char **argv) {
             daemon_must(daemonauth_hostauth_server_config_builder_set_fail_delay_ms(builder, number(arg, value)), arg);
         else if (strcmp(arg, "-timeout-ms") == 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_timeout_ms(builder, number(arg, value)), arg);
+        else if (strcmp(arg, "-gss-acceptor") == 0)
+            gss_acceptor = value;
+        else if (strcmp(arg, "-keytab") == 0)
+            keytab = value;
+        else if (strcmp(arg, "-srp") == 0)
+            daemon_must(daemonauth_hostauth_server_config_builder_set_srp_file(builder, value), arg);
+        else if (strcmp(arg, "-authorized-keys") == 0)
+            daemon_must(daemonauth_hostauth_server_config_builder_set_authorized_keys(builder, value), arg);
         else if (strcmp(arg, "-kind") == 0 && daemon_hostauth_server_kind(value) >= 0)
             daemon_must(daemonauth_hostauth_server_config_builder_set_server_kind(builder,
                                                                                   daemon_hostauth_server_kind(value)),
@@ -200,6 +222,8 @@ int main(int argc, char **argv) {
     }
     if (inetd + (port != NULL) + (unix_path != NULL) != 1)
         usage();
+    daemon_must(daemonauth_hostauth_server_config_builder_set_gss_acceptor(builder, gss_acceptor, keytab),
+                "-gss-acceptor/-keytab");
     daemon_must(daemonauth_hostauth_server_config_builder_build(builder, &config), "config");
     if (inetd)
         return serve(config, 0);

@@ -27,3 +27,8 @@ pub mod responder;
 pub mod sysauth;
 
 pub use error::{Error, ErrorCode, Result};
+
+/// The throwaway Kerberos realm of the integration tests, for unit tests that need one.
+#[cfg(test)]
+#[path = "../tests/support/mod.rs"]
+mod realm_support;

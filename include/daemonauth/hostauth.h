@@ -448,6 +448,47 @@ daemonauth_result daemonauth_hostauth_server_config_builder_set_anonymous(daemon
 daemonauth_result daemonauth_hostauth_server_config_builder_set_secret_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
 
 /**
+ * Sets the GSS-API acceptor of methods 2 krb5 and 3 globus: `service` is the host-based
+ * service name it accepts as (`host@this.host.name`; NULL: any key of the keytab) and `keytab`
+ * the keytab (NULL: the default, `KRB5_KTNAME`). Both NULL is the default. The credentials are
+ * acquired at every session; a daemon that has none refuses these methods as unavailable
+ * (logged) and negotiation goes on. The client's principal may log in as the user it asks for
+ * under the mechanism's rules (Kerberos: the user's `~/.k5login`, else
+ * `krb5_aname_to_localname`); `daemonauth_hostauth_session_principal` tells which it was.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_gss_acceptor(daemonauth_hostauth_server_config_builder *builder, const char *service, const char *keytab);
+
+/**
+ * Sets the SRP verifier file of method 1 srp (`user:bits:salt:verifier` lines written by
+ * `daemonauth_hostauth_srp_set_verifier`, private to the daemon's user), read at every
+ * session; NULL (the default): this daemon refuses srp as unavailable.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_srp_file(daemonauth_hostauth_server_config_builder *builder, const char *path);
+
+/**
+ * Adds or changes `user`'s SRP verifier in the verifier file at `path` (created with mode 0600
+ * when absent; else it must be private, and is replaced whole by a rename). The new password is
+ * asked of `responder` (question `password`, challenge
+ * `{"service":"hostauth","method":"srp","purpose":"set verifier","user":…}`); the verifier uses
+ * the RFC 5054 group of `bits` bits: 2048, 3072 or 4096 (0: 2048). Fails with
+ * DAEMONAUTH_RESULT_INVALID_ARGUMENT (another size, an empty password, a user name with `:`),
+ * DAEMONAUTH_RESULT_UNANSWERED, DAEMONAUTH_RESULT_INSECURE_FILE, DAEMONAUTH_RESULT_CONFIG (a
+ * malformed file), DAEMONAUTH_RESULT_IO.
+ */
+daemonauth_result daemonauth_hostauth_srp_set_verifier(const char *path, const char *user, uint32_t bits, const daemonauth_responder *responder);
+
+/**
+ * Sets where method 4 ssh finds a user's authorized keys: a path in which `%h` is the user's
+ * home directory, `%u` the user name and `%%` a percent sign (sshd's AuthorizedKeysFile); NULL
+ * restores the default, `%h/.ssh/authorized_keys`. The file and its directory must belong to
+ * the user (or root) and be writable by no one else. Options: `from="..."` is honoured; the
+ * session restrictions (`restrict`, `no-pty`, `no-port-forwarding`, ...) hold since this daemon
+ * opens nothing; a key with any other option (`command=`, `principals=`, `expiry-time=`, ...)
+ * is not accepted.
+ */
+daemonauth_result daemonauth_hostauth_server_config_builder_set_authorized_keys(daemonauth_hostauth_server_config_builder *builder, const char *pattern);
+
+/**
  * Sets the file that records revoked reuse tokens; NULL (the default) means the secret file's
  * path with `.revoked` appended. Daemons sharing a secret file should share this file too.
  */
@@ -509,8 +550,8 @@ daemonauth_result daemonauth_hostauth_server_accept(const daemonauth_hostauth_se
 /**
  * Starts building a client configuration, with the defaults: the standard rc files
  * (`$ROOTAUTHRC`, `~/.rootauthrc`, the system file, and `.rootrc`), no pinned daemon key (any
- * key is taken and the session says so), no responder (usrpwd cannot be used), 30 s per
- * message, 120 s per session.
+ * key is taken and the session says so), no responder (usrpwd cannot be used), GSS-API
+ * service `host`, the ssh-agent of `$SSH_AUTH_SOCK`, 30 s per message, 120 s per session.
  */
 daemonauth_result daemonauth_hostauth_client_config_builder_new(daemonauth_hostauth_client_config_builder **builder_out);
 
@@ -539,6 +580,30 @@ daemonauth_result daemonauth_hostauth_client_config_builder_set_known_hosts_file
  * own reference. NULL removes it.
  */
 daemonauth_result daemonauth_hostauth_client_config_builder_set_responder(daemonauth_hostauth_client_config_builder *builder, const daemonauth_responder *responder);
+
+/**
+ * Sets the GSS-API service that methods 2 krb5 and 3 globus authenticate to: the target is
+ * `<service>@<host>` (a host-based service name). NULL restores the default, `host` (ROOT's).
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_gss_service(daemonauth_hostauth_client_config_builder *builder, const char *service);
+
+/**
+ * Makes krb5 and globus authenticate with the credentials a client delegated to this daemon in
+ * `session` (a daemon-side session whose client had `dg:yes`;
+ * `daemonauth_hostauth_session_delegated`), so that a daemon acting as a PROOF-style master
+ * authenticates onward to its workers as that client; the configuration keeps its own
+ * reference to them, and the session may be freed. NULL restores the default (the ticket
+ * cache, else a ticket through the responder). Fails with DAEMONAUTH_RESULT_NOT_FOUND when the
+ * session holds no delegated credentials.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_delegated_credentials(daemonauth_hostauth_client_config_builder *builder, const daemonauth_hostauth_session *session_handle);
+
+/**
+ * Sets the ssh-agent socket that method 4 ssh asks for keys and signatures when the method's
+ * details name no key file (`kf:`); NULL: no agent. The default is `$SSH_AUTH_SOCK` when the
+ * builder was made.
+ */
+daemonauth_result daemonauth_hostauth_client_config_builder_set_ssh_agent(daemonauth_hostauth_client_config_builder *builder, const char *path);
 
 /**
  * Sets how long one message read or write may take, in milliseconds; 0 restores the default
@@ -630,6 +695,20 @@ const char *daemonauth_hostauth_session_login(const daemonauth_hostauth_session 
  * socket); "" on the client's side.
  */
 const char *daemonauth_hostauth_session_client_host(const daemonauth_hostauth_session *session_handle);
+
+/**
+ * On the daemon's side, the client's GSS-API principal when krb5 or globus authenticated the
+ * session (`alice@EXAMPLE.ORG`), else ""; "" on the client's side. Valid until the session is
+ * freed; NULL for a NULL session.
+ */
+const char *daemonauth_hostauth_session_principal(const daemonauth_hostauth_session *session_handle);
+
+/**
+ * Stores in `*delegated_out` whether the client delegated its GSS-API credentials in this
+ * session (daemon side; krb5 and globus with the client's `dg:yes`); false on the client's
+ * side. See `daemonauth_hostauth_client_config_builder_set_delegated_credentials`.
+ */
+daemonauth_result daemonauth_hostauth_session_delegated(const daemonauth_hostauth_session *session_handle, bool *delegated_out);
 
 /**
  * Stores in `*reused_out` whether the session was authenticated by a reuse token.

@@ -1,16 +1,20 @@
 # shellcheck shell=bash
-# Host-auth demo step (issue 12), to be sourced by scripts/demo:
+# Host-auth demo step (issues 12 and 13), to be sourced by scripts/demo:
 #
 #   demo_hostauth REALM_DIR BINDIR
 #
-# BINDIR holds the installed hostauth-server and hostauth-client (the realm is not needed).
+# BINDIR holds the installed hostauth-server, hostauth-client and hostauth-srp-passwd; the
+# realm's environment is set (scripts/demo sources it) for the strong methods.
 # Makes a daemon key, a password file (alice, password "secret"), a reuse secret, an access
 # file `default usrpwd uidgid` and a client rc file `default list uidgid usrpwd`; starts
 # hostauth-server on 127.0.0.1 and runs hostauth-client with the key pinned: uidgid is refused
 # over TCP and the client falls back to usrpwd; the second session reuses the token without a
-# password; the token is revoked. Then uidgid over a Unix socket. Says what it does as it goes.
+# password; the token is revoked. Then uidgid over a Unix socket. Then the strong methods: srp
+# with a verifier file made by hostauth-srp-passwd, and krb5 with a ticket of a principal named
+# as the local user (added to the realm), which the daemon maps and names. Says what it does as
+# it goes.
 demo_hostauth() (
-  local bindir=$2 work port pid status=0
+  local bindir=$2 work port pid me status=0
   say() { printf '  hostauth demo: %s\n' "$*"; }
   work=$(mktemp -d)
   "$bindir/hostauth-server" -generate-key "$work/key" >"$work/public"
@@ -41,6 +45,30 @@ demo_hostauth() (
     say "over a Unix socket, uidgid (SO_PEERCRED): hostauth-client -unix $work/sock -user $(id -un) localhost"
     ROOTAUTHRC=$work/rootauthrc timeout 60 "$bindir/hostauth-client" -unix "$work/sock" -user "$(id -un)" \
       -pin "$(cat "$work/public")" localhost </dev/null
+    wait "$pid" 2>/dev/null || true
+
+    me=$(id -un)
+    say "strong methods: hostauth-srp-passwd -answers <file> $work/srp alice (a verifier, never the password)"
+    "$bindir/hostauth-srp-passwd" -answers "$work/answers" "$work/srp" alice
+    kadmin.local -r "$DAEMONAUTH_TEST_REALM" -q "addprinc -pw demo-Passw0rd $me" >/dev/null 2>&1 || true
+    kadmin.local -r "$DAEMONAUTH_TEST_REALM" -q "cpw -pw demo-Passw0rd $me" >/dev/null
+    echo demo-Passw0rd | KRB5CCNAME=FILE:$work/ccache kinit "$me" >/dev/null
+    say "a ticket for $me@$DAEMONAUTH_TEST_REALM in $work/ccache"
+    echo "default krb5 globus srp usrpwd" >"$work/access"
+    DAEMONAUTH_LOG_LEVEL=info "$bindir/hostauth-server" -key "$work/key" -port "$port" -access "$work/access" \
+      -passwords "file:$work/passwd" -srp "$work/srp" >"$work/strong.log" 2>&1 &
+    pid=$!
+    sleep 0.5
+    echo "default list srp" >"$work/rootauthrc"
+    say "srp (mutual, bound to the channel): hostauth-client -port $port -user alice localhost"
+    ROOTAUTHRC=$work/rootauthrc timeout 60 "$bindir/hostauth-client" -port "$port" -user alice \
+      -pin "$(cat "$work/public")" -answers "$work/answers" localhost </dev/null
+    echo "default list krb5" >"$work/rootauthrc"
+    say "krb5 (GSS-API, mutual, channel bindings): hostauth-client -port $port -user $me localhost"
+    KRB5CCNAME=FILE:$work/ccache ROOTAUTHRC=$work/rootauthrc timeout 60 "$bindir/hostauth-client" -port "$port" \
+      -user "$me" -pin "$(cat "$work/public")" localhost </dev/null
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    say "the daemon logged:"; sed 's/^/    /' "$work/strong.log"
   ) || status=1
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   rm -rf "$work"

@@ -330,7 +330,7 @@ fn serve_gssapi(channel: &Channel, options: &ServerOptions) -> std::result::Resu
         error: err.context(format!("mapping {principal} to a local user")),
         delay: false,
     })?;
-    if !source.user_ok(&local) {
+    if !source.user_ok(local.as_bytes()) {
         return Err(Refused {
             reply: vec![format!("error 0 access denied for {principal}")],
             error: Error::new(ErrorCode::AccessDenied, format!("{principal} may not log in as {local}")),

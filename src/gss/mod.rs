@@ -299,7 +299,7 @@ pub fn initiate_reading(
     let mut context = sys::Context::new();
     let mut input: Option<Vec<u8>> = None;
     for _ in 0..MAX_ROUNDS {
-        let step = context.init_step(cred, target, options.mech.as_ref(), options.flags, input.as_deref())?;
+        let step = context.init_step(cred, target, options.mech.as_ref(), options.flags, None, input.as_deref())?;
         options.send_context_token(channel, &step.output)?;
         options.observe_step(step.complete);
         if step.complete {
@@ -346,7 +346,8 @@ pub fn accept_answering<T>(
             Some(token) => token,
             None => options.read_context_token(channel)?,
         };
-        let step = context.accept_step(cred, &input).map_err(|refused| options.send_error_token(channel, refused))?;
+        let step =
+            context.accept_step(cred, None, &input).map_err(|refused| options.send_error_token(channel, refused))?;
         if !step.complete {
             options.send_context_token(channel, &step.output)?;
             options.observe_step(false);

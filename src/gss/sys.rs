@@ -262,6 +262,18 @@ fn input(data: &[u8]) -> gss::gss_buffer_desc {
     gss::gss_buffer_desc { length: data.len(), value: data.as_ptr() as *mut c_void }
 }
 
+/// Channel bindings that lend `application_data` to a GSS call and name no addresses
+/// (RFC 5056: the application data identifies the outer channel, e.g. a handshake hash).
+fn channel_bindings(application_data: &[u8]) -> gss::gss_channel_bindings_struct {
+    gss::gss_channel_bindings_struct {
+        initiator_addrtype: gss::GSS_C_AF_UNSPEC,
+        initiator_address: input(&[]),
+        acceptor_addrtype: gss::GSS_C_AF_UNSPEC,
+        acceptor_address: input(&[]),
+        application_data: input(application_data),
+    }
+}
+
 /// How a name's text is to be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameType {
@@ -344,8 +356,9 @@ impl Name {
     }
 
     /// Whether this (authenticated) name may log in as the local `user` under the
-    /// mechanism's rules (krb5: `.k5login`, or the principal mapping to `user`).
-    pub fn user_ok(&self, user: &str) -> bool {
+    /// mechanism's rules (krb5: `.k5login`, or the principal mapping to `user`). A user name
+    /// with a NUL byte never may.
+    pub fn user_ok(&self, user: &[u8]) -> bool {
         let Ok(user) = CString::new(user) else { return false };
         // SAFETY: a live name and a NUL-terminated user name.
         unsafe { gss::gss_userok(self.0, user.as_ptr()) != 0 }
@@ -459,6 +472,12 @@ impl Cred {
     }
 }
 
+impl std::fmt::Debug for Cred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cred")
+    }
+}
+
 impl Drop for Cred {
     fn drop(&mut self) {
         let mut minor = 0;
@@ -479,6 +498,9 @@ pub struct Step {
     pub complete: bool,
     /// The flags the context offers so far.
     pub flags: u32,
+    /// The initiator's delegated credentials, on the acceptor's side of a complete context
+    /// when the initiator delegated (`GSS_C_DELEG_FLAG`).
+    pub delegated: Option<Cred>,
 }
 
 /// What a context says about itself.
@@ -512,15 +534,19 @@ impl Context {
         Context(ptr::null_mut())
     }
 
-    /// One initiator step: `input` is the peer's last token (None at the start).
+    /// One initiator step: `input` is the peer's last token (None at the start); `bindings`
+    /// the channel bindings' application data, if any (the acceptor must give the same).
     pub fn init_step(
         &mut self,
         cred: Option<&Cred>,
         target: &Name,
         mech: Option<&Oid>,
         flags: u32,
+        bindings: Option<&[u8]>,
         input_token: Option<&[u8]>,
     ) -> Result<Step> {
+        let mut bindings = bindings.map(channel_bindings);
+        let bindings_ptr = bindings.as_mut().map_or(ptr::null_mut(), |b| b as gss::gss_channel_bindings_t);
         let mut mech_desc = mech.map(Oid::desc);
         let mech_ptr = mech_desc.as_mut().map_or(ptr::null_mut(), |desc| desc as gss::gss_OID);
         let mut input_buf = input(input_token.unwrap_or(&[]));
@@ -539,7 +565,7 @@ impl Context {
                 mech_ptr,
                 flags,
                 0,
-                ptr::null_mut(),
+                bindings_ptr,
                 input_ptr,
                 ptr::null_mut(),
                 &mut output.0,
@@ -552,36 +578,48 @@ impl Context {
             output: output.as_slice().to_vec(),
             complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0,
             flags: ret_flags,
+            delegated: None,
         })
     }
 
-    /// One acceptor step with the peer's token. A failure carries the error token the
-    /// mechanism produced for the initiator (a Kerberos KRB-ERROR), if any.
-    pub fn accept_step(&mut self, cred: Option<&Cred>, input_token: &[u8]) -> std::result::Result<Step, RefusedStep> {
+    /// One acceptor step with the peer's token; `bindings` the channel bindings' application
+    /// data, if any (an initiator that gave other bindings is refused). A failure carries the
+    /// error token the mechanism produced for the initiator (a Kerberos KRB-ERROR), if any.
+    pub fn accept_step(
+        &mut self,
+        cred: Option<&Cred>,
+        bindings: Option<&[u8]>,
+        input_token: &[u8],
+    ) -> std::result::Result<Step, RefusedStep> {
+        let mut bindings = bindings.map(channel_bindings);
+        let bindings_ptr = bindings.as_mut().map_or(ptr::null_mut(), |b| b as gss::gss_channel_bindings_t);
         let mut input_buf = input(input_token);
         let mut output = Buffer::empty();
         let mut ret_flags = 0;
+        let mut delegated: gss::gss_cred_id_t = ptr::null_mut();
         let mut minor = 0;
-        // SAFETY: as for init_step; delegated credentials are not requested (NULL).
+        // SAFETY: as for init_step (the bindings, if any, point to a live local); `delegated`
+        // receives a credential we own (wrapped at once below) or stays NULL.
         let major = unsafe {
             gss::gss_accept_sec_context(
                 &mut minor,
                 &mut self.0,
                 cred.map_or(ptr::null_mut(), |c| c.0),
                 &mut input_buf,
-                ptr::null_mut(),
+                bindings_ptr,
                 ptr::null_mut(),
                 ptr::null_mut(),
                 &mut output.0,
                 &mut ret_flags,
                 ptr::null_mut(),
-                ptr::null_mut(),
+                &mut delegated,
             )
         };
         let step = Step {
             output: output.as_slice().to_vec(),
             complete: major & gss::_GSS_S_CONTINUE_NEEDED == 0,
             flags: ret_flags,
+            delegated: (!delegated.is_null()).then(|| Cred(delegated, None)),
         };
         match check(major, minor, "gss_accept_sec_context") {
             Ok(()) => Ok(step),

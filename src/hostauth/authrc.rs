@@ -57,8 +57,11 @@ fn key_allowed(method: Method, key: &[u8]) -> bool {
         b"pt" | b"ru" => true,
         b"us" => method != Method::Globus,
         b"cp" => method == Method::UsrPwd,
-        b"pp" => method == Method::Krb5,
-        b"cd" | b"cf" | b"kf" | b"ad" => method == Method::Globus,
+        b"pp" | b"dg" => matches!(method, Method::Krb5 | Method::Globus),
+        // ssh's key file; Globus GSI's certificate files (kept from ROOT's files; globus is now
+        // any GSS-API mechanism and ignores them), and the mechanism it uses.
+        b"kf" => matches!(method, Method::Globus | Method::Ssh),
+        b"cd" | b"cf" | b"ad" | b"mech" => method == Method::Globus,
         _ => false,
     }
 }
@@ -76,7 +79,7 @@ fn check_details(method: Method, details: &[u8]) -> Result<(), String> {
         if !seen.insert(key) {
             return Err(format!("key '{}' given twice", String::from_utf8_lossy(key)));
         }
-        if matches!(key, b"pt" | b"ru" | b"cp") && parse_flag(value).is_none() {
+        if matches!(key, b"pt" | b"ru" | b"cp" | b"dg") && parse_flag(value).is_none() {
             return Err(format!("{}: expects yes, no, 1 or 0", String::from_utf8_lossy(key)));
         }
     }
@@ -559,13 +562,18 @@ default list usrpwd ssh uidgid
         let rc = parse(
             "ok list 0\nbad host list 0\nh list\nh list 0 kerberos\nh method 7\nh method ssh us: qwerty\n\
              h method krb5 cd:/x\nh method 0 pt:maybe\nh user\nh user list 0\nh:xrootd list 0\nh frobnicate 0\n\
-             h/x list 0\ninclude\ninclude a b\nproofserv h:u:9\nh method 0 pt:1 pt:0\nproofserv\n",
+             h/x list 0\ninclude\ninclude a b\nproofserv h:u:9\nh method 0 pt:1 pt:0\nproofserv\n\
+             h method krb5 mech:spnego\nh method globus mech:krb5 pp:me@R\nh method ssh kf:~/.ssh/id_ed25519\n\
+             h method ssh pp:x\n",
         );
         let lines: Vec<usize> = rc.diagnostics().iter().map(|d| d.line).collect();
-        assert_eq!(lines, (2..=18).collect::<Vec<_>>());
+        assert_eq!(lines, [(2..=19).collect::<Vec<_>>(), vec![22]].concat());
         assert!(rc.diagnostics().iter().all(|d| d.file == Path::new("/t/rootauthrc")));
         assert_eq!(rc.diagnostics()[3].to_string(), "/t/rootauthrc:5: unknown method '7'");
-        assert_eq!(printed(&rc).matches("+ Host:").count(), 1);
+        // `ok`, and `h` from its last line: globus takes a mechanism and a principal.
+        assert_eq!(printed(&rc).matches("+ Host:").count(), 2);
+        assert!(printed(&rc).contains("Details:mech:krb5 pp:me@R"), "{}", printed(&rc));
+        assert!(printed(&rc).contains("Details:kf:~/.ssh/id_ed25519"), "{}", printed(&rc));
     }
 
     #[test]

@@ -24,8 +24,8 @@ use crate::io::Channel;
 const NOISE: &str = "Noise_NX_25519_ChaChaPoly_BLAKE2s";
 /// The magic that opens a client's Hello.
 const MAGIC: &[u8; 4] = b"DAHA";
-/// The protocol version this library speaks.
-pub(crate) const VERSION: u8 = 1;
+/// The protocol version this library speaks (2: methods of several messages, `Step`).
+pub(crate) const VERSION: u8 = 2;
 /// Noise's authentication tag.
 const TAG_LEN: usize = 16;
 /// The largest plaintext of one sealed message.
@@ -215,12 +215,12 @@ mod tests {
     fn another_version_is_refused_with_the_reason() {
         let key = StaticKey::generate().unwrap();
         let (_a, _b, ca, cb) = pair(Duration::from_secs(5));
-        let mut opening = frame::encode(FrameKind::Hello, b"DAHA\x09\x01").unwrap();
+        let mut opening = frame::encode(FrameKind::Hello, b"DAHA\x01\x01").unwrap();
         opening.extend_from_slice(&frame::encode(FrameKind::Handshake, &[0; 32]).unwrap());
         ca.write_all(&opening, ca.deadline()).unwrap();
         assert_eq!(SecureChannel::server(cb, &key).unwrap_err().code(), ErrorCode::Unsupported);
         let err = frame::read_kind(&ca, FrameKind::Handshake).unwrap_err();
-        assert!(err.message().contains("speaks version 1"), "{err}");
+        assert!(err.message().contains("version 1 unsupported; this daemon speaks version 2"), "{err}");
     }
 
     #[test]

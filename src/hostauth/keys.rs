@@ -39,15 +39,20 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 /// Parses exactly `N` bytes of hexadecimal.
 pub(crate) fn unhex<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
-    if text.len() != 2 * N {
+    unhex_vec(text)?.as_slice().try_into().ok()
+}
+
+/// Parses hexadecimal of any even length (wiped when dropped: it may be a secret).
+pub(crate) fn unhex_vec(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    if text.len() % 2 != 0 {
         return None;
     }
-    let mut out = [0u8; N];
-    for (i, pair) in text.chunks(2).enumerate() {
-        let pair = std::str::from_utf8(pair).ok()?;
-        out[i] = u8::from_str_radix(pair, 16).ok()?;
+    // Room for every byte first: growing the vector would leave copies behind.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(text.len() / 2));
+    for pair in text.chunks(2) {
+        bytes.push(u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?);
     }
-    Some(out)
+    Some(bytes)
 }
 
 /// Reads a file that holds secrets: refused unless it is the reader's own with no access for

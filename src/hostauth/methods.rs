@@ -1,18 +1,25 @@
-//! The daemon's side of the methods of this part: 0 usrpwd (a password checked through PAM,
-//! crypt(3) against the system database, or a daemon password file; ROOT's anonymous mode when
-//! enabled) and 5 uidgid (the peer's uid proven by `SO_PEERCRED` on a Unix-domain socket).
+//! The daemon's side of the methods: 0 usrpwd (a password checked through PAM, crypt(3) against
+//! the system database, or a daemon password file; ROOT's anonymous mode when enabled), 5 uidgid
+//! (the peer's uid proven by `SO_PEERCRED` on a Unix-domain socket), and the methods of several
+//! messages: 1 srp ([`super::srp`]), the GSS-API methods 2 krb5 and 3 globus ([`super::gssauth`]),
+//! 4 ssh ([`super::ssh`]).
 
 use std::os::fd::RawFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::gssauth::{self, Acceptor, AcceptorConfig};
+use super::keys::StaticKey;
 use super::model::Method;
-use super::wire::Refusal;
+use super::wire::{MAX_SECRET, Refusal};
 use crate::cvs::passwd::find_in_file;
 use crate::error::{Error, ErrorCode, Result};
+use crate::gss::Cred;
 use crate::sysauth::{HashCheck, check_hash, check_system_crypt, pam, sys};
 
 /// The methods this daemon implements, in ROOT's order.
-pub(crate) const IMPLEMENTED: [Method; 2] = [Method::UsrPwd, Method::UidGid];
+pub(crate) const IMPLEMENTED: [Method; 6] =
+    [Method::UsrPwd, Method::Srp, Method::Krb5, Method::Globus, Method::Ssh, Method::UidGid];
 
 /// The login of ROOT's anonymous usrpwd mode.
 pub(crate) const ANONYMOUS: &[u8] = b"anonymous";
@@ -82,24 +89,94 @@ fn unix_peer_uid(fd: RawFd) -> Option<libc::uid_t> {
 /// A refusal and the reason for the daemon's log (never sent to the client).
 pub(crate) type Refused = (Refusal, String);
 
-/// Runs `method` for `user` with the client's `secret`; the login on success.
-pub(crate) fn check(
-    method: Method,
-    user: &[u8],
-    secret: &[u8],
-    peer: &Peer,
-    passwords: &PasswordCheck,
-    anonymous: bool,
-) -> std::result::Result<Vec<u8>, Refused> {
-    match method {
-        Method::UsrPwd => usrpwd(user, secret, peer, passwords, anonymous),
-        Method::UidGid => uidgid(user, peer),
-        other => Err((Refusal::NotAccepted, format!("method {} is not implemented", other.short_name()))),
+/// How the daemon checks the methods.
+pub(crate) struct Checks<'a> {
+    pub(crate) passwords: &'a PasswordCheck,
+    pub(crate) anonymous: bool,
+    pub(crate) gss: &'a AcceptorConfig,
+    /// The SRP verifier file (None: srp is unavailable).
+    pub(crate) srp: Option<&'a Path>,
+    /// The daemon's key (it makes the salts of unknown SRP users).
+    pub(crate) key: &'a StaticKey,
+    /// Where users' authorized SSH keys are (`%h`, `%u`).
+    pub(crate) authorized_keys: &'a str,
+}
+
+/// Where a method stands on the daemon's side after a client message.
+pub(crate) enum Progress {
+    /// Send this message to the client and wait for its next one.
+    Continue(Vec<u8>),
+    /// Success.
+    Done(Success),
+}
+
+/// A method's success on the daemon's side.
+pub(crate) struct Success {
+    pub(crate) login: Vec<u8>,
+    /// The method's last message for the client (empty when it has none).
+    pub(crate) last: Vec<u8>,
+    /// The client's principal, for the GSS-API methods.
+    pub(crate) principal: Option<Vec<u8>>,
+    /// The credentials the client delegated (GSS-API methods, `dg:yes`).
+    pub(crate) delegated: Option<Arc<Cred>>,
+}
+
+/// A method running on the daemon's side.
+pub(crate) enum Running<'a> {
+    /// usrpwd and uidgid: one message decides.
+    Single { method: Method, user: &'a [u8], peer: &'a Peer, checks: &'a Checks<'a> },
+    /// srp: a challenge and a proof.
+    Srp(super::srp::Daemon),
+    /// krb5 and globus: a GSS-API context.
+    Gss(Acceptor),
+    /// ssh: offered keys and a signature.
+    Ssh(super::ssh::Daemon, &'a Peer, &'a str),
+}
+
+impl<'a> Running<'a> {
+    /// Starts `method` for `user` on the channel with handshake hash `binding`.
+    pub(crate) fn start(
+        method: Method,
+        user: &'a [u8],
+        peer: &'a Peer,
+        checks: &'a Checks<'a>,
+        binding: &[u8; 32],
+    ) -> std::result::Result<Running<'a>, Refused> {
+        match method {
+            Method::UsrPwd | Method::UidGid => Ok(Running::Single { method, user, peer, checks }),
+            Method::Srp => super::srp::Daemon::new(user, checks.srp, checks.key, binding).map(Running::Srp),
+            Method::Krb5 | Method::Globus => Acceptor::new(method, user, checks.gss, binding).map(Running::Gss),
+            Method::Ssh => Ok(Running::Ssh(super::ssh::Daemon::new(user, binding), peer, checks.authorized_keys)),
+        }
+    }
+
+    /// One message of the client's.
+    pub(crate) fn step(&mut self, message: &[u8]) -> std::result::Result<Progress, Refused> {
+        let login = match self {
+            Running::Single { method: Method::UsrPwd, user, peer, checks } => {
+                usrpwd(user, message, peer, checks.passwords, checks.anonymous)?
+            }
+            Running::Single { user, peer, .. } => uidgid(user, peer)?,
+            Running::Srp(daemon) => return daemon.step(message),
+            Running::Gss(acceptor) => return acceptor.step(message),
+            Running::Ssh(daemon, peer, pattern) => return daemon.step(message, peer, pattern),
+        };
+        Ok(Progress::Done(Success { login, last: Vec::new(), principal: None, delegated: None }))
     }
 }
 
-fn failed(why: impl Into<String>) -> Refused {
+/// A failure of the method, with the reason for the log.
+pub(crate) fn failed(why: impl Into<String>) -> Refused {
     (Refusal::Failed, why.into())
+}
+
+/// The local user a client's user name asks for with `method`: the first component of a
+/// principal for the GSS-API methods (ROOT's `Krb5.Login` gives `us:user@REALM`).
+pub(crate) fn local_user(method: Method, user: &[u8]) -> &[u8] {
+    match method {
+        Method::Krb5 | Method::Globus => gssauth::local_user(user),
+        _ => user,
+    }
 }
 
 fn usrpwd(
@@ -118,6 +195,9 @@ fn usrpwd(
         } else {
             Err(failed("anonymous logins are disabled"))
         };
+    }
+    if password.len() > MAX_SECRET {
+        return Err(failed(format!("a password longer than {MAX_SECRET} bytes")));
     }
     let name = std::str::from_utf8(user).map_err(|_| failed("a user name that is not UTF-8 has no system account"))?;
     let result: Result<()> = match passwords {
@@ -170,6 +250,9 @@ mod tests {
         assert_eq!(usrpwd(ANONYMOUS, b"me@example.org", &tcp_peer(), &none, false).unwrap_err().0, Refusal::Failed);
         assert_eq!(usrpwd(ANONYMOUS, b"me@example.org", &tcp_peer(), &none, true).unwrap(), ANONYMOUS);
         assert_eq!(usrpwd(ANONYMOUS, b"nothing", &tcp_peer(), &none, true).unwrap_err().0, Refusal::Failed);
+        let long = vec![b'x'; MAX_SECRET + 1];
+        let refused = usrpwd(b"alice", &long, &tcp_peer(), &none, false).unwrap_err();
+        assert!(refused.1.contains("longer than 1024"), "{}", refused.1);
     }
 
     #[test]

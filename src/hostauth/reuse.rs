@@ -29,7 +29,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::keys::{hex, read_secret_file};
+use super::keys::{hex, read_secret_file, unhex_vec};
 use super::model::Method;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -84,11 +84,7 @@ impl Secrets {
                     if secret.len() < 64 || secret.len() % 2 != 0 {
                         return Err(bad("the secret must be at least 64 hex digits (32 bytes)"));
                     }
-                    let bytes: Option<Vec<u8>> = secret
-                        .chunks(2)
-                        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
-                        .collect();
-                    let bytes = Zeroizing::new(bytes.ok_or_else(|| bad("the secret is not hexadecimal"))?);
+                    let bytes = unhex_vec(secret).ok_or_else(|| bad("the secret is not hexadecimal"))?;
                     if keys.iter().any(|(known, _)| *known == id) {
                         return Err(bad("a key id listed twice"));
                     }
@@ -169,6 +165,11 @@ impl Ticket {
     }
 }
 
+/// HMAC-SHA-256 under `key` over the concatenation of `parts`.
+pub(crate) fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    mac(key, parts).finalize().into_bytes().into()
+}
+
 fn mac(key: &[u8], parts: &[&[u8]]) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
     for part in parts {
@@ -184,7 +185,7 @@ fn token_secret(key: &[u8], ticket: &[u8]) -> Zeroizing<Vec<u8>> {
 
 /// The client's proof of a token's secret on the channel with `handshake_hash` for `nonce`.
 pub(crate) fn proof(token_secret: &[u8], handshake_hash: &[u8; 32], nonce: &[u8; 32]) -> [u8; 32] {
-    mac(token_secret, &[PROOF_LABEL, handshake_hash, nonce]).finalize().into_bytes().into()
+    hmac(token_secret, &[PROOF_LABEL, handshake_hash, nonce])
 }
 
 /// Issues a token for `method`, `user` and `client_host` valid for `validity` from now (at

@@ -1,4 +1,5 @@
-//! Test support: a throwaway Kerberos realm (scripts/realm) for Rust integration tests.
+//! Test support: a throwaway Kerberos realm (scripts/realm) for Rust integration tests, and
+//! for the library's own unit tests (included from `src/lib.rs` under `cfg(test)`).
 //!
 //! GSS-API and Kerberos read their configuration from the process environment. Rather than
 //! mutate the environment of a multi-threaded test process, [`in_realm`] re-runs the one test
@@ -17,9 +18,11 @@ fn realm_script() -> PathBuf {
 }
 
 impl Realm {
-    /// Starts a realm in a new directory under the target directory.
+    /// Starts a realm in a new directory under the target directory (the system's temporary
+    /// directory for unit tests, which Cargo gives no target directory).
     pub fn start(label: &str) -> Realm {
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let base = option_env!("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
+        let label = label.replace("::", "-");
         let dir = base.join(format!("realm-{label}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let status = Command::new(realm_script()).arg("start").arg(&dir).status().expect("run scripts/realm");

@@ -23,18 +23,22 @@ use crate::ffi::{
     arg_c_bytes, arg_opt_str, arg_str, change_handle, clear_out, ffi_boundary, free_handle, give_handle, give_value,
     handle_ref, take_handle, timeout_or,
 };
+use crate::gss::Cred;
 use crate::hostauth::authrc::AuthrcCache;
+use crate::hostauth::gssauth::AcceptorConfig;
 use crate::hostauth::keys::{Pin, StaticKey, hex, unhex};
 use crate::hostauth::methods::PasswordCheck;
 use crate::hostauth::model::{HostAuth, Key};
 use crate::hostauth::negotiate::{
-    self, ClientConfig, ClientSession, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, ServerConfig,
+    self, ClientConfig, ClientSession, DEFAULT_EXCHANGE_TIMEOUT, DEFAULT_FAIL_DELAY, DEFAULT_GSS_SERVICE, ServerConfig,
 };
 use crate::hostauth::pattern::{HostId, ServerKind};
 use crate::hostauth::reuse::DEFAULT_MAX_VALIDITY;
 use crate::hostauth::source::{Env, ProcessEnv};
 use crate::hostauth::store::Store;
+use crate::hostauth::{srp, ssh};
 use crate::io::DEFAULT_TIMEOUT;
+use crate::responder::{PASSWORD, Question, json};
 
 /// How a daemon checks usrpwd passwords.
 #[repr(C)]
@@ -110,6 +114,10 @@ pub struct daemonauth_hostauth_session {
     user: CString,
     login: CString,
     client_host: CString,
+    /// The client's GSS-API principal (daemon side, krb5 and globus), else "".
+    principal: CString,
+    /// The credentials the client delegated (daemon side, krb5 and globus with `dg:yes`).
+    delegated: Option<Arc<Cred>>,
     reused: bool,
     revoked: bool,
     daemon_key_verified: bool,
@@ -292,6 +300,95 @@ pub extern "C" fn daemonauth_hostauth_server_config_builder_set_secret_file(
     }
 }
 
+/// Sets the GSS-API acceptor of methods 2 krb5 and 3 globus: `service` is the host-based
+/// service name it accepts as (`host@this.host.name`; NULL: any key of the keytab) and `keytab`
+/// the keytab (NULL: the default, `KRB5_KTNAME`). Both NULL is the default. The credentials are
+/// acquired at every session; a daemon that has none refuses these methods as unavailable
+/// (logged) and negotiation goes on. The client's principal may log in as the user it asks for
+/// under the mechanism's rules (Kerberos: the user's `~/.k5login`, else
+/// `krb5_aname_to_localname`); `daemonauth_hostauth_session_principal` tells which it was.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_server_config_builder_set_gss_acceptor(
+    builder: *mut daemonauth_hostauth_server_config_builder,
+    service: *const c_char,
+    keytab: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or NUL-terminated strings.
+        let (service, keytab) = unsafe { (arg_opt_str(service, "service")?, opt_path(keytab, "keytab")?) };
+        let gss = AcceptorConfig { service: service.map(str::to_owned), keytab };
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.config.gss = gss) }
+    }
+}
+
+/// Sets the SRP verifier file of method 1 srp (`user:bits:salt:verifier` lines written by
+/// `daemonauth_hostauth_srp_set_verifier`, private to the daemon's user), read at every
+/// session; NULL (the default): this daemon refuses srp as unavailable.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_server_config_builder_set_srp_file(
+    builder: *mut daemonauth_hostauth_server_config_builder,
+    path: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a NUL-terminated string.
+        let path = unsafe { opt_path(path, "path") }?;
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.config.srp_file = path) }
+    }
+}
+
+/// Adds or changes `user`'s SRP verifier in the verifier file at `path` (created with mode 0600
+/// when absent; else it must be private, and is replaced whole by a rename). The new password is
+/// asked of `responder` (question `password`, challenge
+/// `{"service":"hostauth","method":"srp","purpose":"set verifier","user":…}`); the verifier uses
+/// the RFC 5054 group of `bits` bits: 2048, 3072 or 4096 (0: 2048). Fails with
+/// DAEMONAUTH_RESULT_INVALID_ARGUMENT (another size, an empty password, a user name with `:`),
+/// DAEMONAUTH_RESULT_UNANSWERED, DAEMONAUTH_RESULT_INSECURE_FILE, DAEMONAUTH_RESULT_CONFIG (a
+/// malformed file), DAEMONAUTH_RESULT_IO.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_srp_set_verifier(
+    path: *const c_char,
+    user: *const c_char,
+    bits: u32,
+    responder: *const daemonauth_responder,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or NUL-terminated strings; NULL or a live responder from this library.
+        let (path, user, responder) = unsafe {
+            (arg_str(path, "path")?, arg_c_bytes(user, "user")?, handle_ref(responder, "responder")?)
+        };
+        let shown = String::from_utf8_lossy(user);
+        let challenge =
+            json::object(&[("service", "hostauth"), ("method", "srp"), ("purpose", "set verifier"), ("user", &shown)]);
+        let question = Question::new(PASSWORD, challenge, format!("New SRP password for {shown}"));
+        let answers = responder.responder.ask(&[question])?;
+        let password = answers.get(PASSWORD).expect("ask() returns every required answer");
+        let bits = if bits == 0 { srp::DEFAULT_BITS } else { bits };
+        srp::set_verifier(std::path::Path::new(path), user, password.as_bytes(), bits)
+    }
+}
+
+/// Sets where method 4 ssh finds a user's authorized keys: a path in which `%h` is the user's
+/// home directory, `%u` the user name and `%%` a percent sign (sshd's AuthorizedKeysFile); NULL
+/// restores the default, `%h/.ssh/authorized_keys`. The file and its directory must belong to
+/// the user (or root) and be writable by no one else. Options: `from="..."` is honoured; the
+/// session restrictions (`restrict`, `no-pty`, `no-port-forwarding`, ...) hold since this daemon
+/// opens nothing; a key with any other option (`command=`, `principals=`, `expiry-time=`, ...)
+/// is not accepted.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_server_config_builder_set_authorized_keys(
+    builder: *mut daemonauth_hostauth_server_config_builder,
+    pattern: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a NUL-terminated string.
+        let pattern = unsafe { arg_opt_str(pattern, "pattern") }?.unwrap_or(ssh::DEFAULT_AUTHORIZED_KEYS).to_owned();
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.config.authorized_keys = pattern) }
+    }
+}
+
 /// Sets the file that records revoked reuse tokens; NULL (the default) means the secret file's
 /// path with `.revoked` appended. Daemons sharing a secret file should share this file too.
 #[unsafe(no_mangle)]
@@ -427,6 +524,8 @@ pub extern "C" fn daemonauth_hostauth_server_accept(
             user: c_text(&session.user)?,
             login: c_text(&session.login)?,
             client_host: c_text(&session.client_host)?,
+            principal: c_text(session.principal.as_deref().unwrap_or_default())?,
+            delegated: session.delegated,
             reused: session.reused,
             revoked: session.revoked,
             daemon_key_verified: true,
@@ -440,8 +539,8 @@ pub extern "C" fn daemonauth_hostauth_server_accept(
 
 /// Starts building a client configuration, with the defaults: the standard rc files
 /// (`$ROOTAUTHRC`, `~/.rootauthrc`, the system file, and `.rootrc`), no pinned daemon key (any
-/// key is taken and the session says so), no responder (usrpwd cannot be used), 30 s per
-/// message, 120 s per session.
+/// key is taken and the session says so), no responder (usrpwd cannot be used), GSS-API
+/// service `host`, the ssh-agent of `$SSH_AUTH_SOCK`, 30 s per message, 120 s per session.
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
     builder_out: *mut *mut daemonauth_hostauth_client_config_builder,
@@ -450,6 +549,9 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_new(
         let config = ClientConfig {
             pin: Pin::None,
             responder: None,
+            gss_service: DEFAULT_GSS_SERVICE.into(),
+            gss_cred: None,
+            ssh_agent: std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()).map(PathBuf::from),
             timeout: DEFAULT_TIMEOUT,
             exchange_timeout: DEFAULT_EXCHANGE_TIMEOUT,
         };
@@ -520,6 +622,64 @@ pub extern "C" fn daemonauth_hostauth_client_config_builder_set_responder(
         let responder = unsafe { responder.as_ref() }.map(|r| r.responder.clone());
         // SAFETY: NULL or a live builder, used by one thread at a time.
         unsafe { change_handle(builder, "builder", |b| b.0.config.responder = responder) }
+    }
+}
+
+/// Sets the GSS-API service that methods 2 krb5 and 3 globus authenticate to: the target is
+/// `<service>@<host>` (a host-based service name). NULL restores the default, `host` (ROOT's).
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_client_config_builder_set_gss_service(
+    builder: *mut daemonauth_hostauth_client_config_builder,
+    service: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a NUL-terminated string.
+        let service = unsafe { arg_opt_str(service, "service") }?.unwrap_or(DEFAULT_GSS_SERVICE).to_owned();
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.0.config.gss_service = service) }
+    }
+}
+
+/// Makes krb5 and globus authenticate with the credentials a client delegated to this daemon in
+/// `session` (a daemon-side session whose client had `dg:yes`;
+/// `daemonauth_hostauth_session_delegated`), so that a daemon acting as a PROOF-style master
+/// authenticates onward to its workers as that client; the configuration keeps its own
+/// reference to them, and the session may be freed. NULL restores the default (the ticket
+/// cache, else a ticket through the responder). Fails with DAEMONAUTH_RESULT_NOT_FOUND when the
+/// session holds no delegated credentials.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_client_config_builder_set_delegated_credentials(
+    builder: *mut daemonauth_hostauth_client_config_builder,
+    session_handle: *const daemonauth_hostauth_session,
+) -> ErrorCode {
+    ffi_boundary! {
+        let cred = if session_handle.is_null() {
+            None
+        } else {
+            // SAFETY: a live session (checked non-NULL).
+            let session = unsafe { session(session_handle) }?;
+            Some(session.delegated.clone().ok_or_else(|| {
+                Error::new(ErrorCode::NotFound, "the session holds no delegated credentials (the client had no dg:yes)")
+            })?)
+        };
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.0.config.gss_cred = cred) }
+    }
+}
+
+/// Sets the ssh-agent socket that method 4 ssh asks for keys and signatures when the method's
+/// details name no key file (`kf:`); NULL: no agent. The default is `$SSH_AUTH_SOCK` when the
+/// builder was made.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_client_config_builder_set_ssh_agent(
+    builder: *mut daemonauth_hostauth_client_config_builder,
+    path: *const c_char,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a NUL-terminated string.
+        let path = unsafe { opt_path(path, "path") }?;
+        // SAFETY: NULL or a live builder, used by one thread at a time.
+        unsafe { change_handle(builder, "builder", |b| b.0.config.ssh_agent = path) }
     }
 }
 
@@ -658,6 +818,8 @@ pub extern "C" fn daemonauth_hostauth_client_authenticate(
             user: c_text(user)?,
             login: c_text(&session.login)?,
             client_host: c_text(b"")?,
+            principal: c_text(b"")?,
+            delegated: None,
             reused: session.reused,
             revoked: false,
             daemon_key_verified: session.daemon_key_verified,
@@ -803,6 +965,31 @@ pub extern "C" fn daemonauth_hostauth_session_client_host(
 ) -> *const c_char {
     // SAFETY: NULL or a live session.
     ffi_boundary! { unsafe { text_field(session_handle, |s| &s.client_host) } }
+}
+
+/// On the daemon's side, the client's GSS-API principal when krb5 or globus authenticated the
+/// session (`alice@EXAMPLE.ORG`), else ""; "" on the client's side. Valid until the session is
+/// freed; NULL for a NULL session.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_session_principal(
+    session_handle: *const daemonauth_hostauth_session,
+) -> *const c_char {
+    // SAFETY: NULL or a live session.
+    ffi_boundary! { unsafe { text_field(session_handle, |s| &s.principal) } }
+}
+
+/// Stores in `*delegated_out` whether the client delegated its GSS-API credentials in this
+/// session (daemon side; krb5 and globus with the client's `dg:yes`); false on the client's
+/// side. See `daemonauth_hostauth_client_config_builder_set_delegated_credentials`.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_hostauth_session_delegated(
+    session_handle: *const daemonauth_hostauth_session,
+    delegated_out: *mut bool,
+) -> ErrorCode {
+    ffi_boundary! {
+        // SAFETY: NULL or a live session; NULL or a writable pointer.
+        unsafe { give_field(session_handle, delegated_out, "delegated_out", |s| s.delegated.is_some()) }
+    }
 }
 
 /// Stores in `*reused_out` whether the session was authenticated by a reuse token.
