@@ -26,13 +26,10 @@ import tempfile
 import threading
 import time
 
+import peers
+from peers import free_port
+
 work = tempfile.mkdtemp(prefix="daemonauth-cut-")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fail(message):
@@ -45,18 +42,7 @@ def fail(message):
 
 
 def start(argv, port, env=None):
-    log = open(os.path.join(work, "server.log"), "ab")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            env=dict(os.environ, **(env or {})))
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.025)
-    fail("the server did not start")
+    return peers.start(argv, port, os.path.join(work, "server.log"), env)
 
 
 def record(server_port, run_client):
@@ -93,11 +79,6 @@ def record(server_port, run_client):
     return bytes(sent["client"]), bytes(sent["server"])
 
 
-def children(pid):
-    return sum(len(open("/proc/%d/task/%s/children" % (pid, task)).read().split())
-               for task in os.listdir("/proc/%d/task" % pid))
-
-
 def cut_server_side(server, port, client_bytes, run_client):
     for n in range(len(client_bytes) + 1):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
@@ -116,11 +97,11 @@ def cut_server_side(server, port, client_bytes, run_client):
     if not run_client(port):
         fail("server side: a good client was refused after the cut sessions")
     for _ in range(500):
-        if children(server.pid) == 0:
+        if peers.children(server.pid) == 0:
             break
         time.sleep(0.01)
     else:
-        fail("server side: %d children left behind" % children(server.pid))
+        fail("server side: %d children left behind" % peers.children(server.pid))
     print("server side: %d cut sessions (0 to %d bytes of the client's), then a good client: ok"
           % (len(client_bytes) + 1, len(client_bytes)))
 
@@ -197,41 +178,23 @@ def distcc(inetd_prog, client_prog):
 
 
 def hostauth(server_prog, client_prog):
-    key, public = os.path.join(work, "key"), os.path.join(work, "public")
-    with open(public, "w") as f:
-        subprocess.run([server_prog, "-generate-key", key], stdout=f, check=True)
-    pin = open(public).read().strip()
-    sha512 = subprocess.run(["openssl", "passwd", "-6", "secret"], capture_output=True, check=True).stdout.decode()
-    for name, text in {"passwd": "alice:" + sha512, "access": "default usrpwd\n", "authrc": "default list usrpwd\n",
-                       "answers": "password=secret\n"}.items():
-        with open(os.path.join(work, name), "w") as f:
-            f.write(text)
-        os.chmod(os.path.join(work, name), 0o600)
+    key, pin = peers.hostauth_files(work, server_prog)
     session(lambda port: [server_prog, "-key", key, "-port", str(port), "-access", os.path.join(work, "access"),
                           "-passwords", "file:" + os.path.join(work, "passwd"), "-fail-delay-ms", "1",
                           "-timeout-ms", "2000"], None,
             lambda port: ([client_prog, "-port", str(port), "-user", "alice", "-pin", pin, "-timeout-ms", "2000",
-                           "-answers", os.path.join(work, "answers"), "localhost"],
+                           "-answers", os.path.join(work, "good"), "localhost"],
                           {"ROOTAUTHRC": os.path.join(work, "authrc")}))
 
 
 def cvs(pserverd_prog):
-    repo = os.path.join(work, "repo")
-    subprocess.run(["cvs", "-Q", "-d", repo, "init"], check=True)
-    des = subprocess.run(["perl", "-e", 'print crypt("secret", "da")'], capture_output=True, check=True).stdout.decode()
-    with open(os.path.join(repo, "CVSROOT", "passwd"), "w") as f:
-        f.write("alice:%s:daemonauth-cvs\n" % des)
-    subprocess.run("getent passwd daemonauth-cvs >/dev/null || useradd -M -r -d /nonexistent "
-                   "-s /usr/sbin/nologin daemonauth-cvs", shell=True, check=True)
-    subprocess.run(["chown", "-R", "daemonauth-cvs", repo], check=True)
-    os.chmod(work, 0o755)
-    request = ("BEGIN VERIFICATION REQUEST\n%s\nalice\nAZdh d,\nEND VERIFICATION REQUEST\n" % repo).encode()
+    repo = peers.cvs_repository(work)
     verify = [sys.executable, "-c", "import socket,sys; s=socket.create_connection(('127.0.0.1',int(sys.argv[1])));"
               "s.sendall(sys.argv[2].encode()); a=b''\nwhile not a.endswith(b'\\n'):\n d=s.recv(100)\n if not d: break\n a+=d\n"
               "sys.exit(a!=b'I LOVE YOU\\n')"]
     session(lambda port: [pserverd_prog, "-port", str(port), "-root", repo, "-max-failures", "100000",
                           "-fail-delay-ms", "1", "-timeout-ms", "2000"], None,
-            lambda port: (verify + [str(port), request.decode()], {}), client_side=False)
+            lambda port: (verify + [str(port), peers.verification_request(repo).decode()], {}), client_side=False)
 
 
 def main():

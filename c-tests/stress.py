@@ -22,6 +22,9 @@ import tempfile
 import threading
 import time
 
+import peers
+from peers import free_port
+
 TOTAL = int(os.environ.get("STRESS_TOTAL", "1000"))
 CONCURRENCY = int(os.environ.get("STRESS_CONCURRENCY", "32"))
 WARMUP = 100
@@ -29,35 +32,15 @@ RSS_SLACK_KB = 256
 work = tempfile.mkdtemp(prefix="daemonauth-stress-")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(argv, ready_port, env=None):
-    log = open(os.path.join(work, "server.log"), "wb")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            env=dict(os.environ, **(env or {})))
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", ready_port), timeout=1).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.025)
-    sys.exit("stress: the server did not start:\n" + open(log.name, errors="replace").read())
+def start(argv, port, env=None):
+    return peers.start(argv, port, os.path.join(work, "server.log"), env)
 
 
 def measure(pid):
     """(open descriptors, resident KiB, live children) of process pid."""
     fds = len(os.listdir("/proc/%d/fd" % pid))
     rss = next(int(line.split()[1]) for line in open("/proc/%d/status" % pid) if line.startswith("VmRSS:"))
-    children = 0
-    for task in os.listdir("/proc/%d/task" % pid):
-        children += len(open("/proc/%d/task/%s/children" % (pid, task)).read().split())
-    return fds, rss, children
+    return fds, rss, peers.children(pid)
 
 
 def run_client(argv, env=None):
@@ -145,7 +128,7 @@ def wait_for_children(server):
     """Returns once the forking server has reaped every child (or after 10 s)."""
     def settle():
         for _ in range(1000):
-            if measure(server.pid)[2] == 0:
+            if peers.children(server.pid) == 0:
                 return
             time.sleep(0.01)
     return settle
@@ -181,41 +164,21 @@ def distcc(inetd_prog, client_prog):
 
 
 def cvs(pserverd_prog):
-    repo = os.path.join(work, "repo")
-    subprocess.run(["cvs", "-Q", "-d", repo, "init"], check=True)
-    des = subprocess.run(["perl", "-e", 'print crypt("secret", "da")'], capture_output=True, check=True).stdout.decode()
-    with open(os.path.join(repo, "CVSROOT", "passwd"), "w") as f:
-        f.write("alice:%s:daemonauth-cvs\n" % des)
-    subprocess.run("getent passwd daemonauth-cvs >/dev/null || useradd -M -r -d /nonexistent "
-                   "-s /usr/sbin/nologin daemonauth-cvs", shell=True, check=True)
-    subprocess.run(["chown", "-R", "daemonauth-cvs", repo], check=True)
-    os.chmod(work, 0o755)
+    repo = peers.cvs_repository(work)
     port = free_port()
     server = start([pserverd_prog, "-port", str(port), "-root", repo, "-max-children", "256",
                     "-max-failures", "100000", "-fail-delay-ms", "1"], port)
-    scrambled = {"secret": "AZdh d,", "wrong": "A;i.a0h"}   # cvs's scrambling of each
 
     def attempt(i):
         good = i % 4 != 3
-        request = ("BEGIN VERIFICATION REQUEST\n%s\nalice\n%s\nEND VERIFICATION REQUEST\n"
-                   % (repo, scrambled["secret" if good else "wrong"])).encode()
-        got = raw(port, request)
+        # A wrong password, scrambled as cvs does.
+        got = raw(port, peers.verification_request(repo, "AZdh d," if good else "A;i.a0h"))
         return good, got == b"I LOVE YOU\n", repr(got[:80])
     return drive(server, attempt, wait_for_children(server))
 
 
 def hostauth(server_prog, client_prog):
-    key, public = os.path.join(work, "key"), os.path.join(work, "public")
-    with open(public, "w") as f:
-        subprocess.run([server_prog, "-generate-key", key], stdout=f, check=True)
-    pin = open(public).read().strip()
-    sha512 = subprocess.run(["openssl", "passwd", "-6", "secret"], capture_output=True, check=True).stdout.decode()
-    files = {"passwd": "alice:%s" % sha512, "access": "default usrpwd\n", "authrc": "default list usrpwd\n",
-             "good": "password=secret\n", "bad": "password=wrong\n"}
-    for name, text in files.items():
-        with open(os.path.join(work, name), "w") as f:
-            f.write(text)
-        os.chmod(os.path.join(work, name), 0o600)
+    key, pin = peers.hostauth_files(work, server_prog)
     port = free_port()
     server = start([server_prog, "-key", key, "-port", str(port), "-access", os.path.join(work, "access"),
                     "-passwords", "file:" + os.path.join(work, "passwd"), "-fail-delay-ms", "1"], port)
