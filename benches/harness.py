@@ -22,6 +22,11 @@ import sys
 import threading
 import time
 
+# The servers' files and ports, shared with the load and fault tests.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "c-tests"))
+import peers  # noqa: E402
+from peers import free_port  # noqa: E402
+
 PREFIX = os.environ["BENCH_PREFIX"]
 WORK = os.environ["BENCH_WORK"]
 SHIM = os.environ["BENCH_SHIM"]
@@ -33,12 +38,6 @@ BIN = os.path.join(PREFIX, "bin")
 REALM = os.environ["DAEMONAUTH_TEST_REALM"]
 CONCURRENCY = [1, 8, 32, 128]
 servers = []
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(name, argv, ready, env=None, port=None):
@@ -232,15 +231,8 @@ def parallel(fn, level, per_thread, label):
 
 # ---------------------------------------------------------------- CVS pserver verification
 def cvs_cases():
-    repo = os.path.join(WORK, "repo")
-    subprocess.run(["cvs", "-Q", "-d", repo, "init"], check=True)
-    des = subprocess.run(["perl", "-e", 'print crypt("secret", "da")'], capture_output=True, check=True).stdout.decode()
-    with open(os.path.join(repo, "CVSROOT", "passwd"), "w") as f:
-        f.write("alice:%s:daemonauth-cvs\n" % des)
-    subprocess.run("getent passwd daemonauth-cvs >/dev/null || useradd -M -r -d /nonexistent "
-                   "-s /usr/sbin/nologin daemonauth-cvs", shell=True, check=True)
-    subprocess.run(["chown", "-R", "daemonauth-cvs", repo], check=True)
-    request = ("BEGIN VERIFICATION REQUEST\n%s\nalice\nAZdh d,\nEND VERIFICATION REQUEST\n" % repo).encode()
+    repo = peers.cvs_repository(WORK)
+    request = peers.verification_request(repo)
     pserverd = BIN + "/cvs-pserverd"
     ports = {
         "debian-inetd": acceptor("cvs-debian", ["/usr/bin/cvs", "-f", "--allow-root=" + repo, "pserver"]),
@@ -279,31 +271,26 @@ def hostauth_cases():
     rounds, as system databases hold): a full authentication every session (a daemon without a
     reuse secret) against re-authentication with the reuse token of the client's first session
     (a daemon with -secret)."""
-    key, public = os.path.join(WORK, "hostauth.key"), os.path.join(WORK, "hostauth.pub")
-    subprocess.run([BIN + "/hostauth-server", "-generate-key", key], stdout=open(public, "w"), check=True)
-    sha512 = subprocess.run(["openssl", "passwd", "-6", "secret"], capture_output=True, check=True).stdout.decode()
-    files = {"passwd": "alice:%s" % sha512, "secret": "1 %s\n" % os.urandom(32).hex(),
-             "answers": "password=secret\n", "access": "default usrpwd\n", "rootauthrc": "default list usrpwd\n"}
-    for name, text in files.items():
-        path = os.path.join(WORK, "hostauth." + name)
-        with open(path, "w") as f:
-            f.write(text)
-        os.chmod(path, 0o600)
+    ha = os.path.join(WORK, "hostauth")
+    os.makedirs(ha)
+    key, pin = peers.hostauth_files(ha, BIN + "/hostauth-server")
+    with open(os.path.join(ha, "secret"), "w") as f:
+        f.write("1 %s\n" % os.urandom(32).hex())
+    os.chmod(os.path.join(ha, "secret"), 0o600)
     ports = {"full": free_port(), "reuse": free_port()}
     for name, port in ports.items():
-        extra = ["-secret", os.path.join(WORK, "hostauth.secret")] if name == "reuse" else []
+        extra = ["-secret", os.path.join(ha, "secret")] if name == "reuse" else []
         start("hostauth-" + name, [BIN + "/hostauth-server", "-key", key, "-port", str(port),
-                                   "-access", os.path.join(WORK, "hostauth.access"),
-                                   "-passwords", "file:" + os.path.join(WORK, "hostauth.passwd")] + extra,
+                                   "-access", os.path.join(ha, "access"),
+                                   "-passwords", "file:" + os.path.join(ha, "passwd")] + extra,
               None, None, port)
     labels = {"full": "a full usrpwd authentication every session",
               "reuse": "re-authentication with the reuse token"}
-    env = {"ROOTAUTHRC": os.path.join(WORK, "hostauth.rootauthrc")}
-    pin = open(public).read().strip()
+    env = {"ROOTAUTHRC": os.path.join(ha, "authrc")}
 
     def sessions(port, repeat):
         run([BIN + "/hostauth-client", "-port", str(port), "-user", "alice", "-pin", pin,
-             "-answers", os.path.join(WORK, "hostauth.answers"), "-repeat", str(repeat), "localhost"], env)
+             "-answers", os.path.join(ha, "good"), "-repeat", str(repeat), "localhost"], env)
     cases = []
     for name, port in ports.items():
         # One client process: 21 sessions minus 1 session, so that neither the process start
