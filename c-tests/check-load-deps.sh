@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks what loading libdaemonauth.so costs a program that links it: the objects it needs
 # (DT_NEEDED) are exactly the Kerberos/GSS-API libraries, libgcc_s (unwinding, for the panic
-# guard) and the C library. libpam (with libaudit and libcap-ng) and libcrypt are opened only
+# guard), the C library and its math library libm (num-bigint, under the SRP method's `srp`
+# crate, estimates sizes with log2; libm is part of glibc and brings nothing else). libpam (with libaudit and libcap-ng) and libcrypt are opened only
 # when a daemon first checks a system password, so they must not be needed at load time; a
 # new dependency must be added here on purpose (docs/performance.md, load cost).
 #
@@ -12,7 +13,8 @@ expected="ld-linux-x86-64.so.2
 libc.so.6
 libgcc_s.so.1
 libgssapi_krb5.so.2
-libkrb5.so.3"
+libkrb5.so.3
+libm.so.6"
 needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]/\1/p' | sort)
 if [ "$needed" != "$expected" ]; then
   echo "check-load-deps: $lib needs:" >&2; echo "$needed" >&2

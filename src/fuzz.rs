@@ -18,6 +18,7 @@ use crate::hostauth::{
     rootrc::RootRc,
     source::Env,
 };
+use crate::hostauth::{methods::Peer, srp, ssh, wire::Message};
 use crate::io::Channel;
 
 /// The largest token the stream targets accept (small, so that a fuzzer's lengths hit it).
@@ -191,5 +192,36 @@ pub fn hostauth_rc_files(data: &[u8]) {
             let _ = authrc.lookup(host, b"alice", server);
         }
         let _ = daemonrc.accepted(host, b"alice", ServerKind::Rootd, &[Method::UsrPwd, Method::UidGid]);
+    }
+}
+
+/// The host-auth session messages and what the strong methods read from peers and files:
+/// `data[0]` picks 0 a session message (one that parses must encode to the same bytes), 1 an
+/// SRP verifier file, 2 a daemon's SRP challenge to a client, 3 an `authorized_keys` file
+/// (every entry's options checked for a client).
+pub fn hostauth_messages(data: &[u8]) {
+    let Some((selector, rest)) = data.split_first() else { return };
+    match selector % 4 {
+        0 => {
+            if let Ok(message) = Message::decode(rest) {
+                assert_eq!(message.encode().as_slice(), rest, "a parsed message encodes to its bytes");
+            }
+        }
+        1 => {
+            let _ = srp::VerifierFile::parse(rest, "fuzz");
+        }
+        2 => {
+            let mut client = srp::Client::new(b"alice", zeroize::Zeroizing::new(b"pw".to_vec()), &[7; 32]);
+            if client.next(rest).is_ok() {
+                assert!(client.next(rest).is_err(), "one challenge per exchange");
+            }
+        }
+        _ => {
+            let Ok(text) = std::str::from_utf8(rest) else { return };
+            let peer = Peer { host: b"ws1.example.org".to_vec(), addr: "10.1.2.3".parse().ok(), unix_uid: None };
+            for entry in ssh_key::authorized_keys::AuthorizedKeys::new(text).flatten() {
+                let _ = ssh::options_allow(&entry, &peer);
+            }
+        }
     }
 }

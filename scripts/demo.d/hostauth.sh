@@ -12,7 +12,8 @@
 # password; the token is revoked. Then uidgid over a Unix socket. Then the strong methods: srp
 # with a verifier file made by hostauth-srp-passwd, and krb5 with a ticket of a principal named
 # as the local user (added to the realm), which the daemon maps and names. Says what it does as
-# it goes.
+# it goes; and ssh: a key made by ssh-keygen, in a private ssh-agent, listed in an
+# authorized-keys file of the demo's own.
 demo_hostauth() (
   local bindir=$2 work port pid me status=0
   say() { printf '  hostauth demo: %s\n' "$*"; }
@@ -67,6 +68,23 @@ demo_hostauth() (
     say "krb5 (GSS-API, mutual, channel bindings): hostauth-client -port $port -user $me localhost"
     KRB5CCNAME=FILE:$work/ccache ROOTAUTHRC=$work/rootauthrc timeout 60 "$bindir/hostauth-client" -port "$port" \
       -user "$me" -pin "$(cat "$work/public")" localhost </dev/null
+    say "ssh (a signature of the channel by an ssh-agent key in the user's authorized keys)"
+    ssh-keygen -q -t ed25519 -N '' -C demo -f "$work/id_demo"
+    mkdir -m 755 "$work/keys"; cp "$work/id_demo.pub" "$work/keys/$me"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    echo "default ssh usrpwd" >"$work/access"
+    DAEMONAUTH_LOG_LEVEL=info "$bindir/hostauth-server" -key "$work/key" -port "$port" -access "$work/access" \
+      -passwords "file:$work/passwd" -authorized-keys "$work/keys/%u" >>"$work/strong.log" 2>&1 &
+    pid=$!
+    sleep 0.5
+    echo "default list ssh" >"$work/rootauthrc"
+    (
+      eval "$(ssh-agent -s -a "$work/agent.sock")" >/dev/null
+      trap 'kill "$SSH_AGENT_PID"' EXIT
+      ssh-add -q "$work/id_demo" 2>/dev/null
+      ROOTAUTHRC=$work/rootauthrc timeout 60 "$bindir/hostauth-client" -port "$port" -user "$me" \
+        -pin "$(cat "$work/public")" localhost </dev/null
+    )
     kill "$pid"; wait "$pid" 2>/dev/null || true
     say "the daemon logged:"; sed 's/^/    /' "$work/strong.log"
   ) || status=1

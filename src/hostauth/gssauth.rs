@@ -20,9 +20,6 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::gss::{self, Cred, Name, NameType, Oid, Usage, flags, oids, sys};
 use crate::responder::Responder;
 
-/// The most method messages one GSS-API context may take on either side.
-pub(crate) const MAX_ROUNDS: usize = 8;
-
 /// The mechanism `method` asks for: krb5 for krb5; for globus the `mech:` detail (a name the
 /// GSS core knows, `krb5` or `spnego`, or a dotted OID), SPNEGO by default.
 pub(crate) fn mechanism(method: Method, details: &[u8]) -> Result<Oid> {

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::channel::SecureChannel;
 use super::daemonrc::Daemonrc;
-use super::gssauth::{self, AcceptorConfig, Initiator};
+use super::gssauth::{AcceptorConfig, Initiator};
 use super::keys::{Pin, StaticKey};
 use super::methods::{self, Checks, IMPLEMENTED, PasswordCheck, Peer, Progress, Running, Success};
 use super::model::{Established, HostAuth, Method, detail, parse_flag};
@@ -19,7 +19,7 @@ use super::pattern::{HostId, ServerKind};
 use super::reuse::{self, Secrets};
 use super::rootrc::RootRc;
 use super::source::{MAX_FILE_BYTES, ProcessEnv, read_capped};
-use super::wire::{Grant, MAX_NAME, MAX_SECRET, Message, Refusal, ReusePurpose};
+use super::wire::{Grant, MAX_NAME, MAX_ROUNDS, MAX_SECRET, Message, Refusal, ReusePurpose};
 use super::{srp, ssh};
 use crate::error::{Error, ErrorCode, Result};
 use crate::gss::Cred;
@@ -343,7 +343,7 @@ impl Daemon<'_> {
             Err(refused) => return Ok(Err(refused)),
         };
         let mut message = first;
-        for _ in 0..gssauth::MAX_ROUNDS {
+        for _ in 0..MAX_ROUNDS {
             match running.step(&message) {
                 Ok(Progress::Continue(data)) => {
                     self.chan.send(&Message::Step { data: Zeroizing::new(data) }.encode())?;
@@ -366,7 +366,7 @@ impl Daemon<'_> {
         }
         Err(Error::new(
             ErrorCode::Protocol,
-            format!("{} did not finish within {} messages", method.short_name(), gssauth::MAX_ROUNDS),
+            format!("{} did not finish within {} messages", method.short_name(), MAX_ROUNDS),
         ))
     }
 
@@ -683,7 +683,7 @@ fn method_reply(
     running: &mut Option<Box<dyn ClientMethod>>,
 ) -> Result<(Reply, Option<Error>)> {
     let mut failure = None;
-    for _ in 0..gssauth::MAX_ROUNDS {
+    for _ in 0..MAX_ROUNDS {
         let data = match Message::decode(&chan.recv()?)? {
             Message::Step { data } if failure.is_none() => data,
             other => return Ok((reply_to(other)?, failure)),
@@ -699,7 +699,7 @@ fn method_reply(
             }
         }
     }
-    Err(Error::new(ErrorCode::Protocol, format!("the method did not finish within {} messages", gssauth::MAX_ROUNDS)))
+    Err(Error::new(ErrorCode::Protocol, format!("the method did not finish within {} messages", MAX_ROUNDS)))
 }
 
 /// The client's explicit cleanup of a token: proves it on a fresh channel and has the daemon

@@ -82,7 +82,7 @@ pub(crate) struct VerifierFile {
 
 impl VerifierFile {
     /// Parses a file's bytes; `what` names it in errors (which never quote a line).
-    fn parse(bytes: &[u8], what: &str) -> Result<VerifierFile> {
+    pub(crate) fn parse(bytes: &[u8], what: &str) -> Result<VerifierFile> {
         let mut entries: Vec<(Vec<u8>, Verifier)> = Vec::new();
         for (index, line) in bytes.split(|b| *b == b'\n').enumerate() {
             let bad = |why: &str| Error::new(ErrorCode::Config, format!("{what}:{}: {why}", index + 1));

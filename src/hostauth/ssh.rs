@@ -115,7 +115,7 @@ const SESSION_OPTIONS: [&str; 11] = [
 /// restrictions hold trivially; any other option (`command=`, `environment=`, `principals=`,
 /// `cert-authority`, `expiry-time=`, `tunnel=`, `permitopen=`, `permitlisten=`, ...) cannot be
 /// honoured by an authentication daemon, so the key is refused (the reason is logged).
-fn options_allow(entry: &Entry, peer: &Peer) -> std::result::Result<(), String> {
+pub(crate) fn options_allow(entry: &Entry, peer: &Peer) -> std::result::Result<(), String> {
     for option in entry.config_opts().iter() {
         let (name, value) = option.split_once('=').unwrap_or((option, ""));
         if name.eq_ignore_ascii_case("from") {

@@ -19,6 +19,9 @@ pub(crate) const MAX_TICKET: usize = 1024;
 /// The largest method message carried (a GSS-API token with a large authorization field fits;
 /// the framed message stays within one sealed frame).
 pub(crate) const MAX_STEP: usize = 60 * 1024;
+/// The most messages a method's daemon side sends before it accepts or refuses (a GSS-API
+/// context takes one or two, srp and ssh one).
+pub(crate) const MAX_ROUNDS: usize = 8;
 
 /// Why the daemon said no to one attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
