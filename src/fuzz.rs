@@ -13,6 +13,7 @@ use crate::framing::Framing;
 use crate::hostauth::{
     authrc::Authrc,
     daemonrc::Daemonrc,
+    frame,
     model::Method,
     pattern::{HostId, ServerKind},
     rootrc::RootRc,
@@ -198,10 +199,11 @@ pub fn hostauth_rc_files(data: &[u8]) {
 /// The host-auth session messages and what the strong methods read from peers and files:
 /// `data[0]` picks 0 a session message (one that parses must encode to the same bytes), 1 an
 /// SRP verifier file, 2 a daemon's SRP challenge to a client, 3 an `authorized_keys` file
-/// (every entry's options checked for a client).
+/// (every entry's options checked for a client), 4 a stream of frames (the layer around the
+/// channel).
 pub fn hostauth_messages(data: &[u8]) {
     let Some((selector, rest)) = data.split_first() else { return };
-    match selector % 4 {
+    match selector % 5 {
         0 => {
             if let Ok(message) = Message::decode(rest) {
                 assert_eq!(message.encode().as_slice(), rest, "a parsed message encodes to its bytes");
@@ -216,12 +218,22 @@ pub fn hostauth_messages(data: &[u8]) {
                 assert!(client.next(rest).is_err(), "one challenge per exchange");
             }
         }
-        _ => {
+        3 => {
             let Ok(text) = std::str::from_utf8(rest) else { return };
             let peer = Peer { host: b"ws1.example.org".to_vec(), addr: "10.1.2.3".parse().ok(), unix_uid: None };
             for entry in ssh_key::authorized_keys::AuthorizedKeys::new(text).flatten() {
                 let _ = ssh::options_allow(&entry, &peer);
             }
         }
+        _ => with_stream(rest, |channel| {
+            // The frames around the channel (kind, length, body), read as the daemon and the
+            // client read them: each one read encodes back to the bytes it came from.
+            let mut at = 0;
+            while let Ok((kind, body)) = frame::read(channel) {
+                let bytes = frame::encode(kind, &body).expect("a frame read fits a frame");
+                assert_eq!(bytes, rest[at..at + bytes.len()], "a frame encodes back to its bytes");
+                at += bytes.len();
+            }
+        }),
     }
 }
