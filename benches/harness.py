@@ -349,6 +349,17 @@ def sizes():
             ("exported symbols", "", len([l for l in exports.splitlines() if b" T " in l or b" D " in l or b" B " in l]))]
 
 
+def instruction_counts():
+    """Instructions per handshake + wrap/unwrap, counted by callgrind (exact and repeatable,
+    unlike times on a shared machine): the difference between 30 and 10 handshakes, over 20."""
+    def count(mode, n):
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", FLOOR, mode, str(n)],
+                             capture_output=True, text=True, check=True).stderr
+        return int(next(l for l in out.splitlines() if "Collected" in l).split(":")[-1])
+    return [("instructions per handshake + wrap/unwrap: " + mode, "",
+             (count(mode, 30) - count(mode, 10)) / 20) for mode in ("socketpair-raw", "socketpair-library")]
+
+
 def main():
     rounds, out = int(sys.argv[1]), sys.argv[2]
     only = os.environ.get("BENCH_ONLY")
@@ -358,7 +369,8 @@ def main():
               ("CVS pserver verification (DES hash)", cvs_cases),
               ("host authentication (usrpwd, SHA-512 crypt hash)", hostauth_cases),
               ("load cost", load_cases)]
-    groups = [(title, make()) for title, make in groups if not only or only in title]
+    selected = [(title, make) for title, make in groups if not only or only in title]
+    groups = [(title, make()) for title, make in selected]
     samples = {}
     for r in range(rounds):
         print("bench: round %d of %d" % (r + 1, rounds), file=sys.stderr, flush=True)
@@ -371,6 +383,11 @@ def main():
         for label, unit, _ in cases:
             s = samples[label]
             lines.append("| %s | %s | %.3g | %.3g | %.3g |" % (label, unit, statistics.median(s), min(s), max(s)))
+    exact = instruction_counts() if any(make is floor_cases for _, make in selected) else []
+    if exact:
+        lines.append("| **instructions (callgrind: exact, one run)** | | | | |")
+        for label, unit, value in exact:
+            lines.append("| %s | %s | %.4g | | |" % (label, unit, value))
     lines.append("| **size** | | | | |")
     for label, unit, value in sizes():
         lines.append("| %s | %s | %.3g | | |" % (label, unit, value))
@@ -381,6 +398,7 @@ def main():
         for label, (count, error) in failures.items():
             lines.append("- %s: %d failed over all rounds (%s)" % (label, count, error))
     med = {label: statistics.median(s) for label, s in samples.items()}
+    med.update({label: value for label, _, value in exact})
     ratios = ratio_lines(med)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     machine = "%s, %d cores (shared with other work), Linux %s, %s; %d interleaved rounds, %s" % (
@@ -429,8 +447,11 @@ def ratio_lines(med):
               pick("mit client -> mit server, %d" % m))
         ratio("gss-sample ours/ours vs MIT/MIT both with NODELAY, %d msg" % m,
               pick("ours client -> ours server, %d" % m), pick("mit+nd client -> mit+nd server, %d" % m))
-    ratio("library handshake vs raw GSS over the same socketpair", pick("socketpair-library"),
-          pick("socketpair-raw"))
+    ratio("library handshake vs raw GSS over the same socketpair", pick("handshake + wrap/unwrap: socketpair-library"),
+          pick("handshake + wrap/unwrap: socketpair-raw"))
+    ratio("library handshake vs raw GSS over the same socketpair, in instructions (exact)",
+          pick("instructions per handshake + wrap/unwrap: socketpair-library"),
+          pick("instructions per handshake + wrap/unwrap: socketpair-raw"))
     ratio("distcc front end (relay) vs Debian distccd --auth, per compile", pick("compile, Debian client -> distcc-auth-inetd -relay"),
           pick("compile, Debian client -> Debian distccd --auth"))
     ratio("distcc through the relay vs the no-auth floor, Debian's client", pick("compile, Debian client -> distcc-auth-inetd -relay"),

@@ -105,7 +105,7 @@ impl Framing {
                 header[0] = channel.read_byte(deadline)?;
                 let flags = if header[0] == 0 { 0 } else { header[0] };
                 let start = if flags == 0 { 1 } else { 0 };
-                channel.read_exact(&mut header[start..], deadline)?;
+                channel.read_rest(&mut header[start..], deadline)?;
                 (flags, u64::from(u32::from_be_bytes(header)))
             }
         };
@@ -116,7 +116,7 @@ impl Framing {
             ));
         }
         let mut body = vec![0u8; len as usize];
-        channel.read_exact(&mut body, deadline).map_err(|err| err.context("reading a token"))?;
+        channel.read_rest(&mut body, deadline).map_err(|err| err.context("reading a token"))?;
         Ok(Token { flags, body })
     }
 }

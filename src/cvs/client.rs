@@ -153,7 +153,7 @@ fn read_gserver_token(channel: &Channel, root: &CvsRoot, messages: &mut Vec<Stri
         ));
     }
     let mut token = vec![0u8; len];
-    channel.read_exact(&mut token, deadline).map_err(|err| err.context("reading the server's GSS-API token"))?;
+    channel.read_rest(&mut token, deadline).map_err(|err| err.context("reading the server's GSS-API token"))?;
     Ok(token)
 }
 

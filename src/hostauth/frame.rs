@@ -63,7 +63,7 @@ pub(crate) fn read(channel: &Channel) -> Result<(FrameKind, Vec<u8>)> {
     let kind = FrameKind::from_byte(header[0])?;
     let len = usize::from(u16::from_be_bytes([header[1], header[2]]));
     let mut body = vec![0u8; len];
-    channel.read_exact(&mut body, deadline).map_err(|err| err.context("reading a host-auth message"))?;
+    channel.read_rest(&mut body, deadline).map_err(|err| err.context("reading a host-auth message"))?;
     Ok((kind, body))
 }
 

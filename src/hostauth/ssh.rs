@@ -283,7 +283,7 @@ impl Agent {
             return Err(Error::new(ErrorCode::Protocol, format!("an ssh-agent answer of {len} bytes")));
         }
         let mut body = vec![0u8; len];
-        self.io.read_exact(&mut body, self.io.deadline())?;
+        self.io.read_rest(&mut body, self.io.deadline())?;
         match body[0] {
             kind if kind == expected => Ok(body.split_off(1)),
             5 => Err(Error::new(ErrorCode::AuthFailed, "the ssh-agent refused the request")),
