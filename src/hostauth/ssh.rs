@@ -74,9 +74,11 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
 }
 
 /// Whether the client (its host name or address) passes a `from="..."` pattern list: no
-/// negated pattern (`!p`) matches and some plain one does. CIDR masks are not supported and
-/// never match.
-fn from_allows(patterns: &str, peer: &Peer) -> bool {
+/// negated pattern (`!p`) matches and some plain one does. A pattern with a `/` is an address
+/// and mask (`10.0.0.0/8`, `2001:db8::/32`, as OpenSSH allows) and matches the client's
+/// address; a malformed one refuses the key (a negated network that could not be read must not
+/// let its members in).
+fn from_allows(patterns: &str, peer: &Peer) -> std::result::Result<bool, String> {
     let address = peer.addr.map(|a| a.to_string()).unwrap_or_default();
     let names = [peer.host.as_slice(), address.as_bytes()];
     let mut allowed = false;
@@ -85,14 +87,43 @@ fn from_allows(patterns: &str, peer: &Peer) -> bool {
             Some(rest) => (true, rest),
             None => (false, pattern),
         };
-        if names.iter().any(|name| !name.is_empty() && glob(pattern.as_bytes(), name)) {
+        let matches = match pattern.split_once('/') {
+            Some((network, bits)) => in_network(network, bits, peer.addr)
+                .ok_or_else(|| format!("from= pattern {pattern} is not an address and mask"))?,
+            None => names.iter().any(|name| !name.is_empty() && glob(pattern.as_bytes(), name)),
+        };
+        if matches {
             if negated {
-                return false;
+                return Ok(false);
             }
             allowed = true;
         }
     }
-    allowed
+    Ok(allowed)
+}
+
+/// Whether `addr` lies in the network `network`/`bits` (None: not an address and mask of one
+/// family). IPv4-mapped IPv6 clients count as IPv4.
+fn in_network(network: &str, bits: &str, addr: Option<std::net::IpAddr>) -> Option<bool> {
+    use std::net::IpAddr;
+    let network: IpAddr = network.parse().ok()?;
+    let bits: u32 = bits.parse().ok()?;
+    let addr = addr.map(|a| match a {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
+        v4 => v4,
+    });
+    let (net, client, width) = match (network, addr) {
+        (IpAddr::V4(n), Some(IpAddr::V4(c))) => (u128::from(u32::from(n)), u128::from(u32::from(c)), 32),
+        (IpAddr::V6(n), Some(IpAddr::V6(c))) => (u128::from(n), u128::from(c), 128),
+        (IpAddr::V4(_), _) if bits <= 32 => return Some(false),
+        (IpAddr::V6(_), _) if bits <= 128 => return Some(false),
+        _ => return None,
+    };
+    if bits > width {
+        return None;
+    }
+    let mask = if bits == 0 { 0 } else { u128::MAX << (width - bits) & (u128::MAX >> (128 - width)) };
+    Some(net & mask == client & mask)
 }
 
 /// Options that restrict what a session may open (a shell, a pty, forwardings): this daemon
@@ -119,7 +150,7 @@ pub(crate) fn options_allow(entry: &Entry, peer: &Peer) -> std::result::Result<(
     for option in entry.config_opts().iter() {
         let (name, value) = option.split_once('=').unwrap_or((option, ""));
         if name.eq_ignore_ascii_case("from") {
-            if !from_allows(value.trim_matches('"'), peer) {
+            if !from_allows(value.trim_matches('"'), peer)? {
                 return Err(format!("from=\"{}\" does not match the client", value.trim_matches('"')));
             }
         } else if !SESSION_OPTIONS.iter().any(|known| known.eq_ignore_ascii_case(name)) {
@@ -525,11 +556,20 @@ pub(crate) mod tests {
         assert!(glob(b"10.0.0.?", b"10.0.0.7") && !glob(b"10.0.0.?", b"10.0.0.17"));
         assert!(!glob(b"*.example.org", b"example.org") && glob(b"*", b""));
         let client = peer("ws1.example.org", "10.1.2.3");
-        assert!(from_allows("*.example.org", &client));
-        assert!(from_allows("other,10.1.*", &client));
-        assert!(!from_allows("*.example.org,!ws1.*", &client), "a negated match refuses");
-        assert!(!from_allows("10.0.0.0/8", &client), "CIDR masks never match");
-        assert!(!from_allows("elsewhere", &client));
+        assert_eq!(from_allows("*.example.org", &client), Ok(true));
+        assert_eq!(from_allows("other,10.1.*", &client), Ok(true));
+        assert_eq!(from_allows("*.example.org,!ws1.*", &client), Ok(false), "a negated match refuses");
+        assert_eq!(from_allows("elsewhere", &client), Ok(false));
+        // Address and mask, as OpenSSH reads them; a negated network keeps its members out.
+        assert_eq!(from_allows("10.0.0.0/8", &client), Ok(true));
+        assert_eq!(from_allows("10.1.2.0/24,192.168.0.0/16", &client), Ok(true));
+        assert_eq!(from_allows("10.1.3.0/24", &client), Ok(false));
+        assert_eq!(from_allows("!10.0.0.0/8,*", &client), Ok(false), "a negated network refuses");
+        assert_eq!(from_allows("0.0.0.0/0", &client), Ok(true));
+        assert_eq!(from_allows("2001:db8::/32", &client), Ok(false), "another family never matches");
+        for bad in ["10.0.0.0/33", "10.0.0/8", "!10.0.0.0/x,*", "ws1.example.org/8"] {
+            assert!(from_allows(bad, &client).is_err(), "{bad} refuses the key");
+        }
     }
 
     #[test]
