@@ -244,7 +244,11 @@ impl Daemon<'_> {
                     "host-auth: {} {}{} by {}{} from {}",
                     if session.revoked { "revoked a token of" } else { "authenticated" },
                     String::from_utf8_lossy(&session.user),
-                    if session.revoked { "".into() } else { format!(" as {}", String::from_utf8_lossy(&session.login)) },
+                    if session.revoked {
+                        "".into()
+                    } else {
+                        format!(" as {}", String::from_utf8_lossy(&session.login))
+                    },
                     session.method.short_name(),
                     session
                         .principal
