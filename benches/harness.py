@@ -15,6 +15,7 @@ shows the median over the rounds.
 import os
 import platform
 import resource
+import signal
 import socket
 import statistics
 import subprocess
@@ -41,10 +42,12 @@ servers = []
 
 
 def start(name, argv, ready, env=None, port=None):
-    """Starts a server; waits until it accepts connections on port (or prints `ready`)."""
+    """Starts a server in a process group of its own (stopped whole at the end, children
+    included: distccd's workers outlive a killed parent); waits until it accepts connections
+    on port (or prints `ready`)."""
     log = open(os.path.join(WORK, name + ".log"), "wb")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            env=dict(os.environ, **(env or {})))
+                            env=dict(os.environ, **(env or {})), start_new_session=True)
     servers.append(proc)
     for _ in range(400):
         if port is not None:
@@ -484,4 +487,7 @@ if __name__ == "__main__":
         main()
     finally:
         for proc in servers:
-            proc.kill()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
