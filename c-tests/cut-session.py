@@ -4,14 +4,14 @@
   cut-session.py gss GSS_SERVER GSS_CLIENT                   (in the test realm)
   cut-session.py distcc DISTCC_AUTH_INETD TEST_DISTCC_CLIENT  (in the test realm)
   cut-session.py hostauth HOSTAUTH_SERVER HOSTAUTH_CLIENT
-  cut-session.py cvs CVS_PSERVERD                             (as root)
+  cut-session.py cvs CVS_PSERVERD CVS_TOOL                    (as root)
 
 Records one good session between the real client and the real server through a relay on
 loopback, then:
 - server side: for every N from 0 to the number of bytes the client sent, a connection sends
   the first N of them and closes its writing half; the server must close the connection
   within 10 s (it may answer), and afterwards still serve a good client with no child left;
-- client side (not cvs): for every N from 0 to the number of bytes the server sent, a fake
+- client side: for every N from 0 to the number of bytes the server sent, a fake
   server sends the first N and closes; the client must exit with a failure status (not a
   signal) within 15 s, except for a whole session, which may succeed.
 Prints how many cuts were tried on each side; exits 1 on the first that misbehaves. With
@@ -150,7 +150,7 @@ def succeeds(argv_env):
                           env=dict(os.environ, **env), cwd=work, timeout=60).returncode == 0
 
 
-def session(server_argv, server_env, client_argv, client_side=True):
+def session(server_argv, server_env, client_argv):
     port = free_port()
     server = start(server_argv(port), port, server_env)
     client_bytes, server_bytes = record(port, lambda p: succeeds(client_argv(p)))
@@ -162,8 +162,7 @@ def session(server_argv, server_env, client_argv, client_side=True):
     cut_server_side(server, port, client_bytes, lambda p: succeeds(client_argv(p)))
     server.kill()
     server.wait()
-    if client_side:
-        cut_client_side(server_bytes, client_argv)
+    cut_client_side(server_bytes, client_argv)
 
 
 def gss(server_prog, client_prog):
@@ -187,14 +186,12 @@ def hostauth(server_prog, client_prog):
                           {"ROOTAUTHRC": os.path.join(work, "authrc")}))
 
 
-def cvs(pserverd_prog):
+def cvs(pserverd_prog, tool_prog):
     repo = peers.cvs_repository(work)
-    verify = [sys.executable, "-c", "import socket,sys; s=socket.create_connection(('127.0.0.1',int(sys.argv[1])));"
-              "s.sendall(sys.argv[2].encode()); a=b''\nwhile not a.endswith(b'\\n'):\n d=s.recv(100)\n if not d: break\n a+=d\n"
-              "sys.exit(a!=b'I LOVE YOU\\n')"]
     session(lambda port: [pserverd_prog, "-port", str(port), "-root", repo, "-max-failures", "100000",
                           "-fail-delay-ms", "1", "-timeout-ms", "2000"], None,
-            lambda port: (verify + [str(port), peers.verification_request(repo).decode()], {}), client_side=False)
+            lambda port: ([tool_prog, "pserver", str(port), ":pserver:alice@localhost:%d%s" % (port, repo),
+                           "verify", "secret"], {}))
 
 
 def main():
