@@ -162,8 +162,18 @@ impl AcceptorConfig {
             return Ok(None);
         }
         let name = self.service.as_deref().map(|s| Name::import(s, NameType::HostBasedService)).transpose()?;
-        let keytab = self.keytab.as_ref().map(|k| k.to_string_lossy().into_owned());
-        let store: Vec<(&str, &str)> = keytab.iter().map(|k| ("keytab", k.as_str())).collect();
+        // A keytab path that is not UTF-8 is refused rather than converted: a lossy copy would
+        // name another file.
+        let keytab = self
+            .keytab
+            .as_deref()
+            .map(|k| {
+                k.to_str().ok_or_else(|| {
+                    Error::new(ErrorCode::InvalidArgument, format!("the keytab path {} is not UTF-8", k.display()))
+                })
+            })
+            .transpose()?;
+        let store: Vec<(&str, &str)> = keytab.iter().map(|k| ("keytab", *k)).collect();
         Cred::acquire(name.as_ref(), Usage::Accept, None, &store).map(Some)
     }
 }
