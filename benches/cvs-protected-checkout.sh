@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 if [ -z "$prefix" ]; then prefix=$(mktemp -d); scripts/install --prefix "$prefix" >/dev/null; fi
-pserverd=$prefix/bin/cvs-pserverd
+pserverd=$prefix/sbin/cvs-pserverd
 [ -x "$pserverd" ] || pserverd=$prefix/libexec/daemonauth/cvs-pserverd
 [ -x "$pserverd" ] || { echo "no cvs-pserverd under $prefix" >&2; exit 1; }
 scripts/realm start "$work/realm" >/dev/null

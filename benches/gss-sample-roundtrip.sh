@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ccount=${1:-20} mcount=${2:-5}
 prefix=$(mktemp -d)
 scripts/install --prefix "$prefix" >/dev/null
-ours_client=$prefix/bin/gss-client ours_server=$prefix/bin/gss-server
+ours_client=$prefix/bin/daemonauth-gss-client ours_server=$prefix/sbin/daemonauth-gss-server
 work=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; scripts/realm stop "$work/realm"; rm -rf "$work" "$prefix"; }
 trap cleanup EXIT

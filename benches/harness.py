@@ -36,6 +36,7 @@ SPAWN = os.environ["BENCH_SPAWN"]
 RUST_FLOOR = os.environ["BENCH_RUST_FLOOR"]
 DISTCC_CLIENT = os.environ["BENCH_DISTCC_CLIENT"]
 BIN = os.path.join(PREFIX, "bin")
+SBIN = os.path.join(PREFIX, "sbin")
 REALM = os.environ["DAEMONAUTH_TEST_REALM"]
 CONCURRENCY = [1, 8, 32, 128]
 servers = []
@@ -103,7 +104,7 @@ def timed(fn):
 def gss_cases():
     shim = {"LD_PRELOAD": SHIM}
     ports = {}
-    for server, prog, env in [("ours", BIN + "/gss-server", None), ("mit", "/usr/bin/gss-server", None),
+    for server, prog, env in [("ours", SBIN + "/daemonauth-gss-server", None), ("mit", "/usr/bin/gss-server", None),
                               ("mit+nd", "/usr/bin/gss-server", shim)]:
         ports[server] = free_port()
         # (MIT's gss-server crashes with -logfile /dev/null: it seeks in its log)
@@ -115,7 +116,7 @@ def gss_cases():
     cases = []
     for mcount in (1, 5):
         for client, server, env in pairs:
-            prog = BIN + "/gss-client" if client == "ours" else "/usr/bin/gss-client"
+            prog = BIN + "/daemonauth-gss-client" if client == "ours" else "/usr/bin/gss-client"
             ccount = 20 if client == server == "ours" or "nd" in client + server else 3
             if client == "ours" and server == "ours":
                 ccount = 20
@@ -128,7 +129,7 @@ def gss_cases():
     # Throughput: both gss-servers serve one connection at a time (MIT's design), so clients
     # queue; MIT's only with the NODELAY shim (without it, 88 ms a connection).
     for server, env in [("ours", None), ("mit+nd", shim)]:
-        prog = BIN + "/gss-client" if server == "ours" else "/usr/bin/gss-client"
+        prog = BIN + "/daemonauth-gss-client" if server == "ours" else "/usr/bin/gss-client"
         for level in CONCURRENCY[1:]:
             label = "gss-sample connections/s, %d clients -> %s server, 1 msg" % (level, server)
 
@@ -158,10 +159,10 @@ def distcc_cases():
     ports = {name: free_port() for name in ("plain", "auth", "front-exec", "front-relay")}
     start("distccd-plain", daemon + ["--port", str(ports["plain"])], None, env, ports["plain"])
     start("distccd-auth", daemon + ["--auth", "--port", str(ports["auth"])], None, env, ports["auth"])
-    start("front-exec", [BIN + "/distcc-auth-inetd", "-listen", str(ports["front-exec"]), "-max-children", "256",
+    start("front-exec", [SBIN + "/distcc-auth-inetd", "-listen", str(ports["front-exec"]), "-max-children", "256",
                          "--", "distccd", "--inetd", "--allow", "127.0.0.1", "--log-stderr"],
           b"starting", env)
-    start("front-relay", [BIN + "/distcc-auth-inetd", "-listen", str(ports["front-relay"]), "-max-children", "256",
+    start("front-relay", [SBIN + "/distcc-auth-inetd", "-listen", str(ports["front-relay"]), "-max-children", "256",
                           "-relay", "127.0.0.1:%d" % ports["plain"]], b"starting", env)
     with open(os.path.join(WORK, "x.c"), "w") as f:
         f.write("int answer(void) { return 42; }\n")
@@ -236,7 +237,7 @@ def parallel(fn, level, per_thread, label):
 def cvs_cases():
     repo = peers.cvs_repository(WORK)
     request = peers.verification_request(repo)
-    pserverd = BIN + "/cvs-pserverd"
+    pserverd = SBIN + "/cvs-pserverd"
     ports = {
         "debian-inetd": acceptor("cvs-debian", ["/usr/bin/cvs", "-f", "--allow-root=" + repo, "pserver"]),
         "ours-inetd": acceptor("cvs-ours-inetd", [pserverd, "-inetd", "-root", repo]),
@@ -276,14 +277,14 @@ def hostauth_cases():
     (a daemon with -secret)."""
     ha = os.path.join(WORK, "hostauth")
     os.makedirs(ha)
-    key, pin = peers.hostauth_files(ha, BIN + "/hostauth-server")
+    key, pin = peers.hostauth_files(ha, SBIN + "/hostauth-server")
     with open(os.path.join(ha, "secret"), "w") as f:
         f.write("1 %s\n" % os.urandom(32).hex())
     os.chmod(os.path.join(ha, "secret"), 0o600)
     ports = {"full": free_port(), "reuse": free_port()}
     for name, port in ports.items():
         extra = ["-secret", os.path.join(ha, "secret")] if name == "reuse" else []
-        start("hostauth-" + name, [BIN + "/hostauth-server", "-key", key, "-port", str(port),
+        start("hostauth-" + name, [SBIN + "/hostauth-server", "-key", key, "-port", str(port),
                                    "-access", os.path.join(ha, "access"),
                                    "-passwords", "file:" + os.path.join(ha, "passwd")] + extra,
               None, None, port)

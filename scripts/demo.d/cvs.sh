@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # CVS demo step (issue #6), to be sourced by scripts/demo:
 #
-#   demo_cvs REALM_DIR BINDIR
+#   demo_cvs REALM_DIR PREFIX
 #
 # REALM_DIR is a running throwaway realm (scripts/realm), BINDIR holds the installed
 # cvs-pserverd. As root: makes a repository whose CVSROOT/passwd maps the CVS user alice
@@ -9,7 +9,7 @@
 # 127.0.0.1, and runs Debian's real cvs client: login (pass file written), checkout, a commit,
 # logout; then a :gserver: checkout with alice's Kerberos ticket. Says what it does as it goes.
 demo_cvs() (   # a subshell: the realm's environment stays in here
-  local realm=$1 bindir=$2 work port pid status=0
+  local realm=$1 prefix=$2 work port pid status=0
   say() { printf '  cvs demo: %s\n' "$*"; }
   work=$(mktemp -d) && chmod 755 "$work"
   getent passwd daemonauth-cvs >/dev/null || useradd -M -r -d /nonexistent -s /usr/sbin/nologin daemonauth-cvs
@@ -24,7 +24,7 @@ demo_cvs() (   # a subshell: the realm's environment stays in here
   sed "s|^\( *kdc = .*\)$|\1\n        auth_to_local = RULE:[1:\$1@\$0](^alice@DAEMONAUTH[.]TEST\$)s/.*/daemonauth-cvs/\n        auth_to_local = DEFAULT|" \
     "$KRB5_CONFIG" >"$work/krb5.conf"
   say "cvs-pserverd -port $port -root $work/repo (pserver and gserver, keytab $KRB5_KTNAME)"
-  KRB5_CONFIG=$work/krb5.conf "$bindir/cvs-pserverd" -port "$port" -root "$work/repo" -keytab "$KRB5_KTNAME" \
+  KRB5_CONFIG=$work/krb5.conf "$prefix/sbin/cvs-pserverd" -port "$port" -root "$work/repo" -keytab "$KRB5_KTNAME" \
     >"$work/server.log" 2>&1 &
   pid=$!
   sleep 0.5

@@ -4,13 +4,13 @@
 # `distccd --inetd`, inside the throwaway realm.
 #
 #   . scripts/demo.d/distcc.sh
-#   demo_distcc REALM_DIR [BINDIR]
+#   demo_distcc REALM_DIR [PREFIX]
 #
-# REALM_DIR is a running scripts/realm directory; BINDIR holds distcc-auth-inetd (default:
-# the staged install target/stage/bin). Prints each step; returns non-zero if the compile
+# REALM_DIR is a running scripts/realm directory; PREFIX/sbin holds distcc-auth-inetd (default:
+# the staged install target/stage). Prints each step; returns non-zero if the compile
 # did not produce an object file.
 demo_distcc() {
-  local realm=$1 bindir=${2:-$(pwd)/target/stage/bin}
+  local realm=$1 prefix=${2:-$(pwd)/target/stage}
   local work port inetd_pid status=0
   work=$(mktemp -d); chmod 755 "$work"; mkdir "$work/.distcc"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -19,7 +19,7 @@ demo_distcc() {
     . "$realm/env"
     export DISTCCD_PRINCIPAL=distccd@localhost KRB5RCACHETYPE=none
     echo "distcc: distcc-auth-inetd listens on 127.0.0.1:$port as $DISTCCD_PRINCIPAL, then runs distccd --inetd"
-    "$bindir/distcc-auth-inetd" -listen "$port" -- distccd --inetd --allow 127.0.0.1 --log-stderr \
+    "$prefix/sbin/distcc-auth-inetd" -listen "$port" -- distccd --inetd --allow 127.0.0.1 --log-stderr \
       >"$work/server.log" 2>&1 &
     inetd_pid=$!
     for _ in $(seq 1 100); do grep -q "starting" "$work/server.log" && break; sleep 0.05; done
