@@ -17,13 +17,7 @@ exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | se
 mangled=$(grep -E '^(_ZN|_R)' <<<"$exported" || true)
 [ -z "$mangled" ] || fail "Rust-mangled symbols exported: $(head -5 <<<"$mangled" | tr '\n' ' ')"
 
-# Every identifier directly followed by "(" in a declaration, or declared `extern` as data
-# (`extern TYPE NAME;`, as distcc_auth.h declares distcc's context handles), in the headers.
-code=$(cat "$includedir"/daemonauth.h "$includedir"/daemonauth/*.h | grep -v '^[[:space:]]*\(\*\|/\*\|//\|#\)')
-functions=$(grep -oE '(^|[ *])[a-z_][a-z0-9_]*\(' <<<"$code" | tr -d ' *(')
-data=$(grep -E '^[[:space:]]*extern[[:space:]][^;(]*[[:space:]*][a-z_][a-z0-9_]*;' <<<"$code" \
-       | sed -E 's/.*[[:space:]*]([a-z_][a-z0-9_]*);.*/\1/' || true)
-declared=$(printf '%s\n%s\n' "$functions" "$data" | grep -v '^$' | sort -u)
+declared=$("$(dirname "$0")/../scripts/public-symbols" "$includedir")
 if [ "$hooks" = "--test-hooks" ]; then
   declared=$(printf '%s\n%s\n' "$declared" "daemonauth_test_panic
 daemonauth_test_string_argument
