@@ -6,7 +6,7 @@
 #
 #   c-tests/check-symbols-enforced.sh DEBDIR SOURCE_DIR
 set -euo pipefail
-debs=$1 symbols=$2/debian/libdaemonauth0.symbols
+debs=$(cd "$1" && pwd) symbols=$(cd "$2" && pwd)/debian/libdaemonauth0.symbols
 fail() { echo "check-symbols-enforced: $*" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

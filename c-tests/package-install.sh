@@ -2,7 +2,7 @@
 # The install test of the Debian packages (as root, on the machine itself): installs the .debs
 # scripts/package built with dpkg -i, builds and runs a C program against the installed
 # libdaemonauth-dev with pkg-config alone (shared and static, and the shipped example
-# gss-minimal.c), runs installed tools, purges the packages and checks that nothing they
+# gss-minimal.c), runs installed tools and finds their man pages, purges the packages and checks that nothing they
 # installed or created is left behind.
 #
 #   c-tests/package-install.sh DEBDIR
@@ -66,6 +66,11 @@ grep -q "^usage: gss-minimal" <<<"$("$work/gss-minimal" 2>&1 || true)" \
 [ -s "$work/key" ] && [ -s "$work/public" ] || fail "hostauth-server wrote no key"
 [ "$(stat -c %a "$work/key")" = 600 ] || fail "the private key is mode $(stat -c %a "$work/key"), not 600"
 grep -q "^Usage:" <<<"$(/usr/bin/daemonauth-gss-client 2>&1 || true)" || fail "daemonauth-gss-client does not run"
+# Every installed program has its installed man page.
+for prog in $(dpkg -L daemonauth-tools | grep -E '^/usr/s?bin/.'); do
+  page=$(man -w "$(basename "$prog")" 2>/dev/null) || fail "no man page for $prog"
+  case "$page" in /usr/share/man/man[18]/*) ;; *) fail "the man page of $prog is $page" ;; esac
+done
 # The debug info is found through the build id (the -dbgsym package).
 build_id=$(readelf -n "$(readlink -f /usr/lib/*/libdaemonauth.so.0)" | sed -n 's/.*Build ID: //p')
 [ -f "/usr/lib/debug/.build-id/${build_id:0:2}/${build_id:2}.debug" ] || fail "no debug info for build id $build_id"
