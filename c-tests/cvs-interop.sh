@@ -354,7 +354,8 @@ time.sleep(60)' "$port" "$repo" >"$work/client.out" 2>&1 &
     [ "$rc" -ne 0 ] || fail "a PAM rule for another rhost let the login in"; expect "authorization failed" ;;
   system-password-crypt|system-password-pam)
     # A user missing from CVSROOT/passwd, with SystemAuth on: the system password decides,
-    # through crypt(3) on the shadow entry or through PAM (service cvs: Debian's "other").
+    # through crypt(3) on the shadow entry or through PAM (cvs-pserverd's default service,
+    # cvs-pserverd; without /etc/pam.d/cvs-pserverd that is Debian's "other").
     sed -i '/^SystemAuth=no$/d' "$repo/CVSROOT/config"
     echo "$sysuser:Sys-Secret-1" | chpasswd || fail "chpasswd"
     trap 'usermod -p "!" "$sysuser"; cleanup' EXIT

@@ -14,7 +14,14 @@
  * input and output and logs to syslog from its first message on (option errors included):
  * inetd hands over the connection as descriptor 2 too, so nothing is ever written there.
  * Otherwise it listens on ADDR (an IPv4 or IPv6 address, default 127.0.0.1) and forks per
- * connection, logging to standard error unless -syslog is given.
+ * connection, logging to standard error unless -syslog is given. Started by systemd socket
+ * activation (LISTEN_PID and LISTEN_FDS for this process, one socket as descriptor 3) it needs
+ * neither: a connection (Accept=yes) is served as with -inetd, a listening socket (Accept=no)
+ * as with -port, with the limits below; -port is then an error, and so is -inetd with a
+ * listening socket.
+ *
+ * System passwords are checked through PAM with the service cvs-pserverd unless -pam-service
+ * names another (the library's default, cvs, is not used: Debian's cvs ships no PAM file).
  *
  * -timeout-ms bounds the whole authentication (default 30 s); -idle-ms how long a session
  * may stay stuck after it, both sides silent or one not reading what the other sends
@@ -146,18 +153,22 @@ static void refuse_busy(int fd) {
 }
 
 int main(int argc, char **argv) {
-    int inetd = 0, once = 0;
+    int inetd = 0, once = 0, listener = -1;
     const char *address = "127.0.0.1", *port = NULL;
     cvs_auth_server_config_builder *builder = NULL;
     cvs_auth_server_config *config = NULL;
     daemonauth_limiter_builder *limits = NULL;
     daemonauth_limiter *limiter = NULL;
-    daemon_log_open("cvs-pserverd", daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
+    enum daemon_activation activation = daemon_socket_activation("cvs-pserverd", &listener);
+    inetd = activation == DAEMON_ACTIVATED_CONNECTION;
+    daemon_log_open("cvs-pserverd",
+                    inetd || daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
     if (cvs_auth_server_config_builder_new(&builder) != DAEMONAUTH_RESULT_OK ||
         daemonauth_limiter_builder_new(&limits) != DAEMONAUTH_RESULT_OK) {
         daemon_report("config");
         return 2;
     }
+    daemon_must(cvs_auth_server_config_builder_set_pam_service(builder, "cvs-pserverd"), "-pam-service");
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -203,7 +214,9 @@ int main(int argc, char **argv) {
         else
             usage();
     }
-    if (inetd == (port != NULL))
+    daemon_activation_excludes(activation != DAEMON_NOT_ACTIVATED, port != NULL, "-port");
+    daemon_activation_excludes(activation == DAEMON_ACTIVATED_LISTENER, inetd, "-inetd");
+    if (inetd + (port != NULL) + (listener >= 0) != 1)
         usage();
     daemon_must(daemonauth_limiter_builder_build(limits, &limiter), "limits");
     daemon_must(cvs_auth_server_config_builder_set_limiter(builder, limiter), "limiter");
@@ -211,7 +224,8 @@ int main(int argc, char **argv) {
     if (inetd)
         return serve(config, 0);
 
-    int listener = daemon_listen(address, port);
+    if (listener < 0)
+        listener = daemon_listen(address, port);
     if (listener < 0) {
         daemon_log(LOG_ERR, "listening on %s port %s: %s", address, port, strerror(errno));
         return 1;

@@ -1,14 +1,17 @@
 /* What the example daemons share: where their own and the library's messages go, a
- * listening socket on an IPv4 or IPv6 address, and the options of their limits.
+ * listening socket on an IPv4 or IPv6 address, systemd's socket activation, and the options of
+ * their limits.
  *
  * inetd (and xinetd, and systemd with StandardError=socket) hands a daemon its connection as
  * descriptors 0, 1 AND 2, so in inetd mode nothing may ever be written to standard error: the
- * client would read it in the middle of its protocol. A daemon calls daemon_log_open before
- * anything else, option errors included, and then logs with daemon_log only. */
+ * client would read it in the middle of its protocol. A daemon calls daemon_socket_activation
+ * and then daemon_log_open before anything else, option errors included, and then logs with
+ * daemon_log only. */
 #ifndef DAEMONAUTH_EXAMPLES_DAEMON_COMMON_H
 #define DAEMONAUTH_EXAMPLES_DAEMON_COMMON_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -138,6 +141,71 @@ static inline int daemon_listen(const char *address, const char *port) {
     }
     freeaddrinfo(found);
     return s;
+}
+
+/* How a daemon was started: by hand or by inetd (not activated), or by systemd socket
+ * activation with a listening socket (Accept=no) or with one connection (Accept=yes). */
+enum daemon_activation { DAEMON_NOT_ACTIVATED, DAEMON_ACTIVATED_LISTENER, DAEMON_ACTIVATED_CONNECTION };
+
+/* Logs what is wrong with the socket systemd passed (a printf format with one string), to
+ * syslog (descriptors 1 and 2 may be the connection), and exits with status 2. */
+static inline void daemon_activation_error(const char *name, const char *format, const char *detail) {
+    daemon_log_open(name, 1);
+    daemon_log(LOG_ERR, format, detail);
+    exit(2);
+}
+
+/* Socket activation, the protocol of sd_listen_fds(3) without libsystemd: when LISTEN_PID is
+ * this process, LISTEN_FDS counts the sockets passed from descriptor 3 on. The daemons serve
+ * exactly one. A listening socket (Accept=no) is returned in *listener, to accept connections
+ * on as the standalone mode does; a connection (Accept=yes, inetd's contract) is moved onto
+ * descriptors 0 and 1, where the inetd mode serves it. LISTEN_PID, LISTEN_FDS and
+ * LISTEN_FDNAMES are removed (a program the daemon execs keeps its process id and must not
+ * take them as its own) and the listener is close-on-exec. Any number of sockets but one, or a
+ * descriptor that is not a listening or connected stream socket, is logged to syslog and exits
+ * with status 2. Called first in main, before any message. */
+static inline enum daemon_activation daemon_socket_activation(const char *name, int *listener) {
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    char ours[24];
+    int type = 0, listening = 0;
+    socklen_t len = sizeof type, listening_len = sizeof listening;
+    struct sockaddr_storage peer;
+    socklen_t peer_len = sizeof peer;
+
+    snprintf(ours, sizeof ours, "%ld", (long)getpid());
+    if (pid == NULL || fds == NULL || strcmp(pid, ours) != 0)
+        return DAEMON_NOT_ACTIVATED;
+    if (strcmp(fds, "1") != 0)
+        daemon_activation_error(name, "socket activation: LISTEN_FDS=%s: the daemon serves exactly one socket", fds);
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+        getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &listening_len) != 0)
+        daemon_activation_error(name, "socket activation: descriptor 3: %s", strerror(errno));
+    if (type != SOCK_STREAM)
+        daemon_activation_error(name, "socket activation: descriptor 3 is %s", "not a stream socket");
+    if (listening) {
+        (void)fcntl(3, F_SETFD, FD_CLOEXEC);
+        *listener = 3;
+        return DAEMON_ACTIVATED_LISTENER;
+    }
+    if (getpeername(3, (struct sockaddr *)&peer, &peer_len) != 0)
+        daemon_activation_error(name, "socket activation: descriptor 3 is %s", "neither listening nor connected");
+    if (dup2(3, 0) != 0 || dup2(3, 1) != 1)
+        daemon_activation_error(name, "socket activation: moving the connection to descriptors 0 and 1: %s",
+                                strerror(errno));
+    close(3);
+    return DAEMON_ACTIVATED_CONNECTION;
+}
+
+/* A daemon serving a socket from systemd takes no option that says where it listens or where
+ * its connection is: such an option, given while activated, is logged and exits with status 2. */
+static inline void daemon_activation_excludes(int activated, int given, const char *option) {
+    if (activated && given) {
+        daemon_log(LOG_ERR, "%s cannot be used with a socket from systemd (LISTEN_FDS)", option);
+        exit(2);
+    }
 }
 
 /* A positive decimal number that fits uint32_t in *value: 1, else 0. */

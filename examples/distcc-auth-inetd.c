@@ -22,7 +22,10 @@
  * written there. With -listen it listens on ADDRESS (an IPv4 or IPv6 address, IPv6 in
  * brackets: -listen [::1]:3632; default 127.0.0.1) and does that for each connection in a
  * child process (-once: for one connection only); it logs to standard error and prints
- * "starting... listening on ADDRESS:PORT" once it listens.
+ * "starting... listening on ADDRESS:PORT" once it listens. Started by systemd socket
+ * activation (LISTEN_PID and LISTEN_FDS for this process, one socket as descriptor 3) it
+ * serves a connection (Accept=yes) as under inetd, and a listening socket (Accept=no) as with
+ * -listen, with the limits below, logging to syslog; -listen is then an error.
  *
  * The server principal is -principal, else $DISTCCD_PRINCIPAL (as distccd). The lists are
  * distccd's --blacklist/--whitelist; -realm-entries lets an entry with `@` match the whole
@@ -257,8 +260,9 @@ int main(int argc, char **argv) {
     daemonauth_distcc_server *server = NULL;
     daemonauth_limiter_builder *limits = NULL;
     daemonauth_limiter *limiter = NULL;
-    int i;
+    int i, listener = -1;
 
+    enum daemon_activation activation = daemon_socket_activation("distcc-auth-inetd", &listener);
     daemon_log_open("distcc-auth-inetd", !daemon_has_option(argc, argv, "-listen"));
     if (daemonauth_distcc_server_builder_new(&builder) != DAEMONAUTH_RESULT_OK ||
         daemonauth_limiter_builder_new(&limits) != DAEMONAUTH_RESULT_OK) {
@@ -299,6 +303,7 @@ int main(int argc, char **argv) {
             usage();
         }
     }
+    daemon_activation_excludes(activation != DAEMON_NOT_ACTIVATED, port != NULL, "-listen");
     if (i + 1 < argc && backend.relay_port == NULL) {
         backend.command = argv + i + 1;
     } else if (i < argc || backend.relay_port == NULL) {
@@ -320,7 +325,7 @@ int main(int argc, char **argv) {
         daemonauth_distcc_server_free(server);
         return 1;
     }
-    if (port == NULL) {
+    if (port == NULL && listener < 0) {
         int status = authenticate(server, 0, 1);
         if (status == 0)
             status = run_backend(0, 1, &backend);
@@ -329,7 +334,8 @@ int main(int argc, char **argv) {
         return status;
     }
 
-    int listener = daemon_listen(address, port);
+    if (listener < 0)
+        listener = daemon_listen(address, port);
     if (listener < 0) {
         daemon_log_errno(address);
         daemonauth_distcc_server_free(server);
@@ -337,8 +343,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     signal(SIGCHLD, once ? SIG_DFL : SIG_IGN); /* children reap themselves unless -once */
-    fprintf(stderr, strchr(address, ':') ? "starting... listening on [%s]:%s\n" : "starting... listening on %s:%s\n",
-            address, port);
+    if (port != NULL)
+        fprintf(stderr, strchr(address, ':') ? "starting... listening on [%s]:%s\n" : "starting... listening on %s:%s\n",
+                address, port);
     for (;;) {
         int conn = accept(listener, NULL, NULL);
         if (conn < 0) {

@@ -15,7 +15,12 @@
  * distcc-auth-inetd). It listens on every IPv4 and IPv6 address (where the system has IPv6).
  * With -inetd it serves the connection on descriptor 0; inetd hands it over as descriptors 1
  * and 2 too, so in that mode nothing is written to them: the trace goes to -logfile only (none
- * by default) and errors, usage errors included, to syslog. */
+ * by default) and errors, usage errors included, to syslog.
+ *
+ * Started by systemd socket activation (LISTEN_PID and LISTEN_FDS for this process, one
+ * socket as descriptor 3) it needs neither -inetd nor -port: a connection (Accept=yes) is
+ * served as with -inetd, a listening socket (Accept=no) as the standalone server serves its
+ * own. -port is then an error, and so is -inetd with a listening socket. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <ctype.h>
@@ -312,13 +317,14 @@ static int create_socket(unsigned short port) {
 
 int main(int argc, char **argv) {
     unsigned short port = GSS_SAMPLE_DEFAULT_PORT;
-    int once = 0, do_inetd = 0, export = 0;
+    int once = 0, do_inetd = 0, export = 0, port_given = 0, listener = -1;
     const char *keytab = NULL;
     daemonauth_gss_name *service = NULL;
     daemonauth_gss_cred *cred = NULL;
 
+    enum daemon_activation activation = daemon_socket_activation("gss-server", &listener);
     /* In inetd mode standard output is the connection: no trace there unless -logfile. */
-    do_inetd = daemon_has_option(argc, argv, "-inetd");
+    do_inetd = activation == DAEMON_ACTIVATED_CONNECTION || daemon_has_option(argc, argv, "-inetd");
     daemon_log_open("gss-server", do_inetd);
     logfile = do_inetd ? NULL : stdout;
     for (argc--, argv++; argc > 0; argc--, argv++) {
@@ -326,6 +332,7 @@ int main(int argc, char **argv) {
             if (--argc == 0)
                 usage();
             port = (unsigned short)atoi(*++argv);
+            port_given = 1;
         } else if (strcmp(*argv, "-verbose") == 0) {
             verbose = 1;
         } else if (strcmp(*argv, "-once") == 0) {
@@ -354,6 +361,8 @@ int main(int argc, char **argv) {
     }
     if (argc != 1 || (*argv)[0] == '-')
         usage();
+    daemon_activation_excludes(activation != DAEMON_NOT_ACTIVATED, port_given, "-port");
+    daemon_activation_excludes(activation == DAEMON_ACTIVATED_LISTENER, do_inetd, "-inetd");
 
     if (daemonauth_gss_name_import(*argv, DAEMONAUTH_GSS_NAME_TYPE_HOST_BASED_SERVICE, &service) !=
         DAEMONAUTH_RESULT_OK) {
@@ -377,7 +386,8 @@ int main(int argc, char **argv) {
         sign_server(0, cred, export);
         close(0);
     } else {
-        int listener = create_socket(port);
+        if (listener < 0)
+            listener = create_socket(port);
         if (listener >= 0) {
             fprintf(stderr, "starting...\n");
             do {

@@ -12,7 +12,8 @@
  * Every connection gets the encrypted channel (Noise NX, the daemon's static key from -key),
  * then ROOT's negotiation against the access file: -access, else $ROOTDAEMONRC,
  * ~/.rootdaemonrc, the system file, else the built-in default (usrpwd). usrpwd passwords are
- * checked through PAM (service `rootd` by default), crypt(3) against the system database, or a
+ * checked through PAM (service hostauth-server by default; the library's default, rootd, is
+ * not used), crypt(3) against the system database, or a
  * `user:crypt-hash` file; uidgid only over a Unix-domain socket (-unix), where the kernel
  * vouches for the client's uid; krb5 and globus (any GSS-API mechanism, SPNEGO by default)
  * with the keytab -keytab (default $KRB5_KTNAME), accepting as the service -gss-acceptor
@@ -32,8 +33,12 @@
  * included): inetd hands the connection over as descriptor 2 too, so nothing is ever written
  * there. Otherwise it listens on ADDR (an IPv4 or IPv6 address, default 127.0.0.1) or on the
  * Unix socket PATH and forks per connection (-once: serves one connection and exits with its
- * status), logging to standard error unless -syslog is given. Exit status: 0 authenticated,
- * 1 refused, 2 usage or setup error. */
+ * status), logging to standard error unless -syslog is given. Started by systemd socket
+ * activation (LISTEN_PID and LISTEN_FDS for this process, one socket as descriptor 3) it needs
+ * none of -inetd, -port and -unix: a connection (Accept=yes) is served as with -inetd, a
+ * listening socket, TCP or Unix (Accept=no), as with -port or -unix; -port and -unix are then
+ * errors, and so is -inetd with a listening socket. Exit status: 0 authenticated, 1 refused,
+ * 2 usage or setup error. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <signal.h>
@@ -136,7 +141,7 @@ static void set_passwords(daemonauth_hostauth_server_config_builder *builder, co
             builder, DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_SYSTEM_CRYPT, NULL);
     else if (strcmp(value, "pam") == 0)
         result = daemonauth_hostauth_server_config_builder_set_password_check(
-            builder, DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_PAM, NULL);
+            builder, DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_PAM, "hostauth-server");
     else if (strncmp(value, "pam:", 4) == 0)
         result = daemonauth_hostauth_server_config_builder_set_password_check(
             builder, DAEMONAUTH_HOSTAUTH_PASSWORD_CHECK_PAM, value + 4);
@@ -149,12 +154,14 @@ static void set_passwords(daemonauth_hostauth_server_config_builder *builder, co
 }
 
 int main(int argc, char **argv) {
-    int inetd = 0, once = 0;
+    int inetd = 0, once = 0, listener = -1;
     const char *address = "127.0.0.1", *port = NULL, *unix_path = NULL, *gss_acceptor = NULL, *keytab = NULL;
     daemonauth_hostauth_server_config_builder *builder = NULL;
     daemonauth_hostauth_server_config *config = NULL;
+    enum daemon_activation activation = daemon_socket_activation("hostauth-server", &listener);
+    inetd = activation == DAEMON_ACTIVATED_CONNECTION;
     daemon_log_open("hostauth-server",
-                    daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
+                    inetd || daemon_has_option(argc, argv, "-inetd") || daemon_has_option(argc, argv, "-syslog"));
     if (argc == 3 && strcmp(argv[1], "-generate-key") == 0) {
         if (daemonauth_hostauth_key_generate(argv[2]) != DAEMONAUTH_RESULT_OK) {
             daemon_report("generating a key");
@@ -165,6 +172,7 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "-public-key") == 0)
         return print_public_key(argv[2]);
     daemon_must(daemonauth_hostauth_server_config_builder_new(&builder), "config");
+    set_passwords(builder, "pam");
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -220,7 +228,10 @@ int main(int argc, char **argv) {
         else
             usage();
     }
-    if (inetd + (port != NULL) + (unix_path != NULL) != 1)
+    daemon_activation_excludes(activation != DAEMON_NOT_ACTIVATED, port != NULL, "-port");
+    daemon_activation_excludes(activation != DAEMON_NOT_ACTIVATED, unix_path != NULL, "-unix");
+    daemon_activation_excludes(activation == DAEMON_ACTIVATED_LISTENER, inetd, "-inetd");
+    if (inetd + (port != NULL) + (unix_path != NULL) + (listener >= 0) != 1)
         usage();
     daemon_must(daemonauth_hostauth_server_config_builder_set_gss_acceptor(builder, gss_acceptor, keytab),
                 "-gss-acceptor/-keytab");
@@ -228,7 +239,8 @@ int main(int argc, char **argv) {
     if (inetd)
         return serve(config, 0);
 
-    int listener = unix_path ? listen_unix(unix_path) : daemon_listen(address, port);
+    if (listener < 0)
+        listener = unix_path ? listen_unix(unix_path) : daemon_listen(address, port);
     if (listener < 0) {
         daemon_log(LOG_ERR, "listening on %s: %s", unix_path ? unix_path : port, strerror(errno));
         return 2;
