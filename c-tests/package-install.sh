@@ -2,7 +2,7 @@
 # The install test of the Debian packages (as root, on the machine itself): installs the .debs
 # scripts/package built with dpkg -i, builds and runs a C program against the installed
 # libdaemonauth-dev with pkg-config alone (shared and static, and the shipped example
-# gss-minimal.c), runs installed tools and finds their man pages, purges the packages and checks that nothing they
+# gss-minimal.c), runs installed tools, finds their man pages, verifies the systemd units, purges the packages and checks that nothing they
 # installed or created is left behind.
 #
 #   c-tests/package-install.sh DEBDIR
@@ -70,6 +70,16 @@ grep -q "^Usage:" <<<"$(/usr/bin/daemonauth-gss-client 2>&1 || true)" || fail "d
 for prog in $(dpkg -L daemonauth-tools | grep -E '^/usr/s?bin/.'); do
   page=$(man -w "$(basename "$prog")" 2>/dev/null) || fail "no man page for $prog"
   case "$page" in /usr/share/man/man[18]/*) ;; *) fail "the man page of $prog is $page" ;; esac
+done
+# The shipped units are valid for the installed programs and man pages, and installed disabled.
+units=$(dpkg -L daemonauth-tools | grep -E '^/lib/systemd/system/.+\.(socket|service)$')
+[ "$(wc -l <<<"$units")" -ge 8 ] || fail "the units are missing: $units"
+# shellcheck disable=SC2086
+systemd-analyze verify $units >"$work/verify.log" 2>&1 || { cat "$work/verify.log"; fail "systemd-analyze verify failed"; }
+[ ! -s "$work/verify.log" ] || { cat "$work/verify.log"; fail "systemd-analyze verify warns"; }
+[ -z "$(find /etc/systemd/system -name 'cvs-pserverd*' -o -name 'hostauth-server*')" ] || fail "a unit was enabled on install"
+for file in /etc/pam.d/cvs-pserverd /etc/pam.d/hostauth-server /etc/default/cvs-pserverd; do
+  dpkg-query -W -f='${Conffiles}' daemonauth-tools | grep -q " $file " || fail "$file is not a conffile"
 done
 # The debug info is found through the build id (the -dbgsym package).
 build_id=$(readelf -n "$(readlink -f /usr/lib/*/libdaemonauth.so.0)" | sed -n 's/.*Build ID: //p')
