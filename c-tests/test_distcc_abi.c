@@ -139,18 +139,19 @@ static int exchange(int *server_code) {
     return code;
 }
 
-/* A server-side authentication on one descriptor, in a thread; done is set when it returns. */
+/* A server-side authentication on one descriptor, in a thread; done is set when it returns
+ * (atomically: the main thread reads it while the server thread may still run). */
 struct server_thread {
     pthread_t thread;
     int fd;
     int code;
-    volatile int done;
+    int done;
 };
 
 static void *serve_one(void *arg) {
     struct server_thread *server = arg;
     server->code = dcc_gssapi_check_client(server->fd, server->fd);
-    server->done = 1;
+    __atomic_store_n(&server->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -176,7 +177,7 @@ static void concurrent_case(void) {
     EXPECT(pthread_join(other.thread, NULL) == 0);
     printf("beside a stalled authentication: client %d, server %d\n", code, other.code);
     EXPECT(code == 0 && other.code == 0);
-    EXPECT(!stalled.done);
+    EXPECT(!__atomic_load_n(&stalled.done, __ATOMIC_ACQUIRE));
     close(silent[0]); /* the silent client goes away */
     EXPECT(pthread_join(stalled.thread, NULL) == 0);
     EXPECT(stalled.code == 107);
