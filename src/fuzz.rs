@@ -86,24 +86,27 @@ pub fn cvs_request(data: &[u8]) {
 pub fn cvs_response_packets(data: &[u8]) {
     let Some((split, stream)) = data.split_first_chunk::<2>() else { return };
     let split = usize::from(u16::from_le_bytes(*split)) % (stream.len() + 1);
+    // The pieces as their bytes end to end and where each ends: one buffer, not an allocation
+    // per piece (a line is cut into one-byte pieces).
     let pieces = |parts: &[&[u8]]| {
         let mut packetizer = ResponsePacketizer::new();
-        let mut pieces: Vec<Vec<u8>> = Vec::new();
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
         for part in parts {
             packetizer
                 .push(part, &mut |piece: &[u8]| {
-                    pieces.push(piece.to_vec());
+                    assert!(!piece.is_empty() && piece.len() <= 4096, "a piece of {} bytes", piece.len());
+                    bytes.extend_from_slice(piece);
+                    ends.push(bytes.len());
                     Ok::<(), ()>(())
                 })
                 .expect("the sink never fails");
         }
-        pieces
+        (bytes, ends)
     };
     let whole = pieces(&[stream]);
     assert_eq!(whole, pieces(&[&stream[..split], &stream[split..]]), "pieces depend on how the stream arrives");
-    let joined = whole.concat();
-    assert!(stream.starts_with(&joined) && stream.len() - joined.len() < 4096, "the pieces join back into the stream");
-    assert!(whole.iter().all(|piece| !piece.is_empty() && piece.len() <= 4096));
+    let joined = &whole.0;
+    assert!(stream.starts_with(joined) && stream.len() - joined.len() < 4096, "the pieces join back into the stream");
 }
 
 /// A CVSROOT as a user or a `.cvspass` line gives it: one that parses keeps its meaning when
