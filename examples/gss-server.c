@@ -10,7 +10,7 @@
  *
  * Like MIT's, it serves one connection at a time (no fork, no threads): while one client is
  * served the next waits in the listen queue. A stalled or trickling client holds it at most
- * for its deadlines: 10 s per token, and the library.s 60 s for the whole context establishment.
+ * for its deadlines: 10 s per token, and the library's 60 s for the whole context establishment.
  * A server for many clients forks per connection with daemonauth_limiter (cvs-pserverd,
  * distcc-auth-inetd). It listens on every IPv4 and IPv6 address (where the system has IPv6).
  * With -inetd it serves the connection on descriptor 0; inetd hands it over as descriptors 1
