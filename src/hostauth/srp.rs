@@ -186,6 +186,43 @@ fn equal(a: &[u8], b: &[u8]) -> bool {
     bool::from(a.ct_eq(b))
 }
 
+/// The daemon's challenge as the client reads it: the group (and its size), the salt and B.
+pub(crate) struct Challenge<'a> {
+    pub(crate) bits: u32,
+    pub(crate) group: &'static SrpGroup,
+    pub(crate) salt: &'a [u8],
+    pub(crate) b_pub: &'a [u8],
+}
+
+impl<'a> Challenge<'a> {
+    /// Reads a challenge; a group this library does not use, a number over 4096 bits or bytes
+    /// left over are errors.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Challenge<'a>> {
+        let mut r = Reader::new(bytes);
+        let bits = r.u32()?;
+        let (salt, b_pub) = (r.bytes(MAX_NUMBER, "SRP salt")?, r.bytes(MAX_NUMBER, "SRP B")?);
+        r.done()?;
+        Ok(Challenge { bits, group: group(bits)?, salt, b_pub })
+    }
+}
+
+/// The client's proof as the daemon reads it: A, M1 and the channel MAC.
+pub(crate) struct Proof<'a> {
+    pub(crate) a_pub: &'a [u8],
+    pub(crate) m1: [u8; 32],
+    pub(crate) mac: [u8; 32],
+}
+
+impl<'a> Proof<'a> {
+    /// Reads a proof; an A over 4096 bits, a short MAC or bytes left over are errors.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Proof<'a>> {
+        let mut r = Reader::new(bytes);
+        let (a_pub, m1, mac) = (r.bytes(MAX_NUMBER, "SRP A")?, r.array()?, r.array()?);
+        r.done()?;
+        Ok(Proof { a_pub, m1, mac })
+    }
+}
+
 /// The daemon's side of one exchange.
 pub(crate) struct Daemon {
     user: Vec<u8>,
@@ -237,12 +274,8 @@ impl Daemon {
             }
             return Ok(Progress::Continue(challenge));
         }
-        let mut r = Reader::new(message);
-        let parsed = (|| Ok::<_, Error>((r.bytes(MAX_NUMBER, "SRP A")?, r.array()?, r.array()?, r.done()?)))();
-        let (a_pub, m1, mac) = match parsed {
-            Ok((a_pub, m1, mac, ())) => (a_pub, m1, mac),
-            Err(err) => return Err(failed(format!("srp for {name}: a malformed proof: {err}"))),
-        };
+        let Proof { a_pub, m1, mac } =
+            Proof::parse(message).map_err(|err| failed(format!("srp for {name}: a malformed proof: {err}")))?;
         let server = SrpServer::<Sha256>::new(group(self.bits).map_err(|err| failed(err.to_string()))?);
         let verifier = server
             .process_reply(&self.b, &self.verifier, a_pub)
@@ -282,11 +315,8 @@ impl Client {
         if self.expected.is_some() {
             return Err(Error::new(ErrorCode::Protocol, "a second SRP challenge"));
         }
-        let mut r = Reader::new(challenge);
-        let bits = r.u32()?;
-        let (salt, b_pub) = (r.bytes(MAX_NUMBER, "SRP salt")?, r.bytes(MAX_NUMBER, "SRP B")?);
-        r.done()?;
-        let client = SrpClient::<Sha256>::new(group(bits)?);
+        let Challenge { group, salt, b_pub, .. } = Challenge::parse(challenge)?;
+        let client = SrpClient::<Sha256>::new(group);
         let a = exponent()?;
         let a_pub = client.compute_public_ephemeral(&a);
         let verifier = client
