@@ -1,6 +1,6 @@
-//! A Rust cdylib that does nothing but exist: what any Rust C-ABI library costs a program that
-//! links it (its standard library, libgcc_s for unwinding), the floor beside which
-//! scripts/bench puts libdaemonauth's load cost.
+//! A Rust cdylib that does nothing but exist: what a Rust C-ABI library built with Rust's
+//! defaults costs a program that links it (its standard library, libgcc_s for unwinding),
+//! shown by scripts/bench beside libdaemonauth's load cost.
 
 /// Returns a static string, through `catch_unwind` as every libdaemonauth export does.
 #[unsafe(no_mangle)]

@@ -315,13 +315,13 @@ impl Client {
         if self.expected.is_some() {
             return Err(Error::new(ErrorCode::Protocol, "a second SRP challenge"));
         }
-        let Challenge { group, salt, b_pub, .. } = Challenge::parse(challenge)?;
+        let Challenge { bits, group, salt, b_pub } = Challenge::parse(challenge)?;
         let client = SrpClient::<Sha256>::new(group);
         let a = exponent()?;
         let a_pub = client.compute_public_ephemeral(&a);
-        let verifier = client
-            .process_reply(&a, &self.user, &self.password, salt, b_pub)
-            .map_err(|err| Error::new(ErrorCode::Protocol, format!("the daemon's SRP challenge: {err:?}")))?;
+        let verifier = client.process_reply(&a, &self.user, &self.password, salt, b_pub).map_err(|err| {
+            Error::new(ErrorCode::Protocol, format!("the daemon's SRP challenge ({bits} bits): {err:?}"))
+        })?;
         let secret = Zeroizing::new(verifier.key().to_vec());
         let (client_mac, daemon_mac) = channel_macs(&secret, &self.binding);
         let answer = Writer::new().bytes(&a_pub).raw(verifier.proof()).raw(&client_mac).finish();
