@@ -1,5 +1,6 @@
-//! Method 1 srp: SRP-6a through the RustCrypto `srp` crate (SHA-256, an RFC 5054 group of 2048,
-//! 3072 or 4096 bits) inside the channel, mutual and bound to the channel:
+//! Method 1 srp: SRP-6a as RFC 5054 specifies it, through the RustCrypto `srp` crate (SHA-256,
+//! an RFC 5054 group of 2048, 3072 or 4096 bits; constant-time arithmetic) inside the channel,
+//! mutual and bound to the channel:
 //!
 //! ```text
 //! client → daemon   Try(srp, user, first: empty)
@@ -19,10 +20,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use sha2::Sha256;
-use srp::client::{SrpClient, SrpClientVerifier};
-use srp::groups::{G_2048, G_3072, G_4096};
-use srp::server::SrpServer;
-use srp::types::SrpGroup;
+use srp::groups::{G2048, G3072, G4096};
+use srp::{Client as SrpClient, ClientVerifier, Server as SrpServer};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -40,17 +39,37 @@ const CLIENT_LABEL: &[u8] = b"daemonauth-hostauth-srp-client-v1";
 const DAEMON_LABEL: &[u8] = b"daemonauth-hostauth-srp-daemon-v1";
 const FAKE_SALT_LABEL: &[u8] = b"daemonauth-hostauth-srp-fake-salt-v1";
 
-/// The RFC 5054 group of `bits` bits; smaller groups are refused.
-fn group(bits: u32) -> Result<&'static SrpGroup> {
+/// Checks that `bits` names a group this library uses: an RFC 5054 group of 2048, 3072 or 4096
+/// bits (smaller groups are refused).
+fn check_group(bits: u32) -> Result<u32> {
     match bits {
-        2048 => Ok(&G_2048),
-        3072 => Ok(&G_3072),
-        4096 => Ok(&G_4096),
+        2048 | 3072 | 4096 => Ok(bits),
         other => Err(Error::new(
             ErrorCode::InvalidArgument,
             format!("an SRP group of {other} bits; this library uses the RFC 5054 groups of 2048, 3072 and 4096 bits"),
         )),
     }
+}
+
+/// Evaluates `$body` with the type `$group` standing for the RFC 5054 group of `$bits` bits
+/// (the `srp` crate's groups are types); `$bits` must have passed [`check_group`].
+macro_rules! in_group {
+    ($bits:expr, $group:ident => $body:expr) => {
+        match $bits {
+            2048 => {
+                type $group = G2048;
+                $body
+            }
+            3072 => {
+                type $group = G3072;
+                $body
+            }
+            _ => {
+                type $group = G4096;
+                $body
+            }
+        }
+    };
 }
 
 /// A private exponent: 64 random bytes (512 bits, above RFC 5054's 256).
@@ -68,9 +87,10 @@ pub(crate) struct Verifier {
 impl Verifier {
     /// A new verifier of `password` for `user`, with a fresh 32-byte salt.
     pub(crate) fn new(user: &[u8], password: &[u8], bits: u32) -> Result<Verifier> {
-        let client = SrpClient::<Sha256>::new(group(bits)?);
+        let bits = check_group(bits)?;
         let salt = random32()?.to_vec();
-        let verifier = Zeroizing::new(client.compute_verifier(user, password, &salt));
+        let verifier =
+            Zeroizing::new(in_group!(bits, G => SrpClient::<G, Sha256>::new().compute_verifier(user, password, &salt)));
         Ok(Verifier { bits, salt, verifier })
     }
 }
@@ -97,7 +117,7 @@ impl VerifierFile {
                 return Err(bad("the user name is empty or longer than 255 bytes"));
             }
             let bits = std::str::from_utf8(bits).ok().and_then(|b| b.parse().ok()).ok_or_else(|| bad("bits"))?;
-            group(bits).map_err(|err| bad(err.message()))?;
+            check_group(bits).map_err(|err| bad(err.message()))?;
             let number = |text: &[u8], name: &str| {
                 unhex_vec(text)
                     .filter(|n| !n.is_empty() && n.len() <= MAX_NUMBER)
@@ -147,7 +167,7 @@ pub(crate) fn set_verifier(path: &Path, user: &[u8], password: &[u8], bits: u32)
     if password.is_empty() {
         return Err(Error::new(ErrorCode::InvalidArgument, "an empty password"));
     }
-    group(bits)?;
+    check_group(bits)?;
     let mut file = match VerifierFile::load(path) {
         Ok(file) => file,
         Err(err) if !path.exists() => {
@@ -186,10 +206,9 @@ fn equal(a: &[u8], b: &[u8]) -> bool {
     bool::from(a.ct_eq(b))
 }
 
-/// The daemon's challenge as the client reads it: the group (and its size), the salt and B.
+/// The daemon's challenge as the client reads it: the group's size, the salt and B.
 pub(crate) struct Challenge<'a> {
     pub(crate) bits: u32,
-    pub(crate) group: &'static SrpGroup,
     pub(crate) salt: &'a [u8],
     pub(crate) b_pub: &'a [u8],
 }
@@ -202,7 +221,7 @@ impl<'a> Challenge<'a> {
         let bits = r.u32()?;
         let (salt, b_pub) = (r.bytes(MAX_NUMBER, "SRP salt")?, r.bytes(MAX_NUMBER, "SRP B")?);
         r.done()?;
-        Ok(Challenge { bits, group: group(bits)?, salt, b_pub })
+        Ok(Challenge { bits: check_group(bits)?, salt, b_pub })
     }
 }
 
@@ -228,6 +247,7 @@ pub(crate) struct Daemon {
     user: Vec<u8>,
     binding: [u8; 32],
     bits: u32,
+    salt: Vec<u8>,
     verifier: Zeroizing<Vec<u8>>,
     /// Whether the user has a verifier (else a made-up one stands in, and the exchange fails).
     known: bool,
@@ -256,12 +276,12 @@ impl Daemon {
                 (DEFAULT_BITS, salt, exponent().map_err(|err| unavailable(err.to_string()))?, false)
             }
         };
-        let server = SrpServer::<Sha256>::new(group(bits).map_err(|err| unavailable(err.to_string()))?);
+        let bits = check_group(bits).map_err(|err| unavailable(err.to_string()))?;
         let b = exponent().map_err(|err| unavailable(err.to_string()))?;
-        let b_pub = server.compute_public_ephemeral(&b, &verifier);
+        let b_pub = in_group!(bits, G => SrpServer::<G, Sha256>::new().compute_public_ephemeral(&b, &verifier));
         let challenge = Writer::new().u32(bits).bytes(&salt).bytes(&b_pub).finish();
         let challenge = Some(challenge.to_vec());
-        Ok(Daemon { user: user.to_vec(), binding: *binding, bits, verifier, known, b, challenge })
+        Ok(Daemon { user: user.to_vec(), binding: *binding, bits, salt, verifier, known, b, challenge })
     }
 
     /// The client's messages: the (empty) first one gets the challenge; the proof gets the login
@@ -276,10 +296,14 @@ impl Daemon {
         }
         let Proof { a_pub, m1, mac } =
             Proof::parse(message).map_err(|err| failed(format!("srp for {name}: a malformed proof: {err}")))?;
-        let server = SrpServer::<Sha256>::new(group(self.bits).map_err(|err| failed(err.to_string()))?);
-        let verifier = server
-            .process_reply(&self.b, &self.verifier, a_pub)
-            .map_err(|err| failed(format!("srp for {name}: {err:?}")))?;
+        let verifier = in_group!(self.bits, G => SrpServer::<G, Sha256>::new().process_reply(
+            &self.user,
+            &self.salt,
+            &self.b,
+            &self.verifier,
+            a_pub
+        ))
+        .map_err(|err| failed(format!("srp for {name}: {err:?}")))?;
         let secret = Zeroizing::new(verifier.key().to_vec());
         let (client_mac, daemon_mac) = channel_macs(&secret, &self.binding);
         let proven = verifier.verify_client(&m1).is_ok() & equal(&mac, &client_mac);
@@ -302,7 +326,7 @@ pub(crate) struct Client {
     password: Zeroizing<Vec<u8>>,
     binding: [u8; 32],
     /// After the daemon's challenge: the expected daemon proof and channel MAC.
-    expected: Option<(SrpClientVerifier<Sha256>, [u8; 32])>,
+    expected: Option<(ClientVerifier<Sha256>, [u8; 32])>,
 }
 
 impl Client {
@@ -315,11 +339,13 @@ impl Client {
         if self.expected.is_some() {
             return Err(Error::new(ErrorCode::Protocol, "a second SRP challenge"));
         }
-        let Challenge { bits, group, salt, b_pub } = Challenge::parse(challenge)?;
-        let client = SrpClient::<Sha256>::new(group);
+        let Challenge { bits, salt, b_pub } = Challenge::parse(challenge)?;
         let a = exponent()?;
-        let a_pub = client.compute_public_ephemeral(&a);
-        let verifier = client.process_reply(&a, &self.user, &self.password, salt, b_pub).map_err(|err| {
+        let (a_pub, verifier) = in_group!(bits, G => {
+            let client = SrpClient::<G, Sha256>::new();
+            (client.compute_public_ephemeral(&a), client.process_reply(&a, &self.user, &self.password, salt, b_pub))
+        });
+        let verifier = verifier.map_err(|err| {
             Error::new(ErrorCode::Protocol, format!("the daemon's SRP challenge ({bits} bits): {err:?}"))
         })?;
         let secret = Zeroizing::new(verifier.key().to_vec());
