@@ -17,6 +17,7 @@ pub(crate) mod ffi;
 pub mod framing;
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
+pub(crate) mod glob;
 pub mod gss;
 pub mod hostauth;
 pub mod io;

@@ -7,6 +7,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use crate::glob::{Wildcards::StarAndQuestionMark, glob};
+
 /// The daemon kind an rc line applies to (ROOT's `TSocket::kSOCKD/kROOTD/kPROOFD`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ServerKind {
@@ -119,8 +121,8 @@ impl HostPattern {
             HostPattern::Wildcard(p) => {
                 let numeric = p.iter().all(|b| b.is_ascii_digit() || b"*?.".contains(b));
                 match (numeric, host.ipv4()) {
-                    (true, Some(a)) => glob(p, a.to_string().as_bytes()),
-                    _ => glob(p, &name),
+                    (true, Some(a)) => glob(p, a.to_string().as_bytes(), StarAndQuestionMark),
+                    _ => glob(p, &name, StarAndQuestionMark),
                 }
             }
             HostPattern::Name(p) => {
@@ -162,29 +164,6 @@ fn parse_address(text: &[u8]) -> Result<HostPattern, String> {
         return Err("address pattern has more than 4 octets".into());
     }
     Ok(HostPattern::Address { octets, prefix, suffix })
-}
-
-/// Whole-string glob: `*` matches any run of bytes, `?` one byte. Iterative with one backtrack
-/// point, so linear in practice and never exponential.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|b| *b == b'*')
 }
 
 /// Splits `host[:srv]`.

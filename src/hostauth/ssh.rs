@@ -29,6 +29,7 @@ use super::methods::{Peer, Progress, Refused, Success, failed};
 use super::model::detail;
 use super::wire::{Reader, Writer};
 use crate::error::{Error, ErrorCode, Result};
+use crate::glob::{Wildcards::StarAndQuestionMark, glob};
 use crate::io::Channel;
 use crate::responder::{PASSPHRASE, Question, Responder, json};
 
@@ -61,18 +62,6 @@ fn ssh_error(what: &str, err: impl std::fmt::Display) -> Error {
 
 // ---- The daemon's side ----
 
-/// Whether `text` matches the glob `pattern` (`*` any run, `?` one character; ASCII case
-/// folded, as OpenSSH's `match_pattern`).
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.split_first(), text.split_first()) {
-        (None, _) => text.is_empty(),
-        (Some((b'*', rest)), _) => (0..=text.len()).any(|skip| glob(rest, &text[skip..])),
-        (Some((b'?', rest)), Some((_, more))) => glob(rest, more),
-        (Some((p, rest)), Some((t, more))) if p.eq_ignore_ascii_case(t) => glob(rest, more),
-        _ => false,
-    }
-}
-
 /// Whether the client (its host name or address) passes a `from="..."` pattern list: no
 /// negated pattern (`!p`) matches and some plain one does. A pattern with a `/` is an address
 /// and mask (`10.0.0.0/8`, `2001:db8::/32`, as OpenSSH allows) and matches the client's
@@ -90,7 +79,7 @@ fn from_allows(patterns: &str, peer: &Peer) -> std::result::Result<bool, String>
         let matches = match pattern.split_once('/') {
             Some((network, bits)) => in_network(network, bits, peer.addr)
                 .ok_or_else(|| format!("from= pattern {pattern} is not an address and mask"))?,
-            None => names.iter().any(|name| !name.is_empty() && glob(pattern.as_bytes(), name)),
+            None => names.iter().any(|name| !name.is_empty() && glob(pattern.as_bytes(), name, StarAndQuestionMark)),
         };
         if matches {
             if negated {
@@ -552,9 +541,6 @@ pub(crate) mod tests {
 
     #[test]
     fn globs_and_from_patterns() {
-        assert!(glob(b"*.example.org", b"a.EXAMPLE.org"));
-        assert!(glob(b"10.0.0.?", b"10.0.0.7") && !glob(b"10.0.0.?", b"10.0.0.17"));
-        assert!(!glob(b"*.example.org", b"example.org") && glob(b"*", b""));
         let client = peer("ws1.example.org", "10.1.2.3");
         assert_eq!(from_allows("*.example.org", &client), Ok(true));
         assert_eq!(from_allows("other,10.1.*", &client), Ok(true));

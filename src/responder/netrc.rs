@@ -34,6 +34,7 @@ use super::file::{check_permissions, read_secret_capped};
 use super::json::string_field;
 use super::{Answers, PASSWORD, Question, Respond, USERNAME};
 use crate::error::{Error, ErrorCode, Result};
+use crate::glob::{Wildcards, glob};
 
 /// The largest netrc file read.
 const MAX_FILE: usize = 64 * 1024;
@@ -167,13 +168,7 @@ pub(crate) fn parse(data: &[u8]) -> Result<Vec<Entry>> {
 
 /// Whether `pattern` (`*` matches any run of bytes) matches `host`, ignoring ASCII case.
 fn host_matches(pattern: &[u8], host: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => host.is_empty(),
-        Some((b'*', rest)) => (0..=host.len()).any(|skip| host_matches(rest, &host[skip..])),
-        Some((p, rest)) => {
-            host.split_first().is_some_and(|(h, more)| p.eq_ignore_ascii_case(h) && host_matches(rest, more))
-        }
-    }
+    glob(pattern, host, Wildcards::Star)
 }
 
 /// What a question asks the netrc files.
