@@ -155,8 +155,9 @@ impl Channel {
     /// Reads what is available up to and including the first `delimiter`, at most
     /// `buf.len()` bytes, never a byte beyond the delimiter (what follows is left for whoever
     /// reads the descriptor next); waits until the deadline for the first byte. 0 means end of
-    /// stream. On a socket that is one peek and one read for a whole line; other descriptors
-    /// cannot be peeked at and are read a byte at a time.
+    /// stream. On a socket a line already there is one peek and one read (a poll only when
+    /// nothing has come yet); other descriptors cannot be peeked at and are read a byte at a
+    /// time.
     pub fn read_through(&self, delimiter: u8, buf: &mut [u8], deadline: Deadline) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -165,11 +166,16 @@ impl Channel {
             return self.read_some(&mut buf[..1], deadline);
         }
         loop {
-            self.wait(self.read_fd, libc::POLLIN, deadline)?;
+            let flags = libc::MSG_PEEK | libc::MSG_DONTWAIT;
             // SAFETY: `buf` is a valid, writable region of exactly `buf.len()` bytes.
-            let peeked = unsafe { libc::recv(self.read_fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_PEEK) };
+            let peeked = unsafe { libc::recv(self.read_fd, buf.as_mut_ptr().cast(), buf.len(), flags) };
             if peeked < 0 {
-                retry_or_fail("recv")?;
+                let err = std::io::Error::last_os_error();
+                match err.raw_os_error() {
+                    Some(libc::EAGAIN) => self.wait(self.read_fd, libc::POLLIN, deadline)?,
+                    Some(libc::EINTR) => {}
+                    _ => return Err(Error::io("recv", &err)),
+                }
                 continue;
             }
             let peeked = peeked as usize;
@@ -178,7 +184,8 @@ impl Channel {
             }
             let wanted = buf[..peeked].iter().position(|&b| b == delimiter).map_or(peeked, |at| at + 1);
             // The peeked bytes are queued: this reads exactly them, without waiting.
-            return self.read_some(&mut buf[..wanted], deadline);
+            self.read_rest(&mut buf[..wanted], deadline)?;
+            return Ok(wanted);
         }
     }
 
