@@ -151,6 +151,21 @@ case "$case_name" in
     expect_sent 1 nothing 1; expect_syslog "usage: gss-server"
     start_inetd -keytab "$work/no-keytab" host; client "$mit_client" localhost host@localhost hello
     expect_sent 1 nothing 1; expect_syslog "GSS-API error acquiring credentials" ;;
+  bad-arguments)
+    # A -port that is not a port number is a usage error for both (MIT's take atoi's answer:
+    # "-port x" listens on a port the kernel picks).
+    for bad in x 0 65536 -1 12x ""; do
+      timeout 10 "$our_server" -port "$bad" host >"$work/server.out" 2>&1; rc=$?
+      [ "$rc" -eq 1 ] && expect_server "usage:" || fail "gss-server -port '$bad': exit status $rc"
+      timeout 10 "$our_client" -port "$bad" localhost host@localhost hi >"$work/client.out" 2>&1; rc=$?
+      [ "$rc" -eq 1 ] && expect_client "Usage:" || fail "gss-client -port '$bad': exit status $rc"
+    done
+    # A server that cannot listen (the port is taken) says why and fails.
+    start_server "$our_server" host
+    timeout 10 "$our_server" -port "$port" host >"$work/client.out" 2>&1; rc=$?
+    stop_server
+    [ "$rc" -eq 1 ] || fail "a server that could not listen exited with $rc"
+    expect_client "listening on socket" ;;
   listen-ipv6)
     # The server listens on IPv6 addresses too.
     start_server "$our_server" -once host; client "$our_client" ::1 host@localhost hello; stop_server; ok_exchange ;;

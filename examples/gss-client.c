@@ -326,7 +326,7 @@ int main(int argc, char **argv) {
     for (argc--, argv++; argc > 0; argc--, argv++) {
         const char *opt = *argv;
 #define NEXT_ARG() (--argc == 0 ? (usage(), (char *)NULL) : *++argv)
-        if (strcmp(opt, "-port") == 0) cfg.port = (unsigned short)atoi(NEXT_ARG());
+        if (strcmp(opt, "-port") == 0) { if ((cfg.port = sample_parse_port(NEXT_ARG())) == 0) usage(); }
         else if (strcmp(opt, "-mech") == 0) cfg.mechanism = NEXT_ARG();
         else if (strcmp(opt, "-user") == 0) cfg.username = NEXT_ARG();
         else if (strcmp(opt, "-pass") == 0) cfg.password = NEXT_ARG();

@@ -3,13 +3,26 @@
 #ifndef DAEMONAUTH_EXAMPLES_GSS_SAMPLE_H
 #define DAEMONAUTH_EXAMPLES_GSS_SAMPLE_H
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <daemonauth.h>
 
 /* MIT's default port for the sample pair. */
 #define GSS_SAMPLE_DEFAULT_PORT 4444
+
+/* The port number in `text` (decimal, 1 to 65535), or 0 when it is not one (MIT's programs
+ * take atoi's answer, so that "-port x" listens on a port the kernel picks). */
+static inline unsigned short sample_parse_port(const char *text) {
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || port == 0 || port > 65535)
+        return 0;
+    return (unsigned short)port;
+}
 
 /* Prints the failure of the last library call the way MIT's display_status does. */
 static inline void sample_display_error(FILE *out, const char *what) {

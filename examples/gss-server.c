@@ -331,7 +331,8 @@ int main(int argc, char **argv) {
         if (strcmp(*argv, "-port") == 0) {
             if (--argc == 0)
                 usage();
-            port = (unsigned short)atoi(*++argv);
+            if ((port = sample_parse_port(*++argv)) == 0)
+                usage();
             port_given = 1;
         } else if (strcmp(*argv, "-verbose") == 0) {
             verbose = 1;
@@ -403,5 +404,5 @@ int main(int argc, char **argv) {
         }
     }
     daemonauth_gss_cred_free(cred);
-    return 0;
+    return !do_inetd && listener < 0; /* 1 when it could not listen */
 }
