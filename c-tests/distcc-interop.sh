@@ -168,6 +168,33 @@ PY
         && fail "-relay-idle-ms $bad was accepted"
       grep -q "not a positive number" "$work/usage.out" || fail "-relay-idle-ms $bad: no clear error"
     done ;;
+  relay-client-gone)
+    # A client that goes away while distccd is still sending: the relay's write fails and it
+    # says so (a write to the closed connection must not kill it silently with SIGPIPE).
+    backend=$(free_port)
+    python3 - "$backend" >"$work/backend.out" 2>&1 <<'PY' &
+import socket, sys, time
+listener = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+print("starting...", flush=True)
+connection, _ = listener.accept()
+time.sleep(0.5)  # the client has authenticated and gone by now
+try:
+    for _ in range(256):
+        connection.sendall(b"x" * 65536)
+except OSError as err:
+    print("backend:", err, flush=True)
+PY
+    pids+=($!)
+    wait_for "$work/backend.out" "starting\.\.\."
+    port=$(free_port)
+    "$inetd" -listen "$port" -once -relay "127.0.0.1:$backend" >>"$work/server.out" 2>&1 &
+    relay_pid=$!
+    wait_for "$work/server.out" "starting... listening on 127.0.0.1:$port"
+    our_client localhost 0
+    expect_client "exit code 0"
+    timeout 30 tail --pid="$relay_pid" -f /dev/null || fail "the relay did not end"
+    wait "$relay_pid"
+    expect_server "relay: to the client" ;;
   quick-ack-after-reads)
     # Debian's client writes a token's TLEN header and its body in two writes, and its compile
     # request in many small pieces: each piece after the first waits (Nagle) until the one

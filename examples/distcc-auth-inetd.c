@@ -139,6 +139,9 @@ static int relay_once(int from, int to) {
 static int relay(int read_fd, int write_fd, int backend, uint32_t idle_ms) {
     int one = 1, to_backend_open = 1, to_client_open = 1;
     struct timeval send_timeout = {.tv_sec = idle_ms / 1000, .tv_usec = (idle_ms % 1000) * 1000};
+    /* A side that has gone away makes a write fail with EPIPE, which is logged below, instead
+     * of killing the relay without a word. */
+    signal(SIGPIPE, SIG_IGN);
     setsockopt(write_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on a pipe */
     setsockopt(write_fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
     setsockopt(backend, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
