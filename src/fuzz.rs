@@ -123,38 +123,26 @@ pub fn cvs_root(data: &[u8]) {
     assert_eq!(again.canonical("fuzz"), canonical, "the canonical form is stable");
 }
 
-/// A scratch directory of this process, made once.
-fn scratch() -> &'static Path {
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("daemonauth-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("CVSROOT")).expect("a scratch directory");
-        dir
-    })
-}
-
 /// Files cvs and its users write, read the way the library reads them: `~/.cvspass` (lookup,
 /// then store and remove, which rewrite it keeping every other line byte for byte),
-/// `CVSROOT/passwd` and `CVSROOT/config`.
+/// `CVSROOT/passwd` and `CVSROOT/config`. The bytes are handed to the parsers directly; the
+/// unit tests cover reading and replacing the files.
 pub fn cvs_files(data: &[u8]) {
     use crate::cvs::{passfile, passwd};
-    let dir = scratch();
     let root = CvsRoot::parse(":pserver:alice@cvs.example.org:/cvsroot").expect("a valid CVSROOT");
-    let pass = dir.join("cvspass");
-    std::fs::write(&pass, data).expect("writing the scratch file");
-    let _ = passfile::lookup(&pass, &root, "alice");
-    if passfile::store(&pass, &root, "alice", b"Aabc").is_ok() {
-        assert_eq!(
-            passfile::lookup(&pass, &root, "alice").ok().flatten().as_deref().map(|p| p.as_slice()),
-            Some(&b"Aabc"[..])
-        );
-        assert!(matches!(passfile::remove(&pass, &root, "alice"), Ok(true)));
+    let _ = passfile::lookup_in(data, &root, "alice");
+    let stored = passfile::with_entry(data, &root, "alice", b"Aabc").expect("a valid password is stored");
+    let found = passfile::lookup_in(&stored, &root, "alice");
+    assert_eq!(found.as_deref().map(|p| p.as_slice()), Some(&b"Aabc"[..]), "the password stored is found");
+    let removed = passfile::without_entries(&stored, &root, "alice").expect("the entry stored is removed");
+    // Every line but the root's own is kept byte for byte (and an unended last line gets its LF).
+    let mut others = passfile::without_entries(data, &root, "alice").map_or_else(|| data.to_vec(), |t| t.to_vec());
+    if others.last().is_some_and(|&byte| byte != b'\n') {
+        others.push(b'\n');
     }
-    for name in ["passwd", "config"] {
-        std::fs::write(dir.join("CVSROOT").join(name), data).expect("writing the scratch file");
-    }
-    let _ = passwd::find_entry(dir, "alice");
-    let _ = passwd::system_auth(dir);
+    assert_eq!(removed.as_slice(), others.as_slice(), "store then remove keeps every other line");
+    let _ = passwd::entry_in(data, "alice");
+    let _ = passwd::system_auth_in(data);
 }
 
 /// Answer files and `.netrc` files (the responders' sources), and the challenge JSON of krb5's

@@ -79,65 +79,83 @@ fn without_end(line: &[u8]) -> &[u8] {
 /// The scrambled password stored for `root` (whose missing user is `default_user`), if any,
 /// exactly as the file has it.
 pub fn lookup(path: &Path, root: &CvsRoot, default_user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    Ok(lookup_in(&read_file(path)?, root, default_user))
+}
+
+/// [`lookup`] in a pass file's bytes.
+pub(crate) fn lookup_in(text: &[u8], root: &CvsRoot, default_user: &str) -> Option<Zeroizing<Vec<u8>>> {
     let canonical = root.canonical(default_user);
-    let text = read_file(path)?;
-    Ok(lines_with_ends(&text)
+    lines_with_ends(text)
         .enumerate()
         .find_map(|(index, line)| entry_password(without_end(line), &canonical, default_user, index + 1))
-        .map(|password| Zeroizing::new(password.to_vec())))
+        .map(|password| Zeroizing::new(password.to_vec()))
 }
 
 /// Stores `scrambled` (an `A...` string, any bytes but LF, CR and NUL) for `root`, replacing
 /// any entry for the same root at the end of the file, as cvs does; every other byte of the
 /// file stays as it was.
 pub fn store(path: &Path, root: &CvsRoot, default_user: &str, scrambled: &[u8]) -> Result<()> {
+    replace(path, &with_entry(&read_file(path)?, root, default_user, scrambled)?)
+}
+
+fn check_scrambled(scrambled: &[u8]) -> Result<()> {
     if scrambled.first() != Some(&b'A') || scrambled.iter().any(|byte| matches!(byte, b'\n' | b'\r' | 0)) {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
             "a stored password must be a one-line `A` scrambled string",
         ));
     }
+    Ok(())
+}
+
+/// A pass file's bytes `text` with `scrambled` stored for `root`, as [`store`] writes them.
+pub(crate) fn with_entry(
+    text: &[u8],
+    root: &CvsRoot,
+    default_user: &str,
+    scrambled: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
+    check_scrambled(scrambled)?;
     let canonical = root.canonical(default_user);
     let entry_len = "\n/1  \n".len() + canonical.len() + scrambled.len();
-    let mut text = rewrite_without(path, &canonical, default_user, entry_len)?.0;
+    let mut text = rewrite_without(text, &canonical, default_user, entry_len).0;
     if text.last().is_some_and(|&byte| byte != b'\n') {
         text.push(b'\n');
     }
     text.extend_from_slice(format!("/1 {canonical} ").as_bytes());
     text.extend_from_slice(scrambled);
     text.push(b'\n');
-    replace(path, &text)
+    Ok(text)
 }
 
 /// Removes the entries for `root`; says whether there was one. Every other byte of the file
 /// stays as it was.
 pub fn remove(path: &Path, root: &CvsRoot, default_user: &str) -> Result<bool> {
-    let (text, found) = rewrite_without(path, &root.canonical(default_user), default_user, 0)?;
-    if found {
-        replace(path, &text)?;
-    }
-    Ok(found)
+    let Some(text) = without_entries(&read_file(path)?, root, default_user) else { return Ok(false) };
+    replace(path, &text)?;
+    Ok(true)
 }
 
-/// The file's bytes without the entries for `canonical`, and whether there were any, with
-/// room for `room` more bytes (so that adding an entry never leaves a copy behind).
-fn rewrite_without(
-    path: &Path,
-    canonical: &str,
-    default_user: &str,
-    room: usize,
-) -> Result<(Zeroizing<Vec<u8>>, bool)> {
-    let text = read_file(path)?;
+/// A pass file's bytes `text` without the entries for `root`, as [`remove`] writes them; None
+/// when it has none.
+pub(crate) fn without_entries(text: &[u8], root: &CvsRoot, default_user: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let (kept, found) = rewrite_without(text, &root.canonical(default_user), default_user, 0);
+    found.then_some(kept)
+}
+
+/// `text` without the entries for `canonical`, and whether there were any, with room for
+/// `room` more bytes (so that adding an entry never leaves a copy behind).
+fn rewrite_without(text: &[u8], canonical: &str, default_user: &str, room: usize) -> (Zeroizing<Vec<u8>>, bool) {
     let mut kept = Zeroizing::new(Vec::with_capacity(text.len() + room));
     let mut found = false;
-    for (index, line) in lines_with_ends(&text).enumerate() {
+    for (index, line) in lines_with_ends(text).enumerate() {
         if entry_password(without_end(line), canonical, default_user, index + 1).is_some() {
             found = true;
         } else {
             kept.extend_from_slice(line);
         }
     }
-    Ok((kept, found))
+    (kept, found)
 }
 
 /// Writes `text` to a temporary file next to `path` (mode 0600) and renames it over `path`.

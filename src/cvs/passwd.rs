@@ -35,6 +35,11 @@ pub fn find_entry(repository: &Path, user: &str) -> Result<Option<PasswdEntry>> 
 /// entry): `CVSROOT/passwd`, or a host-auth daemon's password file.
 pub fn find_in_file(path: &Path, user: &str) -> Result<Option<PasswdEntry>> {
     let Some(text) = read_optional(path)? else { return Ok(None) };
+    entry_in(&text, user)
+}
+
+/// [`find_in_file`] in the file's bytes.
+pub(crate) fn entry_in(text: &[u8], user: &str) -> Result<Option<PasswdEntry>> {
     let Some(rest) =
         text.split(|&byte| byte == b'\n').find_map(|line| line.strip_prefix(user.as_bytes())?.strip_prefix(b":"))
     else {
@@ -64,6 +69,11 @@ pub fn find_in_file(path: &Path, user: &str) -> Result<Option<PasswdEntry>> {
 /// `SystemAuth` from `REPOSITORY/CVSROOT/config`: true (cvs's default) unless set to `no`.
 pub fn system_auth(repository: &Path) -> Result<bool> {
     let Some(text) = read_optional(&repository.join("CVSROOT/config"))? else { return Ok(true) };
+    system_auth_in(&text)
+}
+
+/// [`system_auth`] in `CVSROOT/config`'s bytes.
+pub(crate) fn system_auth_in(text: &[u8]) -> Result<bool> {
     let mut value = true;
     for line in text.split(|&byte| byte == b'\n').map(<[u8]>::trim_ascii).filter(|line| !line.starts_with(b"#")) {
         let Some(equals) = line.iter().position(|&byte| byte == b'=') else { continue };
