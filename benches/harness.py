@@ -6,7 +6,8 @@
 
 Environment: BENCH_PREFIX (the temporary install), BENCH_WORK (a scratch directory),
 BENCH_SHIM (the NODELAY LD_PRELOAD shim), BENCH_FLOOR (the handshake-floor program), BENCH_SPAWN (spawn-cost),
-BENCH_RUST_FLOOR (the directory of benches/rust-floor's librust_floor.so), BENCH_DISTCC_CLIENT
+BENCH_RUST_FLOOR and BENCH_RUST_FLOOR_EH (the directories of benches/rust-floor's librust_floor.so
+built with Rust's defaults and with GCC's unwinder linked in), BENCH_DISTCC_CLIENT
 (c-tests/test_distcc_client.c built against the library) and the
 realm's variables. Every case runs once per round, the cases of a group one after the other
 in the same round, so that a slow minute of the shared machine hits all of them; the table
@@ -34,6 +35,7 @@ SHIM = os.environ["BENCH_SHIM"]
 FLOOR = os.environ["BENCH_FLOOR"]
 SPAWN = os.environ["BENCH_SPAWN"]
 RUST_FLOOR = os.environ["BENCH_RUST_FLOOR"]
+RUST_FLOOR_EH = os.environ["BENCH_RUST_FLOOR_EH"]
 DISTCC_CLIENT = os.environ["BENCH_DISTCC_CLIENT"]
 BIN = os.path.join(PREFIX, "bin")
 SBIN = os.path.join(PREFIX, "sbin")
@@ -312,40 +314,50 @@ def hostauth_cases():
 
 # ---------------------------------------------------------------- load cost and size
 def load_cases():
+    floor_source = ("#include <gssapi/gssapi.h>\nconst char *rust_floor_version(void);\n"
+                    "int main(void) { OM_uint32 m; gss_release_buffer(&m, GSS_C_NO_BUFFER); "
+                    "return rust_floor_version() == 0; }")
+    # Each Rust library is named by its full path (as scripts/bench does for the programs that
+    # link libdaemonauth): found at once, as an installed library is, with no search.
     progs = {}
-    for name, source, libs in [
-            ("plain", "int main(void) { return 0; }", []),
+    for name, source, libs, library in [
+            ("plain", "int main(void) { return 0; }", [], None),
             ("gssapi", "#include <gssapi/gssapi.h>\nint main(void) { OM_uint32 m; gss_release_buffer(&m, GSS_C_NO_BUFFER); return 0; }",
-             ["-lgssapi_krb5"]),
-            ("rust-floor", "#include <gssapi/gssapi.h>\nconst char *rust_floor_version(void);\n"
-             "int main(void) { OM_uint32 m; gss_release_buffer(&m, GSS_C_NO_BUFFER); return rust_floor_version() == 0; }",
-             ["-L" + RUST_FLOOR, "-lrust_floor", "-lgssapi_krb5"]),
+             ["-lgssapi_krb5"], None),
+            ("rust-floor", floor_source, ["-L" + RUST_FLOOR, "-lrust_floor", "-lgssapi_krb5"],
+             ("librust_floor.so", RUST_FLOOR + "/librust_floor.so")),
+            ("rust-floor-eh", floor_source, ["-L" + RUST_FLOOR_EH, "-lrust_floor", "-lgssapi_krb5"],
+             ("librust_floor.so", RUST_FLOOR_EH + "/librust_floor.so")),
             ("daemonauth", "#include <daemonauth.h>\nint main(void) { return daemonauth_version() == 0; }",
-             ["-L" + PREFIX + "/lib", "-ldaemonauth"])]:
+             ["-L" + PREFIX + "/lib", "-ldaemonauth"], ("libdaemonauth.so.0", PREFIX + "/lib/libdaemonauth.so.0"))]:
         src = os.path.join(WORK, "load-%s.c" % name)
         with open(src, "w") as f:
             f.write(source + "\n")
         progs[name] = os.path.join(WORK, "load-" + name)
         subprocess.run(["cc", "-O2", "-I" + PREFIX + "/include", "-o", progs[name], src] + libs, check=True)
-        # The Rust library is named by its full path (as scripts/bench does for the programs
-        # that link libdaemonauth): found at once, as an installed library is, with no search.
-        for needed, path in [("librust_floor.so", RUST_FLOOR + "/librust_floor.so"),
-                             ("libdaemonauth.so.0", PREFIX + "/lib/libdaemonauth.so.0")]:
-            subprocess.run(["patchelf", "--replace-needed", needed, path, progs[name]], check=True)
+        if library:
+            subprocess.run(["patchelf", "--replace-needed", library[0], library[1], progs[name]], check=True)
     labels = {"plain": "a program linking nothing", "gssapi": "linking only libgssapi_krb5",
               "rust-floor": "linking libgssapi_krb5 and a Rust cdylib doing nothing (with libgcc_s)",
+              "rust-floor-eh": "linking libgssapi_krb5 and a Rust cdylib doing nothing (unwinder linked in)",
               "daemonauth": "linking libdaemonauth"}
-    cases = []
-    for name, prog in progs.items():
-        def spawn(prog=prog):
-            out = subprocess.run([SPAWN, prog, "300"], capture_output=True, check=True).stdout.split()
-            return float(out[0])
+    # One spawn-cost run a round measures every program, one spawn of each in turn (a busy
+    # moment of the machine hits them all alike); the first case of the round starts it.
+    latest = {}
 
-        def rss(prog=prog):
-            out = subprocess.run([SPAWN, prog, "1"], capture_output=True, check=True).stdout.split()
-            return int(out[1]) / 1024
+    def run_all():
+        out = subprocess.run([SPAWN, "300"] + list(progs.values()), capture_output=True, check=True).stdout
+        latest.update(zip(progs, (line.split() for line in out.decode().splitlines())))
+    first = next(iter(progs))
+    cases = []
+    for name in progs:
+        def spawn(name=name):
+            if name == first:
+                run_all()
+            return float(latest[name][0])
         cases.append(("spawn+exit, " + labels[name], "us", spawn))
-        cases.append(("peak RSS, " + labels[name], "MB", rss))
+    for name in progs:
+        cases.append(("peak RSS, " + labels[name], "MB", lambda name=name: int(latest[name][1]) / 1024))
     return cases
 
 
@@ -481,11 +493,11 @@ def ratio_lines(med):
     ratio("host-auth session, reuse token vs full usrpwd authentication", pick("host-auth session, re-auth"),
           pick("host-auth session, a full"))
     a, g, p = pick("spawn+exit, linking libdaemonauth"), pick("spawn+exit, linking only"), pick("spawn+exit, a program")
-    r = pick("spawn+exit, linking libgssapi_krb5 and a Rust")
-    if a and g and p and r:
+    r, e = pick("spawn+exit", "(with libgcc_s)"), pick("spawn+exit", "(unwinder linked in)")
+    if a and g and p and r and e:
         rows.append("- spawn+exit: libdaemonauth %+.0f us over linking libgssapi_krb5 alone (%.0f us over nothing); "
-                    "an empty Rust cdylib linked as Rust does by default (with libgcc_s) costs %+.0f us over "
-                    "linking libgssapi_krb5 alone" % (a - g, a - p, r - g))
+                    "a Rust cdylib doing nothing costs %+.0f us with the unwinder linked in as libdaemonauth's is, "
+                    "%+.0f us as Rust links it by default (with libgcc_s)" % (a - g, a - p, e - g, r - g))
     return rows
 
 
