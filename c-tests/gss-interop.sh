@@ -154,7 +154,7 @@ case "$case_name" in
   bad-arguments)
     # A -port that is not a port number is a usage error for both (MIT's take atoi's answer:
     # "-port x" listens on a port the kernel picks).
-    for bad in x 0 65536 -1 12x ""; do
+    for bad in x 0 65536 -1 +5 " 5" 12x ""; do
       timeout 10 "$our_server" -port "$bad" host >"$work/server.out" 2>&1; rc=$?
       [ "$rc" -eq 1 ] && expect_server "usage:" || fail "gss-server -port '$bad': exit status $rc"
       timeout 10 "$our_client" -port "$bad" localhost host@localhost hi >"$work/client.out" 2>&1; rc=$?

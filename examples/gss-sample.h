@@ -3,6 +3,7 @@
 #ifndef DAEMONAUTH_EXAMPLES_GSS_SAMPLE_H
 #define DAEMONAUTH_EXAMPLES_GSS_SAMPLE_H
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +18,11 @@
  * take atoi's answer, so that "-port x" listens on a port the kernel picks). */
 static inline unsigned short sample_parse_port(const char *text) {
     char *end;
+    if (!isdigit((unsigned char)text[0])) /* strtoul would skip blanks and take a sign */
+        return 0;
     errno = 0;
     unsigned long port = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || port == 0 || port > 65535)
+    if (errno != 0 || *end != '\0' || port == 0 || port > 65535)
         return 0;
     return (unsigned short)port;
 }
