@@ -12,6 +12,7 @@
 mod c_enum;
 pub mod cvs;
 pub mod distcc;
+pub(crate) mod dynlib;
 pub mod error;
 pub(crate) mod ffi;
 pub mod framing;

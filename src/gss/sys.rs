@@ -5,14 +5,164 @@
 //! that export/import and distcc's ABI need, its names and credentials cannot be handed to a
 //! raw call, and its wrap/unwrap do not report the confidentiality state.
 
-use std::ffi::{CString, c_int, c_void};
+use std::ffi::{CString, c_char, c_int, c_void};
 use std::ptr;
 
 use libgssapi_sys as gss;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::dynlib::library_functions;
 use crate::error::{Error, ErrorCode, Result};
 use crate::responder::krb5::MemoryCache;
+
+library_functions! {
+    /// The functions of MIT's GSS-API library this module calls, resolved at the first call
+    /// (a program that never uses GSS-API never loads the Kerberos libraries).
+    static GSSAPI: Gssapi = c"libgssapi_krb5.so.2", declared in libgssapi_sys {
+        fn gss_accept_sec_context(
+            minor: *mut gss::OM_uint32,
+            context: *mut gss::gss_ctx_id_t,
+            acceptor_cred: gss::gss_cred_id_t,
+            input_token: gss::gss_buffer_t,
+            bindings: gss::gss_channel_bindings_t,
+            source: *mut gss::gss_name_t,
+            mech: *mut gss::gss_OID,
+            output_token: gss::gss_buffer_t,
+            flags: *mut gss::OM_uint32,
+            lifetime: *mut gss::OM_uint32,
+            delegated: *mut gss::gss_cred_id_t,
+        ) -> gss::OM_uint32;
+        fn gss_acquire_cred(
+            minor: *mut gss::OM_uint32,
+            name: gss::gss_name_t,
+            lifetime: gss::OM_uint32,
+            mechs: gss::gss_OID_set,
+            usage: gss::gss_cred_usage_t,
+            cred: *mut gss::gss_cred_id_t,
+            actual_mechs: *mut gss::gss_OID_set,
+            actual_lifetime: *mut gss::OM_uint32,
+        ) -> gss::OM_uint32;
+        fn gss_acquire_cred_from(
+            minor: *mut gss::OM_uint32,
+            name: gss::gss_name_t,
+            lifetime: gss::OM_uint32,
+            mechs: gss::gss_OID_set,
+            usage: gss::gss_cred_usage_t,
+            store: gss::gss_const_key_value_set_t,
+            cred: *mut gss::gss_cred_id_t,
+            actual_mechs: *mut gss::gss_OID_set,
+            actual_lifetime: *mut gss::OM_uint32,
+        ) -> gss::OM_uint32;
+        fn gss_canonicalize_name(
+            minor: *mut gss::OM_uint32,
+            name: gss::gss_name_t,
+            mech: gss::gss_OID,
+            canonical: *mut gss::gss_name_t,
+        ) -> gss::OM_uint32;
+        fn gss_delete_sec_context(
+            minor: *mut gss::OM_uint32,
+            context: *mut gss::gss_ctx_id_t,
+            output_token: gss::gss_buffer_t,
+        ) -> gss::OM_uint32;
+        fn gss_display_name(
+            minor: *mut gss::OM_uint32,
+            name: gss::gss_name_t,
+            text: gss::gss_buffer_t,
+            kind: *mut gss::gss_OID,
+        ) -> gss::OM_uint32;
+        fn gss_display_status(
+            minor: *mut gss::OM_uint32,
+            code: gss::OM_uint32,
+            kind: c_int,
+            mech: gss::gss_OID,
+            message_context: *mut gss::OM_uint32,
+            text: gss::gss_buffer_t,
+        ) -> gss::OM_uint32;
+        fn gss_export_sec_context(
+            minor: *mut gss::OM_uint32,
+            context: *mut gss::gss_ctx_id_t,
+            token: gss::gss_buffer_t,
+        ) -> gss::OM_uint32;
+        fn gss_get_mic(
+            minor: *mut gss::OM_uint32,
+            context: gss::gss_ctx_id_t,
+            qop: gss::gss_qop_t,
+            message: gss::gss_buffer_t,
+            mic: gss::gss_buffer_t,
+        ) -> gss::OM_uint32;
+        fn gss_import_name(
+            minor: *mut gss::OM_uint32,
+            text: gss::gss_buffer_t,
+            kind: gss::gss_OID,
+            name: *mut gss::gss_name_t,
+        ) -> gss::OM_uint32;
+        fn gss_import_sec_context(
+            minor: *mut gss::OM_uint32,
+            token: gss::gss_buffer_t,
+            context: *mut gss::gss_ctx_id_t,
+        ) -> gss::OM_uint32;
+        fn gss_init_sec_context(
+            minor: *mut gss::OM_uint32,
+            initiator_cred: gss::gss_cred_id_t,
+            context: *mut gss::gss_ctx_id_t,
+            target: gss::gss_name_t,
+            mech: gss::gss_OID,
+            flags: gss::OM_uint32,
+            lifetime: gss::OM_uint32,
+            bindings: gss::gss_channel_bindings_t,
+            input_token: gss::gss_buffer_t,
+            actual_mech: *mut gss::gss_OID,
+            output_token: gss::gss_buffer_t,
+            actual_flags: *mut gss::OM_uint32,
+            actual_lifetime: *mut gss::OM_uint32,
+        ) -> gss::OM_uint32;
+        fn gss_inquire_context(
+            minor: *mut gss::OM_uint32,
+            context: gss::gss_ctx_id_t,
+            source: *mut gss::gss_name_t,
+            target: *mut gss::gss_name_t,
+            lifetime: *mut gss::OM_uint32,
+            mech: *mut gss::gss_OID,
+            flags: *mut gss::OM_uint32,
+            locally_initiated: *mut c_int,
+            open: *mut c_int,
+        ) -> gss::OM_uint32;
+        fn gss_localname(
+            minor: *mut gss::OM_uint32,
+            name: gss::gss_name_t,
+            mech: gss::gss_const_OID,
+            local_name: gss::gss_buffer_t,
+        ) -> gss::OM_uint32;
+        fn gss_release_buffer(minor: *mut gss::OM_uint32, buffer: gss::gss_buffer_t) -> gss::OM_uint32;
+        fn gss_release_cred(minor: *mut gss::OM_uint32, cred: *mut gss::gss_cred_id_t) -> gss::OM_uint32;
+        fn gss_release_name(minor: *mut gss::OM_uint32, name: *mut gss::gss_name_t) -> gss::OM_uint32;
+        fn gss_unwrap(
+            minor: *mut gss::OM_uint32,
+            context: gss::gss_ctx_id_t,
+            token: gss::gss_buffer_t,
+            message: gss::gss_buffer_t,
+            confidential: *mut c_int,
+            qop: *mut gss::gss_qop_t,
+        ) -> gss::OM_uint32;
+        fn gss_userok(name: gss::gss_name_t, user: *const c_char) -> c_int;
+        fn gss_verify_mic(
+            minor: *mut gss::OM_uint32,
+            context: gss::gss_ctx_id_t,
+            message: gss::gss_buffer_t,
+            mic: gss::gss_buffer_t,
+            qop: *mut gss::gss_qop_t,
+        ) -> gss::OM_uint32;
+        fn gss_wrap(
+            minor: *mut gss::OM_uint32,
+            context: gss::gss_ctx_id_t,
+            encrypt: c_int,
+            qop: gss::gss_qop_t,
+            message: gss::gss_buffer_t,
+            confidential: *mut c_int,
+            token: gss::gss_buffer_t,
+        ) -> gss::OM_uint32;
+    }
+}
 
 /// A GSS-API object identifier, held as its DER contents octets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +285,10 @@ pub fn status_text(major: u32, minor: u32) -> String {
 /// The lines `gss_display_status` gives for `code`, read as `kind` (`GSS_C_GSS_CODE` = 1 or
 /// `GSS_C_MECH_CODE` = 2); a code it cannot describe reads "status 0x...".
 pub fn display_status(code: u32, kind: c_int) -> Vec<String> {
+    let api = match GSSAPI.get() {
+        Ok(api) => api,
+        Err(error) => return vec![format!("status {code:#x} ({})", error.message())],
+    };
     let mut lines = Vec::new();
     let mut message_context: gss::OM_uint32 = 0;
     loop {
@@ -142,7 +296,7 @@ pub fn display_status(code: u32, kind: c_int) -> Vec<String> {
         let mut text = Buffer::empty();
         // SAFETY: all pointers are to live locals; `text` is released by its Drop.
         let major = unsafe {
-            gss::gss_display_status(&mut minor, code, kind, ptr::null_mut(), &mut message_context, &mut text.0)
+            (api.gss_display_status)(&mut minor, code, kind, ptr::null_mut(), &mut message_context, &mut text.0)
         };
         if major != gss::GSS_S_COMPLETE {
             lines.push(format!("status {code:#x}"));
@@ -201,12 +355,14 @@ impl Buffer {
 
 impl Drop for Buffer {
     fn drop(&mut self) {
+        // A buffer holds bytes only if the library, loaded then, filled it.
+        let Ok(api) = GSSAPI.get() else { return };
         let mut minor = 0;
         // SAFETY: the buffer is empty or was allocated by the GSS library, which owns its
         // bytes until this release; nothing else refers to them.
         unsafe {
             wipe(&self.0);
-            gss::gss_release_buffer(&mut minor, &mut self.0)
+            (api.gss_release_buffer)(&mut minor, &mut self.0)
         };
     }
 }
@@ -232,11 +388,12 @@ pub unsafe fn release_raw_buffer(buffer: *mut gss::gss_buffer_desc) -> Result<()
     if buffer.is_null() {
         return Ok(());
     }
+    let api = GSSAPI.get()?;
     let mut minor = 0;
     // SAFETY: non-NULL and valid per the contract; the library frees `value` and empties it.
     let major = unsafe {
         wipe(&*buffer);
-        gss::gss_release_buffer(&mut minor, buffer)
+        (api.gss_release_buffer)(&mut minor, buffer)
     };
     check(major, minor, "gss_release_buffer")
 }
@@ -251,9 +408,10 @@ pub unsafe fn release_raw_name(name: *mut gss::gss_name_t) -> Result<()> {
     if name.is_null() {
         return Ok(());
     }
+    let api = GSSAPI.get()?;
     let mut minor = 0;
     // SAFETY: non-NULL and valid per the contract.
-    let major = unsafe { gss::gss_release_name(&mut minor, name) };
+    let major = unsafe { (api.gss_release_name)(&mut minor, name) };
     check(major, minor, "gss_release_name")
 }
 
@@ -310,9 +468,10 @@ impl Name {
         let mut oid_desc = oid.desc();
         let mut text_buf = input(text.as_bytes());
         let mut raw: gss::gss_name_t = ptr::null_mut();
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: the buffers and OID descriptor point to live data the call only reads.
-        let major = unsafe { gss::gss_import_name(&mut minor, &mut text_buf, &mut oid_desc, &mut raw) };
+        let major = unsafe { (api.gss_import_name)(&mut minor, &mut text_buf, &mut oid_desc, &mut raw) };
         check(major, minor, &format!("importing the name {text:?}"))?;
         Ok(Name(raw))
     }
@@ -321,9 +480,10 @@ impl Name {
     pub fn display(&self) -> Result<(String, Option<Oid>)> {
         let mut text = Buffer::empty();
         let mut kind: gss::gss_OID = ptr::null_mut();
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: `self.0` is a live name; the outputs are locals.
-        let major = unsafe { gss::gss_display_name(&mut minor, self.0, &mut text.0, &mut kind) };
+        let major = unsafe { (api.gss_display_name)(&mut minor, self.0, &mut text.0, &mut kind) };
         check(major, minor, "displaying a name")?;
         let printable = String::from_utf8(text.as_slice().to_vec())
             .map_err(|_| Error::new(ErrorCode::Gss, "a GSS name is not valid UTF-8"))?;
@@ -335,9 +495,10 @@ impl Name {
     pub fn canonicalize(&self, mech: &Oid) -> Result<Name> {
         let mut mech_desc = mech.desc();
         let mut out: gss::gss_name_t = ptr::null_mut();
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: live name and OID; `out` receives a new name we own.
-        let major = unsafe { gss::gss_canonicalize_name(&mut minor, self.0, &mut mech_desc, &mut out) };
+        let major = unsafe { (api.gss_canonicalize_name)(&mut minor, self.0, &mut mech_desc, &mut out) };
         check(major, minor, "canonicalizing a name")?;
         Ok(Name(out))
     }
@@ -347,9 +508,10 @@ impl Name {
         let mut mech_desc = mech.map(Oid::desc);
         let mech_ptr = mech_desc.as_mut().map_or(ptr::null_mut(), |desc| desc as gss::gss_OID);
         let mut text = Buffer::empty();
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: live name and optional OID; `text` receives a buffer we release.
-        let major = unsafe { gss::gss_localname(&mut minor, self.0, mech_ptr, &mut text.0) };
+        let major = unsafe { (api.gss_localname)(&mut minor, self.0, mech_ptr, &mut text.0) };
         check(major, minor, "mapping a name to a local user")?;
         String::from_utf8(text.as_slice().to_vec())
             .map_err(|_| Error::new(ErrorCode::Gss, "a local name is not valid UTF-8"))
@@ -359,17 +521,19 @@ impl Name {
     /// mechanism's rules (krb5: `.k5login`, or the principal mapping to `user`). A user name
     /// with a NUL byte never may.
     pub fn user_ok(&self, user: &[u8]) -> bool {
-        let Ok(user) = CString::new(user) else { return false };
+        let (Ok(user), Ok(api)) = (CString::new(user), GSSAPI.get()) else { return false };
         // SAFETY: a live name and a NUL-terminated user name.
-        unsafe { gss::gss_userok(self.0, user.as_ptr()) != 0 }
+        unsafe { (api.gss_userok)(self.0, user.as_ptr()) != 0 }
     }
 }
 
 impl Drop for Name {
     fn drop(&mut self) {
+        // A name exists only if the library, loaded then, made it.
+        let Ok(api) = GSSAPI.get() else { return };
         let mut minor = 0;
         // SAFETY: `self.0` is a name we own (or NULL, which release accepts).
-        unsafe { gss::gss_release_name(&mut minor, &mut self.0) };
+        unsafe { (api.gss_release_name)(&mut minor, &mut self.0) };
     }
 }
 
@@ -431,12 +595,13 @@ impl Cred {
             .collect();
         let store_set = gss::gss_key_value_set_desc { count: elements.len() as u32, elements: elements.as_mut_ptr() };
         let mut raw: gss::gss_cred_id_t = ptr::null_mut();
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: every pointer refers to a live local (name, mechanism set, store strings)
         // that outlives the call; `raw` receives a credential we own.
         let major = unsafe {
             if store.is_empty() {
-                gss::gss_acquire_cred(
+                (api.gss_acquire_cred)(
                     &mut minor,
                     name_ptr,
                     gss::_GSS_C_INDEFINITE,
@@ -447,7 +612,7 @@ impl Cred {
                     ptr::null_mut(),
                 )
             } else {
-                gss::gss_acquire_cred_from(
+                (api.gss_acquire_cred_from)(
                     &mut minor,
                     name_ptr,
                     gss::_GSS_C_INDEFINITE,
@@ -480,9 +645,11 @@ impl std::fmt::Debug for Cred {
 
 impl Drop for Cred {
     fn drop(&mut self) {
+        // A credential exists only if the library, loaded then, made it.
+        let Ok(api) = GSSAPI.get() else { return };
         let mut minor = 0;
         // SAFETY: `self.0` is a credential we own.
-        unsafe { gss::gss_release_cred(&mut minor, &mut self.0) };
+        unsafe { (api.gss_release_cred)(&mut minor, &mut self.0) };
     }
 }
 
@@ -553,11 +720,12 @@ impl Context {
         let input_ptr = if input_token.is_some() { &mut input_buf as gss::gss_buffer_t } else { ptr::null_mut() };
         let mut output = Buffer::empty();
         let mut ret_flags = 0;
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: all handles are live or NULL (defaults); buffers point to live locals;
         // `self.0` is updated in place by the library.
         let major = unsafe {
-            gss::gss_init_sec_context(
+            (api.gss_init_sec_context)(
                 &mut minor,
                 cred.map_or(ptr::null_mut(), |c| c.0),
                 &mut self.0,
@@ -597,11 +765,12 @@ impl Context {
         let mut output = Buffer::empty();
         let mut ret_flags = 0;
         let mut delegated: gss::gss_cred_id_t = ptr::null_mut();
+        let api = GSSAPI.get().map_err(|error| RefusedStep { error, token: Vec::new() })?;
         let mut minor = 0;
         // SAFETY: as for init_step (the bindings, if any, point to a live local); `delegated`
         // receives a credential we own (wrapped at once below) or stays NULL.
         let major = unsafe {
-            gss::gss_accept_sec_context(
+            (api.gss_accept_sec_context)(
                 &mut minor,
                 &mut self.0,
                 cred.map_or(ptr::null_mut(), |c| c.0),
@@ -633,10 +802,11 @@ impl Context {
         let mut input_buf = input(message);
         let mut output = Buffer::empty();
         let mut conf_state: c_int = 0;
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: live context and buffers.
         let major = unsafe {
-            gss::gss_wrap(&mut minor, self.0, encrypt as c_int, 0, &mut input_buf, &mut conf_state, &mut output.0)
+            (api.gss_wrap)(&mut minor, self.0, encrypt as c_int, 0, &mut input_buf, &mut conf_state, &mut output.0)
         };
         check(major, minor, "gss_wrap")?;
         Ok((output.as_slice().to_vec(), conf_state != 0))
@@ -648,10 +818,11 @@ impl Context {
         let mut input_buf = input(token);
         let mut output = Buffer::empty();
         let mut conf_state: c_int = 0;
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: live context and buffers; QOP output not requested.
         let major = unsafe {
-            gss::gss_unwrap(&mut minor, self.0, &mut input_buf, &mut output.0, &mut conf_state, ptr::null_mut())
+            (api.gss_unwrap)(&mut minor, self.0, &mut input_buf, &mut output.0, &mut conf_state, ptr::null_mut())
         };
         check(major, minor, "gss_unwrap")?;
         check_sequence(major, "gss_unwrap")?;
@@ -662,9 +833,10 @@ impl Context {
     pub fn get_mic(&self, message: &[u8]) -> Result<Vec<u8>> {
         let mut input_buf = input(message);
         let mut output = Buffer::empty();
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: live context and buffers.
-        let major = unsafe { gss::gss_get_mic(&mut minor, self.0, 0, &mut input_buf, &mut output.0) };
+        let major = unsafe { (api.gss_get_mic)(&mut minor, self.0, 0, &mut input_buf, &mut output.0) };
         check(major, minor, "gss_get_mic")?;
         Ok(output.as_slice().to_vec())
     }
@@ -673,9 +845,11 @@ impl Context {
     pub fn verify_mic(&self, message: &[u8], mic: &[u8]) -> Result<()> {
         let mut message_buf = input(message);
         let mut mic_buf = input(mic);
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: live context and buffers; QOP output not requested.
-        let major = unsafe { gss::gss_verify_mic(&mut minor, self.0, &mut message_buf, &mut mic_buf, ptr::null_mut()) };
+        let major =
+            unsafe { (api.gss_verify_mic)(&mut minor, self.0, &mut message_buf, &mut mic_buf, ptr::null_mut()) };
         check(major, minor, "gss_verify_mic")?;
         check_sequence(major, "gss_verify_mic")
     }
@@ -683,9 +857,10 @@ impl Context {
     /// Serialises the context for another process; this context becomes unusable.
     pub fn export(&mut self) -> Result<Zeroizing<Vec<u8>>> {
         let mut output = Buffer::empty();
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: `self.0` is live; on success the library resets it to GSS_C_NO_CONTEXT.
-        let major = unsafe { gss::gss_export_sec_context(&mut minor, &mut self.0, &mut output.0) };
+        let major = unsafe { (api.gss_export_sec_context)(&mut minor, &mut self.0, &mut output.0) };
         check(major, minor, "gss_export_sec_context")?;
         Ok(Zeroizing::new(output.as_slice().to_vec()))
     }
@@ -694,9 +869,10 @@ impl Context {
     pub fn import(token: &[u8]) -> Result<Context> {
         let mut input_buf = input(token);
         let mut raw: gss::gss_ctx_id_t = ptr::null_mut();
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: live buffer; `raw` receives a context we own.
-        let major = unsafe { gss::gss_import_sec_context(&mut minor, &mut input_buf, &mut raw) };
+        let major = unsafe { (api.gss_import_sec_context)(&mut minor, &mut input_buf, &mut raw) };
         check(major, minor, "gss_import_sec_context")?;
         Ok(Context(raw))
     }
@@ -730,10 +906,11 @@ impl Context {
         let mut flags = 0;
         let mut local: c_int = 0;
         let mut open: c_int = 0;
+        let api = GSSAPI.get()?;
         let mut minor = 0;
         // SAFETY: live context; the names returned are ours to release (wrapped at once).
         let major = unsafe {
-            gss::gss_inquire_context(
+            (api.gss_inquire_context)(
                 &mut minor,
                 self.0,
                 &mut source,
@@ -769,10 +946,11 @@ impl Default for Context {
 
 impl Drop for Context {
     fn drop(&mut self) {
-        if !self.0.is_null() {
+        // A context exists only if the library, loaded then, made it.
+        if let (false, Ok(api)) = (self.0.is_null(), GSSAPI.get()) {
             let mut minor = 0;
             // SAFETY: `self.0` is a context we own; no output token requested.
-            unsafe { gss::gss_delete_sec_context(&mut minor, &mut self.0, ptr::null_mut()) };
+            unsafe { (api.gss_delete_sec_context)(&mut minor, &mut self.0, ptr::null_mut()) };
         }
     }
 }
@@ -780,6 +958,11 @@ impl Drop for Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_declared_function_is_in_mit_s_library() {
+        GSSAPI.get().expect("libgssapi_krb5.so.2 has every function GSSAPI declares");
+    }
 
     #[test]
     fn oids_parse_in_both_notations() {

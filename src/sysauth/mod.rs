@@ -3,7 +3,6 @@
 //! crypt(3) hashes (CVS's `CVSROOT/passwd`, host auth's daemon password file, the system
 //! database).
 
-mod dynlib;
 pub mod pam;
 pub mod sys;
 

@@ -7,7 +7,7 @@ use std::ffi::{CString, c_char, c_int, c_void};
 
 use zeroize::{Zeroize, Zeroizing};
 
-use super::dynlib::{Lazy, Library};
+use crate::dynlib::{Lazy, Library};
 use crate::error::{Error, ErrorCode, Result};
 
 #[repr(C)]

@@ -6,7 +6,7 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 
 use zeroize::Zeroizing;
 
-use super::dynlib::{Lazy, Library};
+use crate::dynlib::{Lazy, Library};
 use crate::error::{Error, ErrorCode, Result};
 use crate::log_error;
 

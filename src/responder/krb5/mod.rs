@@ -45,14 +45,15 @@ pub fn get_init_creds(principal: Option<&str>, ccache: Option<&str>, responder: 
     };
     let options = context.init_creds_options()?;
     // SAFETY: context, options and cache are live handles of this context.
-    let code = unsafe { sys::krb5_get_init_creds_opt_set_out_ccache(context.raw, options.raw, cache.raw) };
+    let code = unsafe { (context.api.krb5_get_init_creds_opt_set_out_ccache)(context.raw, options.raw, cache.raw) };
     context.check(code, "choosing the credential cache")?;
 
     let mut bridge = Bridge { context: &context, responder, principal: name, failure: None };
     let data = ptr::from_mut(&mut bridge).cast::<c_void>();
     // SAFETY: live handles; `data` points at `bridge`, which outlives every use krb5 makes of
     // it (only during krb5_get_init_creds_password below, on this thread).
-    let code = unsafe { sys::krb5_get_init_creds_opt_set_responder(context.raw, options.raw, Some(respond), data) };
+    let code =
+        unsafe { (context.api.krb5_get_init_creds_opt_set_responder)(context.raw, options.raw, Some(respond), data) };
     context.check(code, "installing the responder")?;
     // SAFETY: Creds is integers and nullable pointers, for which all-zero is the empty value.
     let mut creds: sys::Creds = unsafe { std::mem::zeroed() };
@@ -60,7 +61,7 @@ pub fn get_init_creds(principal: Option<&str>, ccache: Option<&str>, responder: 
     // SAFETY: live handles; `password_ptr` is NULL or a NUL-terminated string that outlives
     // the call; `data` is valid for the callbacks as explained above.
     let code = unsafe {
-        sys::krb5_get_init_creds_password(
+        (context.api.krb5_get_init_creds_password)(
             context.raw,
             &mut creds,
             client.raw,
@@ -73,7 +74,7 @@ pub fn get_init_creds(principal: Option<&str>, ccache: Option<&str>, responder: 
         )
     };
     // SAFETY: `creds` is either zeroed or filled by krb5; freeing the contents of either is valid.
-    unsafe { sys::krb5_free_cred_contents(context.raw, &mut creds) };
+    unsafe { (context.api.krb5_free_cred_contents)(context.raw, &mut creds) };
     match bridge.failure.take() {
         Some(failure) => Err(failure),
         None => context.check(code, format_args!("getting initial credentials for {name}")),
@@ -134,15 +135,15 @@ impl Bridge<'_> {
 
     /// Hands krb5's questions to the responder as they are and gives krb5 the answers.
     fn answer_krb5(&self, rctx: *mut sys::ResponderContext) -> Result<()> {
-        let context = self.context.raw;
+        let (api, context) = (self.context.api, self.context.raw);
         // SAFETY: krb5 passes a responder context valid for this callback; the list it returns
         // is NULL-terminated and lives as long as the context.
-        let list = unsafe { sys::krb5_responder_list_questions(context, rctx) };
+        let list = unsafe { (api.krb5_responder_list_questions)(context, rctx) };
         let mut questions = Vec::new();
         // SAFETY: as above; every entry before the NULL is a NUL-terminated string.
         for name in unsafe { c_string_list(list) } {
             // SAFETY: as above; the challenge is NULL or a NUL-terminated string.
-            let challenge = unsafe { sys::krb5_responder_get_challenge(context, rctx, name.as_ptr()) };
+            let challenge = unsafe { (api.krb5_responder_get_challenge)(context, rctx, name.as_ptr()) };
             // SAFETY: checked for NULL; krb5 keeps it alive during the callback.
             let challenge = unsafe { opt_c_str(challenge) }.unwrap_or_default();
             let name = name.to_string_lossy();
@@ -159,7 +160,8 @@ impl Bridge<'_> {
             let value = secret_c_string(value, name)?;
             // SAFETY: valid responder context; both strings are NUL-terminated; krb5 copies
             // the answer.
-            let code = unsafe { sys::krb5_responder_set_answer(context, rctx, c_name.as_ptr(), value.as_ptr().cast()) };
+            let code =
+                unsafe { (api.krb5_responder_set_answer)(context, rctx, c_name.as_ptr(), value.as_ptr().cast()) };
             self.context.check(code, format_args!("giving krb5 the answer to `{name}`"))?;
         }
         Ok(())
@@ -231,7 +233,7 @@ unsafe extern "C" fn prompter(
         unsafe { std::slice::from_raw_parts_mut(prompts, count) }
     };
     // SAFETY: during a prompter call krb5 returns NULL or one type per prompt.
-    let types = unsafe { sys::krb5_get_prompt_types(context) };
+    let types = unsafe { (bridge.context.api.krb5_get_prompt_types)(context) };
     let types: &[i32] = if types.is_null() || prompts.is_empty() {
         &[]
     } else {
@@ -273,19 +275,27 @@ unsafe fn opt_c_str(text: *const c_char) -> Option<String> {
 /// An initialised krb5 context, freed on drop.
 struct Context {
     raw: *mut sys::Context,
+    /// The krb5 library's functions (loaded when the first context was made).
+    api: &'static sys::Krb5,
 }
 
 /// A handle of a [`Context`], released with its krb5 free function on drop.
 struct Handle<'c, T> {
     context: &'c Context,
     raw: *mut T,
-    release: unsafe extern "C" fn(*mut sys::Context, *mut T),
+    release: Release<T>,
 }
+
+/// Frees a handle of the given context.
+///
+/// # Safety
+/// The handle was made by the context and nothing uses it afterwards.
+type Release<T> = unsafe fn(&Context, *mut T);
 
 impl<T> Drop for Handle<'_, T> {
     fn drop(&mut self) {
         // SAFETY: `raw` was made by this context, is released exactly once, here.
-        unsafe { (self.release)(self.context.raw, self.raw) };
+        unsafe { (self.release)(self.context, self.raw) };
     }
 }
 
@@ -316,37 +326,50 @@ impl Drop for MemoryCache {
         // SAFETY: live context, NUL-terminated name, valid out-pointer; the handle is destroyed
         // (which also frees it) when it is dropped right away.
         let cache = context.make("removing a memory credential cache", destroy_ccache, |out| unsafe {
-            sys::krb5_cc_resolve(context.raw, name.as_ptr(), out)
+            (context.api.krb5_cc_resolve)(context.raw, name.as_ptr(), out)
         });
         drop(cache);
     }
 }
 
-/// krb5_cc_destroy with the shape of a release function: removes the cache and frees the
-/// handle (its status is of no use on drop).
-unsafe extern "C" fn destroy_ccache(context: *mut sys::Context, cache: *mut sys::Ccache) {
+/// krb5_cc_destroy as a [`Release`]: removes the cache and frees the handle (its status is of
+/// no use on drop).
+unsafe fn destroy_ccache(context: &Context, cache: *mut sys::Ccache) {
     // SAFETY: forwarded from Handle::drop.
-    unsafe { sys::krb5_cc_destroy(context, cache) };
+    unsafe { (context.api.krb5_cc_destroy)(context.raw, cache) };
 }
 
-/// krb5_cc_close with the shape of a release function (its status is of no use on drop).
-unsafe extern "C" fn close_ccache(context: *mut sys::Context, cache: *mut sys::Ccache) {
+/// krb5_cc_close as a [`Release`] (its status is of no use on drop).
+unsafe fn close_ccache(context: &Context, cache: *mut sys::Ccache) {
     // SAFETY: forwarded from Handle::drop.
-    unsafe { sys::krb5_cc_close(context, cache) };
+    unsafe { (context.api.krb5_cc_close)(context.raw, cache) };
+}
+
+/// krb5_free_principal as a [`Release`].
+unsafe fn free_principal(context: &Context, principal: *mut sys::Principal) {
+    // SAFETY: forwarded from Handle::drop.
+    unsafe { (context.api.krb5_free_principal)(context.raw, principal) };
+}
+
+/// krb5_get_init_creds_opt_free as a [`Release`].
+unsafe fn free_init_creds_options(context: &Context, options: *mut sys::InitCredsOpt) {
+    // SAFETY: forwarded from Handle::drop.
+    unsafe { (context.api.krb5_get_init_creds_opt_free)(context.raw, options) };
 }
 
 impl Context {
     fn new() -> Result<Context> {
+        let api = sys::KRB5.get()?;
         let mut raw = ptr::null_mut();
         // SAFETY: `raw` is a valid out-pointer.
-        let code = unsafe { sys::krb5_init_context(&mut raw) };
+        let code = unsafe { (api.krb5_init_context)(&mut raw) };
         if code != 0 {
             return Err(Error::new(
                 ErrorCode::Krb5,
                 format!("cannot initialise krb5 (error {code}): check KRB5_CONFIG"),
             ));
         }
-        Ok(Context { raw })
+        Ok(Context { raw, api })
     }
 
     /// `Ok` for code 0, else the error with krb5's message: wrong password and unknown
@@ -363,9 +386,9 @@ impl Context {
         };
         // SAFETY: live context; the message is freed right after it is copied.
         let message = unsafe {
-            let text = sys::krb5_get_error_message(self.raw, code);
+            let text = (self.api.krb5_get_error_message)(self.raw, code);
             let message = opt_c_str(text).unwrap_or_else(|| format!("krb5 error {code}"));
-            sys::krb5_free_error_message(self.raw, text);
+            (self.api.krb5_free_error_message)(self.raw, text);
             message
         };
         Err(Error::new(kind, format!("{what}: {message}")))
@@ -375,7 +398,7 @@ impl Context {
     fn make<T>(
         &self,
         what: impl Display,
-        release: unsafe extern "C" fn(*mut sys::Context, *mut T),
+        release: Release<T>,
         create: impl FnOnce(*mut *mut T) -> sys::krb5_error_code,
     ) -> Result<Handle<'_, T>> {
         let mut raw = ptr::null_mut();
@@ -386,8 +409,8 @@ impl Context {
     fn parse_name(&self, name: &str) -> Result<Handle<'_, sys::Principal>> {
         let c_name = c_arg(name, "principal")?;
         // SAFETY: live context, NUL-terminated name, valid out-pointer.
-        self.make(format_args!("parsing the principal {name}"), sys::krb5_free_principal, |out| unsafe {
-            sys::krb5_parse_name(self.raw, c_name.as_ptr(), out)
+        self.make(format_args!("parsing the principal {name}"), free_principal, |out| unsafe {
+            (self.api.krb5_parse_name)(self.raw, c_name.as_ptr(), out)
         })
     }
 
@@ -395,32 +418,32 @@ impl Context {
         let c_name = c_arg(name, "ccache")?;
         // SAFETY: live context, NUL-terminated name, valid out-pointer.
         self.make(format_args!("opening the credential cache {name}"), close_ccache, |out| unsafe {
-            sys::krb5_cc_resolve(self.raw, c_name.as_ptr(), out)
+            (self.api.krb5_cc_resolve)(self.raw, c_name.as_ptr(), out)
         })
     }
 
     fn default_ccache(&self) -> Result<Handle<'_, sys::Ccache>> {
         // SAFETY: live context, valid out-pointer.
         self.make("opening the default credential cache", close_ccache, |out| unsafe {
-            sys::krb5_cc_default(self.raw, out)
+            (self.api.krb5_cc_default)(self.raw, out)
         })
     }
 
     fn init_creds_options(&self) -> Result<Handle<'_, sys::InitCredsOpt>> {
         // SAFETY: live context, valid out-pointer.
-        self.make("allocating krb5 options", sys::krb5_get_init_creds_opt_free, |out| unsafe {
-            sys::krb5_get_init_creds_opt_alloc(self.raw, out)
+        self.make("allocating krb5 options", free_init_creds_options, |out| unsafe {
+            (self.api.krb5_get_init_creds_opt_alloc)(self.raw, out)
         })
     }
 
     fn default_realm(&self) -> Result<String> {
         let mut realm = ptr::null_mut();
         // SAFETY: live context, valid out-pointer.
-        self.check(unsafe { sys::krb5_get_default_realm(self.raw, &mut realm) }, "finding the default realm")?;
+        self.check(unsafe { (self.api.krb5_get_default_realm)(self.raw, &mut realm) }, "finding the default realm")?;
         // SAFETY: krb5 returned a NUL-terminated string, freed right after it is copied.
         unsafe {
             let text = opt_c_str(realm).unwrap_or_default();
-            sys::krb5_free_default_realm(self.raw, realm);
+            (self.api.krb5_free_default_realm)(self.raw, realm);
             Ok(text)
         }
     }
@@ -429,7 +452,7 @@ impl Context {
 impl Drop for Context {
     fn drop(&mut self) {
         // SAFETY: made by krb5_init_context, freed once; every Handle borrowed it and is gone.
-        unsafe { sys::krb5_free_context(self.raw) };
+        unsafe { (self.api.krb5_free_context)(self.raw) };
     }
 }
 
@@ -442,6 +465,11 @@ fn c_arg(text: &str, name: &str) -> Result<CString> {
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn every_declared_function_is_in_mit_s_library() {
+        sys::KRB5.get().expect("libkrb5.so.3 has every function KRB5 declares");
+    }
 
     /// Runs `test` with a bridge whose responder answers `password` with `password` and
     /// records the questions it saw.

@@ -6,6 +6,8 @@
 
 use std::ffi::{c_char, c_int, c_uint, c_void};
 
+use crate::dynlib::library_functions;
+
 pub type krb5_error_code = i32;
 
 /// Declares opaque krb5 types that Rust only handles by pointer.
@@ -107,60 +109,63 @@ pub type PrompterFn = unsafe extern "C" fn(
 pub type ResponderFn =
     unsafe extern "C" fn(context: *mut Context, data: *mut c_void, rctx: *mut ResponderContext) -> krb5_error_code;
 
-#[link(name = "krb5")]
-unsafe extern "C" {
-    pub fn krb5_init_context(context: *mut *mut Context) -> krb5_error_code;
-    pub fn krb5_free_context(context: *mut Context);
-    pub fn krb5_get_error_message(context: *mut Context, code: krb5_error_code) -> *const c_char;
-    pub fn krb5_free_error_message(context: *mut Context, message: *const c_char);
-    pub fn krb5_get_default_realm(context: *mut Context, realm: *mut *mut c_char) -> krb5_error_code;
-    pub fn krb5_free_default_realm(context: *mut Context, realm: *mut c_char);
-    pub fn krb5_parse_name(
-        context: *mut Context,
-        name: *const c_char,
-        principal: *mut *mut Principal,
-    ) -> krb5_error_code;
-    pub fn krb5_free_principal(context: *mut Context, principal: *mut Principal);
-    pub fn krb5_cc_default(context: *mut Context, ccache: *mut *mut Ccache) -> krb5_error_code;
-    pub fn krb5_cc_resolve(context: *mut Context, name: *const c_char, ccache: *mut *mut Ccache) -> krb5_error_code;
-    pub fn krb5_cc_close(context: *mut Context, ccache: *mut Ccache) -> krb5_error_code;
-    pub fn krb5_cc_destroy(context: *mut Context, ccache: *mut Ccache) -> krb5_error_code;
-    pub fn krb5_get_init_creds_opt_alloc(context: *mut Context, opt: *mut *mut InitCredsOpt) -> krb5_error_code;
-    pub fn krb5_get_init_creds_opt_free(context: *mut Context, opt: *mut InitCredsOpt);
-    pub fn krb5_get_init_creds_opt_set_out_ccache(
-        context: *mut Context,
-        opt: *mut InitCredsOpt,
-        ccache: *mut Ccache,
-    ) -> krb5_error_code;
-    pub fn krb5_get_init_creds_opt_set_responder(
-        context: *mut Context,
-        opt: *mut InitCredsOpt,
-        responder: Option<ResponderFn>,
-        data: *mut c_void,
-    ) -> krb5_error_code;
-    pub fn krb5_get_init_creds_password(
-        context: *mut Context,
-        creds: *mut Creds,
-        client: *mut Principal,
-        password: *const c_char,
-        prompter: Option<PrompterFn>,
-        data: *mut c_void,
-        start_time: i32,
-        in_tkt_service: *const c_char,
-        options: *mut InitCredsOpt,
-    ) -> krb5_error_code;
-    pub fn krb5_free_cred_contents(context: *mut Context, creds: *mut Creds);
-    pub fn krb5_get_prompt_types(context: *mut Context) -> *mut i32;
-    pub fn krb5_responder_list_questions(context: *mut Context, rctx: *mut ResponderContext) -> *const *const c_char;
-    pub fn krb5_responder_get_challenge(
-        context: *mut Context,
-        rctx: *mut ResponderContext,
-        question: *const c_char,
-    ) -> *const c_char;
-    pub fn krb5_responder_set_answer(
-        context: *mut Context,
-        rctx: *mut ResponderContext,
-        question: *const c_char,
-        answer: *const c_char,
-    ) -> krb5_error_code;
+library_functions! {
+    /// The functions of MIT's krb5 library the responder bridge calls, resolved when the first
+    /// krb5 context is made (a program that never gets a ticket never loads Kerberos).
+    pub static KRB5: Krb5 = c"libkrb5.so.3" {
+        fn krb5_init_context(context: *mut *mut Context) -> krb5_error_code;
+        fn krb5_free_context(context: *mut Context);
+        fn krb5_get_error_message(context: *mut Context, code: krb5_error_code) -> *const c_char;
+        fn krb5_free_error_message(context: *mut Context, message: *const c_char);
+        fn krb5_get_default_realm(context: *mut Context, realm: *mut *mut c_char) -> krb5_error_code;
+        fn krb5_free_default_realm(context: *mut Context, realm: *mut c_char);
+        fn krb5_parse_name(
+            context: *mut Context,
+            name: *const c_char,
+            principal: *mut *mut Principal,
+        ) -> krb5_error_code;
+        fn krb5_free_principal(context: *mut Context, principal: *mut Principal);
+        fn krb5_cc_default(context: *mut Context, ccache: *mut *mut Ccache) -> krb5_error_code;
+        fn krb5_cc_resolve(context: *mut Context, name: *const c_char, ccache: *mut *mut Ccache) -> krb5_error_code;
+        fn krb5_cc_close(context: *mut Context, ccache: *mut Ccache) -> krb5_error_code;
+        fn krb5_cc_destroy(context: *mut Context, ccache: *mut Ccache) -> krb5_error_code;
+        fn krb5_get_init_creds_opt_alloc(context: *mut Context, opt: *mut *mut InitCredsOpt) -> krb5_error_code;
+        fn krb5_get_init_creds_opt_free(context: *mut Context, opt: *mut InitCredsOpt);
+        fn krb5_get_init_creds_opt_set_out_ccache(
+            context: *mut Context,
+            opt: *mut InitCredsOpt,
+            ccache: *mut Ccache,
+        ) -> krb5_error_code;
+        fn krb5_get_init_creds_opt_set_responder(
+            context: *mut Context,
+            opt: *mut InitCredsOpt,
+            responder: Option<ResponderFn>,
+            data: *mut c_void,
+        ) -> krb5_error_code;
+        fn krb5_get_init_creds_password(
+            context: *mut Context,
+            creds: *mut Creds,
+            client: *mut Principal,
+            password: *const c_char,
+            prompter: Option<PrompterFn>,
+            data: *mut c_void,
+            start_time: i32,
+            in_tkt_service: *const c_char,
+            options: *mut InitCredsOpt,
+        ) -> krb5_error_code;
+        fn krb5_free_cred_contents(context: *mut Context, creds: *mut Creds);
+        fn krb5_get_prompt_types(context: *mut Context) -> *mut i32;
+        fn krb5_responder_list_questions(context: *mut Context, rctx: *mut ResponderContext) -> *const *const c_char;
+        fn krb5_responder_get_challenge(
+            context: *mut Context,
+            rctx: *mut ResponderContext,
+            question: *const c_char,
+        ) -> *const c_char;
+        fn krb5_responder_set_answer(
+            context: *mut Context,
+            rctx: *mut ResponderContext,
+            question: *const c_char,
+            answer: *const c_char,
+        ) -> krb5_error_code;
+    }
 }

@@ -1,9 +1,13 @@
-//! System libraries opened on first use instead of at load time: libpam (which brings libaudit
-//! and libcap-ng) and libcrypt are needed only by daemons that check system passwords, so a
-//! program that never does pays nothing for them when it starts (`docs/performance.md`).
+//! Libraries opened on first use instead of at load time, so that a program pays for a library
+//! only when it first needs it (`docs/performance.md`, load cost): MIT's GSS-API and Kerberos
+//! libraries (with the five libraries they bring) are opened at the first GSS-API or Kerberos
+//! call, libpam (with libaudit and libcap-ng) and libcrypt when a daemon first checks a system
+//! password. A CVS pserver or a host-auth usrpwd daemon never loads Kerberos at all.
 //!
 //! A library is opened by its soname with `dlopen` once per process, never closed, and each
-//! symbol is resolved once; a missing library or symbol is a `Config` error naming it.
+//! symbol is resolved once; a missing library or symbol is a `Config` error naming it. A
+//! library the program has already loaded (a daemon that calls GSS-API itself) is the same
+//! instance: `dlopen` of a loaded soname returns it, so handles pass freely between the two.
 
 use std::ffi::{CStr, c_void};
 
@@ -86,6 +90,70 @@ impl<T: 'static> Lazy<T> {
     }
 }
 
+/// Declares `$table`, the functions of the library `$soname` a module calls: a struct with one
+/// field per function, named after it and typed as its C declaration, and a [`Lazy`] static that
+/// opens the library and resolves every function at the first `$table.get()`.
+///
+/// With `declared in $decls`, each type is also checked at compile time against the
+/// declaration of the same name in the module `$decls` (a `-sys` crate's), without linking
+/// the library: the check is a constant that names each declaration and is never used.
+macro_rules! library_functions {
+    (
+        $(#[$meta:meta])*
+        $vis:vis static $table:ident: $name:ident = $soname:literal, declared in $decls:path {
+            $(fn $function:ident($($argument:ident: $type:ty),* $(,)?) $(-> $ret:ty)?;)*
+        }
+    ) => {
+        $crate::dynlib::library_functions! {
+            $(#[$meta])*
+            $vis static $table: $name = $soname {
+                $(fn $function($($argument: $type),*) $(-> $ret)?;)*
+            }
+        }
+        const _: () = {
+            use $decls as declarations;
+            $(let _: unsafe extern "C" fn($($type),*) $(-> $ret)? = declarations::$function;)*
+        };
+    };
+    (
+        $(#[$meta:meta])*
+        $vis:vis static $table:ident: $name:ident = $soname:literal {
+            $(fn $function:ident($($argument:ident: $type:ty),* $(,)?) $(-> $ret:ty)?;)*
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $(pub $function: unsafe extern "C" fn($($argument: $type),*) $(-> $ret)?,)*
+        }
+
+        $vis static $table: $crate::dynlib::Lazy<$name> = $crate::dynlib::Lazy::new(|| {
+            let library = $crate::dynlib::Library::open($soname)?;
+            // SAFETY: each field's type is the C declaration of the function it is named after.
+            unsafe {
+                Ok($name {
+                    $($function: library.symbol($crate::dynlib::symbol_name!($function))?,)*
+                })
+            }
+        });
+    };
+}
+
+pub(crate) use library_functions;
+
+/// The NUL-terminated name of a C function, from its identifier.
+macro_rules! symbol_name {
+    ($function:ident) => {
+        const {
+            match std::ffi::CStr::from_bytes_with_nul(concat!(stringify!($function), "\0").as_bytes()) {
+                Ok(name) => name,
+                Err(_) => panic!("an identifier holds no NUL byte"),
+            }
+        }
+    };
+}
+
+pub(crate) use symbol_name;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +188,40 @@ mod tests {
         let first = MISSING.get().err().expect("fails");
         let second = MISSING.get().err().expect("fails again");
         assert_eq!(first, second);
+    }
+
+    library_functions! {
+        /// Two functions of the C library, as a module declares the functions it calls.
+        static STRING_FUNCTIONS: StringFunctions = c"libc.so.6" {
+            fn strlen(text: *const std::ffi::c_char) -> usize;
+            fn strnlen(text: *const std::ffi::c_char, most: usize) -> usize;
+        }
+    }
+
+    #[test]
+    fn declared_functions_are_resolved_by_their_names_at_first_use() {
+        let functions = STRING_FUNCTIONS.get().expect("libc has both");
+        // SAFETY: NUL-terminated strings.
+        unsafe {
+            assert_eq!((functions.strlen)(c"four".as_ptr()), 4);
+            assert_eq!((functions.strnlen)(c"four".as_ptr(), 2), 2);
+        }
+        assert!(std::ptr::eq(functions, STRING_FUNCTIONS.get().expect("kept")), "resolved once");
+    }
+
+    library_functions! {
+        /// A function libc lacks: the whole table fails, naming it.
+        #[expect(dead_code, reason = "never called: resolving the table fails")]
+        static WITH_A_MISSING_FUNCTION: WithAMissingFunction = c"libc.so.6" {
+            fn strlen(text: *const std::ffi::c_char) -> usize;
+            fn daemonauth_no_such_function(text: *const std::ffi::c_char) -> usize;
+        }
+    }
+
+    #[test]
+    fn a_table_with_a_missing_function_is_an_error_naming_it() {
+        let error = WITH_A_MISSING_FUNCTION.get().err().expect("libc has no such function");
+        assert_eq!(error.code(), ErrorCode::Config);
+        assert!(error.message().contains("libc.so.6 has no daemonauth_no_such_function"), "{}", error.message());
     }
 }
