@@ -30,7 +30,7 @@ impl Library {
     /// Opens `soname` (for example `libpam.so.0`), binding its symbols now.
     pub(crate) fn open(soname: &'static CStr) -> Result<Library> {
         // SAFETY: a NUL-terminated name; dlopen has no other precondition.
-        let handle = unsafe { libc::dlopen(soname.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+        let handle = unsafe { libc::dlopen(soname.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL) };
         if handle.is_null() {
             return Err(Error::new(
                 ErrorCode::Config,

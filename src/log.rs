@@ -17,7 +17,7 @@
 //! is a socket, delivers the message to syslog instead. Checking at each message rather than
 //! once at load covers a daemon that puts a socket on descriptor 2 after loading the library.
 
-use std::ffi::{CString, c_char, c_void};
+use std::ffi::{CStr, CString, c_char, c_void};
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -102,25 +102,41 @@ static DEFAULT_SINK: RwLock<Sink> = RwLock::new(Sink::Stderr);
 
 /// Chooses the default sink and level from the environment when the library is loaded.
 /// Reads two variables and stores two values: it cannot fail or block.
-// SAFETY: runs before main; it touches only std's environment reading and this module's own
+// SAFETY: runs before main; it touches only the C library's environment and this module's own
 // statics, which need no other initialisation.
 #[ctor::ctor(unsafe)]
 fn configure_from_environment() {
     let host_sink = crate::distcc::abi::host_log_sink();
-    let sink = std::env::var("DAEMONAUTH_LOG").ok();
-    let sink = match (sink.as_deref(), host_sink) {
-        (Some("syslog"), _) => Sink::Syslog,
-        (Some("off") | Some("none"), _) => Sink::Off,
-        (Some("stderr"), _) | (_, None) => Sink::Stderr,
+    // SAFETY (both reads): the values are compared at once, while the loader runs the
+    // initialisers and nothing changes the environment.
+    let sink = match (unsafe { load_time_variable(c"DAEMONAUTH_LOG") }, host_sink) {
+        (Some(b"syslog"), _) => Sink::Syslog,
+        (Some(b"off" | b"none"), _) => Sink::Off,
+        (Some(b"stderr"), _) | (_, None) => Sink::Stderr,
         (_, Some(host_sink)) => host_sink,
     };
     *DEFAULT_SINK.write() = sink;
     *SINK.write() = sink;
-    let level = std::env::var("DAEMONAUTH_LOG_LEVEL").ok();
-    match level.as_deref().and_then(LogLevel::from_name) {
+    let level = unsafe { load_time_variable(c"DAEMONAUTH_LOG_LEVEL") }.and_then(|name| std::str::from_utf8(name).ok());
+    match level.and_then(LogLevel::from_name) {
         Some(level) => set_level(level),
         None if matches!(sink, Sink::Callback { .. }) => set_level(LogLevel::Debug),
         None => {}
+    }
+}
+
+/// An environment variable's bytes, read with the C library's `getenv` while the library
+/// loads (std's reader would copy them and fault in its own code pages for two short values).
+///
+/// # Safety
+/// The bytes are the environment's own: the caller must be done with them before anything
+/// can change the environment (`setenv`, `putenv`).
+unsafe fn load_time_variable(name: &CStr) -> Option<&'static [u8]> {
+    // SAFETY: a NUL-terminated name; the value, if any, is a NUL-terminated string that stays
+    // as it is for as long as the caller promises to use it.
+    unsafe {
+        let value = libc::getenv(name.as_ptr());
+        (!value.is_null()).then(|| CStr::from_ptr(value).to_bytes())
     }
 }
 

@@ -30,7 +30,7 @@ use parking_lot::Mutex;
 use super::lists::{List, ListMode};
 use super::{DistccExit, Timeouts, client, compare_flags, exit_code, list_realms_from_env, server};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ffi::{BoundaryReturn, Userdata, arg_bytes, ffi_boundary, record_error};
+use crate::ffi::{BoundaryReturn, Userdata, arg_bytes, export_name, ffi_boundary, record_error};
 use crate::framing::{DEFAULT_MAX_TOKEN_LEN, Framing};
 use crate::gss::sys;
 use crate::io::Channel;
@@ -191,7 +191,7 @@ impl BoundaryReturn for ExitStatus {
         match self.result {
             Ok(()) => DistccExit::Ok as c_int,
             Err(err) => {
-                log_warn!("{export}: {err}");
+                log_warn!("{}: {err}", export_name(export));
                 (self.exit_code)(record_error(export, &err)) as c_int
             }
         }

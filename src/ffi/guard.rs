@@ -121,8 +121,9 @@ pub(crate) fn boundary<R: BoundaryReturn>(export: &str, body: impl FnOnce() -> R
 }
 
 /// The export's own name from the type name of an item declared inside it
-/// (`crate::module::export::here` → `export`).
-pub(crate) fn export_name(inner_item: &'static str) -> &'static str {
+/// (`crate::module::export::here` → `export`); a plain name is returned as it is. Computed only
+/// when a failure is recorded, not on every call.
+pub(crate) fn export_name(inner_item: &str) -> &str {
     let outer = inner_item.rsplit_once("::").map_or(inner_item, |(outer, _)| outer);
     outer.rsplit_once("::").map_or(outer, |(_, name)| name)
 }
@@ -138,14 +139,14 @@ macro_rules! ffi_boundary {
     (on_panic: $on_panic:expr; $($body:tt)*) => {{
         fn here() {}
         $crate::ffi::guard_or(
-            $crate::ffi::export_name(::std::any::type_name_of_val(&here)),
+            ::std::any::type_name_of_val(&here),
             $on_panic,
             move || { $($body)* },
         )
     }};
     ($($body:tt)*) => {{
         fn here() {}
-        $crate::ffi::boundary($crate::ffi::export_name(::std::any::type_name_of_val(&here)), move || { $($body)* })
+        $crate::ffi::boundary(::std::any::type_name_of_val(&here), move || { $($body)* })
     }};
 }
 

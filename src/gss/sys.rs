@@ -310,8 +310,8 @@ pub fn display_status(code: u32, kind: c_int) -> Vec<String> {
     lines
 }
 
-/// Fails with a readable message when `major` is an error.
-fn check(major: u32, minor: u32, what: &str) -> Result<()> {
+/// Fails with a readable message when `major` is an error; `what` is formatted only then.
+fn check(major: u32, minor: u32, what: impl std::fmt::Display) -> Result<()> {
     if major & 0xffff_0000 == 0 {
         return Ok(());
     }
@@ -472,7 +472,7 @@ impl Name {
         let mut minor = 0;
         // SAFETY: the buffers and OID descriptor point to live data the call only reads.
         let major = unsafe { (api.gss_import_name)(&mut minor, &mut text_buf, &mut oid_desc, &mut raw) };
-        check(major, minor, &format!("importing the name {text:?}"))?;
+        check(major, minor, format_args!("importing the name {text:?}"))?;
         Ok(Name(raw))
     }
 
