@@ -4,12 +4,19 @@
 //! call, libpam (with libaudit and libcap-ng) and libcrypt when a daemon first checks a system
 //! password. A CVS pserver or a host-auth usrpwd daemon never loads Kerberos at all.
 //!
-//! A library is opened by its soname with `dlopen` once per process, never closed, and each
-//! symbol is resolved once; a missing library or symbol is a `Config` error naming it. A
+//! A library is opened by its soname with `dlopen` and never closed, and each symbol is
+//! resolved once; a missing library or symbol is a `Config` error naming it, and the next use
+//! tries again (a descriptor shortage at the first call does not disable Kerberos for good). A
 //! library the program has already loaded (a daemon that calls GSS-API itself) is the same
 //! instance: `dlopen` of a loaded soname returns it, so handles pass freely between the two.
+//!
+//! Opening a library at first use means opening it in whatever state the process is in then:
+//! after a `chroot`, the loader would read `ld.so.cache` and the library from the new root. A
+//! daemon that confines itself first calls `daemonauth_load_libraries` ([`load_all_and_seal`]),
+//! which opens every library now and seals: nothing is opened after it.
 
 use std::ffi::{CStr, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -32,6 +39,20 @@ impl Library {
     /// (`RTLD_NOW` would resolve the Kerberos libraries' ~1 100 lazy slots up front, +150 us).
     /// The functions a module declares are all resolved at once, in [`library_functions!`].
     pub(crate) fn open(soname: &'static CStr) -> Result<Library> {
+        Library::open_unless(SEALED.load(Ordering::Acquire), soname)
+    }
+
+    /// [`Library::open`], refused when `sealed`.
+    fn open_unless(sealed: bool, soname: &'static CStr) -> Result<Library> {
+        if sealed {
+            return Err(Error::new(
+                ErrorCode::Config,
+                format!(
+                    "{} was not available when daemonauth_load_libraries ran, and no library is opened after it",
+                    soname.to_string_lossy()
+                ),
+            ));
+        }
         // SAFETY: a NUL-terminated name; dlopen has no other precondition.
         let handle = unsafe { libc::dlopen(soname.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL) };
         if handle.is_null() {
@@ -54,7 +75,7 @@ impl Library {
         if address.is_null() {
             return Err(Error::new(
                 ErrorCode::Config,
-                format!("{} has no {}", self.soname.to_string_lossy(), symbol.to_string_lossy()),
+                format!("{} has no {}: {}", self.soname.to_string_lossy(), symbol.to_string_lossy(), last_dl_error()),
             ));
         }
         // SAFETY: a non-NULL function address, reinterpreted as the pointer type the caller
@@ -75,10 +96,33 @@ fn last_dl_error() -> String {
     unsafe { CStr::from_ptr(message) }.to_string_lossy().into_owned()
 }
 
-/// A set of functions resolved from a library once per process: `load` runs at the first call
-/// of `get`, and its outcome (functions or error) is kept.
+/// Set once every library has been opened by [`load_all_and_seal`].
+static SEALED: AtomicBool = AtomicBool::new(false);
+
+/// Opens one table's library (its `get`, the functions dropped).
+pub(crate) type Loader = fn() -> Result<()>;
+
+/// Opens every library the crate opens on first use, then seals: from then on nothing is
+/// opened, and a library that could not be opened now stays unavailable. Returns the first
+/// failure of a `required` loader; the `optional` ones are for optional packages (PAM,
+/// crypt), whose absence their first use reports. The seal holds either way.
+pub(crate) fn load_all_and_seal(required: &[Loader], optional: &[Loader]) -> Result<()> {
+    let outcome = required.iter().map(|load| load()).fold(Ok(()), Result::and);
+    for load in optional {
+        // Reported at first use (sealed: "was not available when ... ran").
+        let _ = load();
+    }
+    SEALED.store(true, Ordering::Release);
+    outcome
+}
+
+/// A set of functions resolved from a library at most once per process: `load` runs at a
+/// call of `get` until it succeeds, and its functions are kept. A failure is not kept (the next
+/// call tries again), and no call waits while another loads (`load` runs outside any lock, so a
+/// thread that forks while another loads leaves its child nothing to wait for); two threads
+/// that load at once both open the library, which `dlopen` counts, and one result is kept.
 pub(crate) struct Lazy<T: 'static> {
-    cell: std::sync::OnceLock<Result<T>>,
+    cell: std::sync::OnceLock<T>,
     load: fn() -> Result<T>,
 }
 
@@ -87,9 +131,13 @@ impl<T: 'static> Lazy<T> {
         Lazy { cell: std::sync::OnceLock::new(), load }
     }
 
-    /// The functions, loading them at the first call.
+    /// The functions, loading them if no call has yet.
     pub(crate) fn get(&'static self) -> Result<&'static T> {
-        self.cell.get_or_init(self.load).as_ref().map_err(Error::clone)
+        if let Some(loaded) = self.cell.get() {
+            return Ok(loaded);
+        }
+        let loaded = (self.load)()?;
+        Ok(self.cell.get_or_init(|| loaded))
     }
 }
 
@@ -186,11 +234,24 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_load_is_remembered_and_reported_at_every_use() {
-        static MISSING: Lazy<Library> = Lazy::new(|| Library::open(c"libdaemonauth-no-such-library.so.9"));
+    fn a_failed_load_is_tried_again_at_the_next_use() {
+        static ATTEMPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        static MISSING: Lazy<Library> = Lazy::new(|| {
+            ATTEMPTS.fetch_add(1, Ordering::Relaxed);
+            Library::open(c"libdaemonauth-no-such-library.so.9")
+        });
         let first = MISSING.get().err().expect("fails");
         let second = MISSING.get().err().expect("fails again");
         assert_eq!(first, second);
+        assert_eq!(ATTEMPTS.load(Ordering::Relaxed), 2, "the failure was not kept");
+    }
+
+    #[test]
+    fn nothing_is_opened_once_sealed() {
+        let error = Library::open_unless(true, c"libc.so.6").err().expect("sealed");
+        assert_eq!(error.code(), ErrorCode::Config);
+        assert!(error.message().contains("libc.so.6 was not available when daemonauth_load_libraries ran"));
+        assert!(Library::open_unless(false, c"libc.so.6").is_ok());
     }
 
     library_functions! {

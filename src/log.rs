@@ -102,13 +102,15 @@ static DEFAULT_SINK: RwLock<Sink> = RwLock::new(Sink::Stderr);
 
 /// Chooses the default sink and level from the environment when the library is loaded.
 /// Reads two variables and stores two values: it cannot fail or block.
-// SAFETY: runs before main; it touches only the C library's environment and this module's own
-// statics, which need no other initialisation.
+// SAFETY: runs while the library is loaded (before main, or inside a dlopen); it touches only
+// the C library's environment and this module's own statics, which need no other
+// initialisation.
 #[ctor::ctor(unsafe)]
 fn configure_from_environment() {
     let host_sink = crate::distcc::abi::host_log_sink();
-    // SAFETY (both reads): the values are compared at once, while the loader runs the
-    // initialisers and nothing changes the environment.
+    // SAFETY: the value is compared at once. Only a thread of a running program that calls
+    // setenv while another dlopens the library could change it meanwhile, which std's reader
+    // could not prevent either (its lock covers Rust's set_var only).
     let sink = match (unsafe { load_time_variable(c"DAEMONAUTH_LOG") }, host_sink) {
         (Some(b"syslog"), _) => Sink::Syslog,
         (Some(b"off" | b"none"), _) => Sink::Off,
@@ -117,6 +119,7 @@ fn configure_from_environment() {
     };
     *DEFAULT_SINK.write() = sink;
     *SINK.write() = sink;
+    // SAFETY: as above.
     let level = unsafe { load_time_variable(c"DAEMONAUTH_LOG_LEVEL") }.and_then(|name| std::str::from_utf8(name).ok());
     match level.and_then(LogLevel::from_name) {
         Some(level) => set_level(level),

@@ -8,33 +8,6 @@
 #include <stdbool.h>
 
 /**
- * Severity of a log message; a message is delivered when its level is at most the
- * configured level.
- */
-typedef enum {
-    /**
-     * Something failed.
-     */
-    DAEMONAUTH_LOG_LEVEL_ERROR = 1,
-    /**
-     * Something is suspicious or was refused.
-     */
-    DAEMONAUTH_LOG_LEVEL_WARN = 2,
-    /**
-     * Normal, infrequent events (a peer authenticated).
-     */
-    DAEMONAUTH_LOG_LEVEL_INFO = 3,
-    /**
-     * Detail for debugging (every recorded error, protocol steps).
-     */
-    DAEMONAUTH_LOG_LEVEL_DEBUG = 4,
-    /**
-     * Very detailed tracing (token sizes, state changes).
-     */
-    DAEMONAUTH_LOG_LEVEL_TRACE = 5,
-} daemonauth_log_level;
-
-/**
  * The outcome of a daemonauth call.
  *
  * The numbers are part of the ABI: a code keeps its number forever and a retired number is
@@ -164,6 +137,33 @@ typedef enum {
 } daemonauth_result;
 
 /**
+ * Severity of a log message; a message is delivered when its level is at most the
+ * configured level.
+ */
+typedef enum {
+    /**
+     * Something failed.
+     */
+    DAEMONAUTH_LOG_LEVEL_ERROR = 1,
+    /**
+     * Something is suspicious or was refused.
+     */
+    DAEMONAUTH_LOG_LEVEL_WARN = 2,
+    /**
+     * Normal, infrequent events (a peer authenticated).
+     */
+    DAEMONAUTH_LOG_LEVEL_INFO = 3,
+    /**
+     * Detail for debugging (every recorded error, protocol steps).
+     */
+    DAEMONAUTH_LOG_LEVEL_DEBUG = 4,
+    /**
+     * Very detailed tracing (token sizes, state changes).
+     */
+    DAEMONAUTH_LOG_LEVEL_TRACE = 5,
+} daemonauth_log_level;
+
+/**
  * Bytes returned by the library. Read them with `daemonauth_buffer_data` and
  * `daemonauth_buffer_len`; release them with `daemonauth_buffer_free`.
  */
@@ -222,6 +222,22 @@ const char *daemonauth_last_error(void);
  * Returns the library's version as "MAJOR.MINOR.PATCH". The string is static: never free it.
  */
 const char *daemonauth_version(void);
+
+/**
+ * Opens now every system library the library otherwise opens at its first use (MIT's
+ * GSS-API and krb5 libraries and, where installed, libpam and libcrypt), then opens nothing
+ * more for the life of the process.
+ *
+ * By default a program pays for those libraries only when it first needs them, and opens
+ * them in whatever state it is in then: after a chroot(2), the loader would read them (and
+ * `ld.so.cache`) from the new root. A daemon that confines itself (chroot, a mount namespace,
+ * a seccomp or Landlock policy that forbids opening files) calls this first.
+ *
+ * Returns DAEMONAUTH_RESULT_CONFIG when the GSS-API or krb5 library cannot be opened (the
+ * last error names it). A missing libpam or libcrypt is not a failure here; a later system
+ * password check reports it. Calling it again changes nothing.
+ */
+daemonauth_result daemonauth_load_libraries(void);
 
 /**
  * Sends the library's log messages to `callback` instead of the default sink; `userdata` is

@@ -6,6 +6,7 @@ use super::{Userdata, ffi_boundary, with_last_error};
 use crate::c_enum::CEnum;
 use crate::error::ErrorCode;
 use crate::log::{self, LogCallback, LogLevel, Sink};
+use crate::{dynlib, gss, responder, sysauth};
 
 /// Returns a fixed English description of an error code; unknown numbers get
 /// "unknown daemonauth error code". The string is static: never free it.
@@ -39,6 +40,28 @@ const VERSION: &std::ffi::CStr =
 #[unsafe(no_mangle)]
 pub extern "C" fn daemonauth_version() -> *const c_char {
     ffi_boundary! { VERSION.as_ptr() }
+}
+
+/// Opens now every system library the library otherwise opens at its first use (MIT's
+/// GSS-API and krb5 libraries and, where installed, libpam and libcrypt), then opens nothing
+/// more for the life of the process.
+///
+/// By default a program pays for those libraries only when it first needs them, and opens
+/// them in whatever state it is in then: after a chroot(2), the loader would read them (and
+/// `ld.so.cache`) from the new root. A daemon that confines itself (chroot, a mount namespace,
+/// a seccomp or Landlock policy that forbids opening files) calls this first.
+///
+/// Returns DAEMONAUTH_RESULT_CONFIG when the GSS-API or krb5 library cannot be opened (the
+/// last error names it). A missing libpam or libcrypt is not a failure here; a later system
+/// password check reports it. Calling it again changes nothing.
+#[unsafe(no_mangle)]
+pub extern "C" fn daemonauth_load_libraries() -> ErrorCode {
+    ffi_boundary! {
+        dynlib::load_all_and_seal(
+            &[gss::sys::load_library, responder::krb5::load_library],
+            &[sysauth::pam::load_library, sysauth::sys::load_crypt],
+        )
+    }
 }
 
 /// Sends the library's log messages to `callback` instead of the default sink; `userdata` is

@@ -164,6 +164,11 @@ library_functions! {
     }
 }
 
+/// Opens MIT's GSS-API library now (`daemonauth_load_libraries`).
+pub(crate) fn load_library() -> Result<()> {
+    GSSAPI.get().map(drop)
+}
+
 /// A GSS-API object identifier, held as its DER contents octets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Oid(Vec<u8>);
@@ -388,7 +393,17 @@ pub unsafe fn release_raw_buffer(buffer: *mut gss::gss_buffer_desc) -> Result<()
     if buffer.is_null() {
         return Ok(());
     }
-    let api = GSSAPI.get()?;
+    let Ok(api) = GSSAPI.get() else {
+        // No GSS library in the process: the caller allocated the bytes with malloc, and
+        // releasing them is what gss_release_buffer does (MIT's frees them).
+        // SAFETY: valid per the contract; `value` is NULL or malloc'd, freed once, here.
+        unsafe {
+            wipe(&*buffer);
+            libc::free((*buffer).value);
+            *buffer = gss::gss_buffer_desc { length: 0, value: ptr::null_mut() };
+        }
+        return Ok(());
+    };
     let mut minor = 0;
     // SAFETY: non-NULL and valid per the contract; the library frees `value` and empties it.
     let major = unsafe {
@@ -946,12 +961,15 @@ impl Default for Context {
 
 impl Drop for Context {
     fn drop(&mut self) {
-        // A context exists only if the library, loaded then, made it.
-        if let (false, Ok(api)) = (self.0.is_null(), GSSAPI.get()) {
-            let mut minor = 0;
-            // SAFETY: `self.0` is a context we own; no output token requested.
-            unsafe { (api.gss_delete_sec_context)(&mut minor, &mut self.0, ptr::null_mut()) };
+        if self.0.is_null() {
+            return;
         }
+        // A context, ours or one a C caller handed over, was made by the GSS library, which
+        // is then loaded in this process: the lookup finds it.
+        let Ok(api) = GSSAPI.get() else { return };
+        let mut minor = 0;
+        // SAFETY: `self.0` is a context we own; no output token requested.
+        unsafe { (api.gss_delete_sec_context)(&mut minor, &mut self.0, ptr::null_mut()) };
     }
 }
 

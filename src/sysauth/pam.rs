@@ -7,7 +7,7 @@ use std::ffi::{CString, c_char, c_int, c_void};
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::dynlib::{Lazy, Library};
+use crate::dynlib::library_functions;
 use crate::error::{Error, ErrorCode, Result};
 
 #[repr(C)]
@@ -35,32 +35,27 @@ struct PamHandle {
     _opaque: [u8; 0],
 }
 
-type StartFn = unsafe extern "C" fn(*const c_char, *const c_char, *const PamConv, *mut *mut PamHandle) -> c_int;
-type SetItemFn = unsafe extern "C" fn(*mut PamHandle, c_int, *const c_void) -> c_int;
-type StepFn = unsafe extern "C" fn(*mut PamHandle, c_int) -> c_int;
-
-/// The functions of libpam this module calls, resolved when PAM is first used.
-struct Pam {
-    start: StartFn,
-    set_item: SetItemFn,
-    authenticate: StepFn,
-    acct_mgmt: StepFn,
-    end: StepFn,
+library_functions! {
+    /// The functions of libpam this module calls (declared in <security/pam_appl.h>),
+    /// resolved when PAM is first used.
+    static PAM: Pam = c"libpam.so.0" {
+        fn pam_start(
+            service: *const c_char,
+            user: *const c_char,
+            conversation: *const PamConv,
+            handle: *mut *mut PamHandle,
+        ) -> c_int;
+        fn pam_set_item(handle: *mut PamHandle, item: c_int, value: *const c_void) -> c_int;
+        fn pam_authenticate(handle: *mut PamHandle, flags: c_int) -> c_int;
+        fn pam_acct_mgmt(handle: *mut PamHandle, flags: c_int) -> c_int;
+        fn pam_end(handle: *mut PamHandle, status: c_int) -> c_int;
+    }
 }
 
-static PAM: Lazy<Pam> = Lazy::new(|| {
-    let library = Library::open(c"libpam.so.0")?;
-    // SAFETY: each type is the function's declaration in <security/pam_appl.h>.
-    unsafe {
-        Ok(Pam {
-            start: library.symbol(c"pam_start")?,
-            set_item: library.symbol(c"pam_set_item")?,
-            authenticate: library.symbol(c"pam_authenticate")?,
-            acct_mgmt: library.symbol(c"pam_acct_mgmt")?,
-            end: library.symbol(c"pam_end")?,
-        })
-    }
-});
+/// Opens libpam now (`daemonauth_load_libraries`).
+pub(crate) fn load_library() -> Result<()> {
+    PAM.get().map(drop)
+}
 
 const PAM_SUCCESS: c_int = 0;
 const PAM_BUF_ERR: c_int = 5;
@@ -161,23 +156,23 @@ pub fn authenticate(service: &str, user: &str, password: &[u8], rhost: Option<&s
     let conv = PamConv { conv: conversation, appdata_ptr: &credentials as *const Credentials as *mut c_void };
     let mut handle: *mut PamHandle = std::ptr::null_mut();
     // SAFETY: valid strings and conversation (alive until pam_end below); `handle` is an out-value.
-    let started = unsafe { (pam.start)(service.as_ptr(), credentials.user.as_ptr(), &conv, &mut handle) };
+    let started = unsafe { (pam.pam_start)(service.as_ptr(), credentials.user.as_ptr(), &conv, &mut handle) };
     if started != PAM_SUCCESS || handle.is_null() {
         return Err(Error::new(ErrorCode::Config, format!("pam_start failed ({started})")));
     }
     // SAFETY: a live handle from pam_start, ended exactly once; PAM copies the item.
     let status = unsafe {
         let mut status = match &rhost {
-            Some(rhost) => (pam.set_item)(handle, PAM_RHOST, rhost.as_ptr().cast()),
+            Some(rhost) => (pam.pam_set_item)(handle, PAM_RHOST, rhost.as_ptr().cast()),
             None => PAM_SUCCESS,
         };
         if status == PAM_SUCCESS {
-            status = (pam.authenticate)(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+            status = (pam.pam_authenticate)(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
         }
         if status == PAM_SUCCESS {
-            status = (pam.acct_mgmt)(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+            status = (pam.pam_acct_mgmt)(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
         }
-        (pam.end)(handle, status);
+        (pam.pam_end)(handle, status);
         status
     };
     if status == PAM_SUCCESS {

@@ -6,18 +6,21 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 
 use zeroize::Zeroizing;
 
-use crate::dynlib::{Lazy, Library};
+use crate::dynlib::library_functions;
 use crate::error::{Error, ErrorCode, Result};
 use crate::log_error;
 
-type CryptRnFn = unsafe extern "C" fn(*const c_char, *const c_char, *mut c_void, c_int) -> *mut c_char;
+library_functions! {
+    /// libxcrypt's `crypt_rn` (declared in <crypt.h>), resolved when crypt(3) is first used.
+    static CRYPT: Crypt = c"libcrypt.so.1" {
+        fn crypt_rn(phrase: *const c_char, setting: *const c_char, data: *mut c_void, size: c_int) -> *mut c_char;
+    }
+}
 
-/// libxcrypt's `crypt_rn`, resolved when crypt(3) is first used.
-static CRYPT_RN: Lazy<CryptRnFn> = Lazy::new(|| {
-    let library = Library::open(c"libcrypt.so.1")?;
-    // SAFETY: the type is crypt_rn's declaration in <crypt.h>.
-    unsafe { library.symbol(c"crypt_rn") }
-});
+/// Opens libcrypt now (`daemonauth_load_libraries`).
+pub(crate) fn load_crypt() -> Result<()> {
+    CRYPT.get().map(drop)
+}
 
 /// libxcrypt's `sizeof(struct crypt_data)`.
 const CRYPT_DATA_SIZE: usize = 32768;
@@ -143,7 +146,7 @@ pub fn crypt(password: &[u8], hash: &[u8]) -> Result<Option<Zeroizing<String>>> 
     phrase.push(0);
     let setting = CString::new(hash)
         .map_err(|_| Error::new(ErrorCode::InvalidArgument, "a password hash contains a NUL byte"))?;
-    let crypt_rn = *CRYPT_RN.get()?;
+    let crypt_rn = CRYPT.get()?.crypt_rn;
     let mut data = Zeroizing::new(vec![0u8; CRYPT_DATA_SIZE]);
     // SAFETY: valid strings and a work area of the size passed.
     let out = unsafe {

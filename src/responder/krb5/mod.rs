@@ -82,6 +82,11 @@ pub fn get_init_creds(principal: Option<&str>, ccache: Option<&str>, responder: 
 }
 
 /// Asks for the user name and password in one step.
+/// Opens MIT's krb5 library now (`daemonauth_load_libraries`).
+pub(crate) fn load_library() -> Result<()> {
+    sys::KRB5.get().map(drop)
+}
+
 fn ask_login(context: &Context, responder: &Responder) -> Result<Answers> {
     let realm = context.default_realm()?;
     let challenge = json::object(&[("service", "krb5"), ("realm", &realm)]);

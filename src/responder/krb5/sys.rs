@@ -60,7 +60,7 @@ pub struct TicketTimes {
     pub renew_till: i32,
 }
 
-/// `krb5_creds`; filled by krb5, released with [`krb5_free_cred_contents`].
+/// `krb5_creds`; filled by krb5, released with `krb5_free_cred_contents` ([`Krb5`]).
 #[repr(C)]
 pub struct Creds {
     pub magic: i32,
@@ -84,7 +84,7 @@ pub struct Prompt {
     pub reply: *mut Data,
 }
 
-/// `KRB5_PROMPT_TYPE_PASSWORD`, an element of [`krb5_get_prompt_types`]'s array.
+/// `KRB5_PROMPT_TYPE_PASSWORD`, an element of `krb5_get_prompt_types`'s array ([`Krb5`]).
 pub const PROMPT_TYPE_PASSWORD: i32 = 0x1;
 
 /// Error codes the bridge tells apart (`krb5_err.h`).
