@@ -3,18 +3,9 @@
  * GSS-API call, so a CVS pserver or a usrpwd host-auth daemon never pays for them. After that
  * call they are loaded, and once: a second call finds the same instance. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 
 #include "check.h"
-
-/* Whether `soname` is loaded in this process (RTLD_NOLOAD never loads it). */
-static int loaded(const char *soname) {
-    void *handle = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
-    if (handle == NULL)
-        return 0;
-    dlclose(handle);
-    return 1;
-}
+#include "loaded.h"
 
 static void check_kerberos_loaded(int expected) {
     static const char *const sonames[] = {"libgssapi_krb5.so.2", "libkrb5.so.3", "libk5crypto.so.3",

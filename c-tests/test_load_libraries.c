@@ -4,19 +4,11 @@
  * tree others can write would have loaded theirs) unless the child called it before the
  * chroot, and then it works. Needs root for chroot(2): exits 77 (skipped) otherwise. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
-
-static int loaded(const char *soname) {
-    void *handle = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
-    if (handle == NULL)
-        return 0;
-    dlclose(handle);
-    return 1;
-}
+#include "loaded.h"
 
 /* In a child: optionally load the libraries, chroot into `root`, import a GSS-API name.
  * Returns the child's exit status: 0 imported, 1 refused with DAEMONAUTH_RESULT_CONFIG. */
