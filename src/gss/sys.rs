@@ -17,7 +17,11 @@ use crate::responder::krb5::MemoryCache;
 
 library_functions! {
     /// The functions of MIT's GSS-API library this module calls, resolved at the first call
-    /// (a program that never uses GSS-API never loads the Kerberos libraries).
+    /// (a program that never uses GSS-API never loads the Kerberos libraries). Their types are
+    /// checked against `libgssapi-sys`'s bindings, generated from MIT's headers (it would take
+    /// Heimdal's only if `LIBGSSAPI_PREFIX` pointed at a Heimdal install). The crate's own link
+    /// request for `libgssapi_krb5` is dropped by the linker (`--as-needed`: no symbol of it is
+    /// referenced); c-tests/check-load-deps.sh fails if it ever is not.
     static GSSAPI: Gssapi = c"libgssapi_krb5.so.2", declared in libgssapi_sys {
         fn gss_accept_sec_context(
             minor: *mut gss::OM_uint32,
