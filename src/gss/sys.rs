@@ -364,7 +364,11 @@ impl Buffer {
 
 impl Drop for Buffer {
     fn drop(&mut self) {
-        // A buffer holds bytes only if the library, loaded then, filled it.
+        // An empty buffer needs no release; one with bytes was filled by the library, which is
+        // then loaded: the lookup finds it.
+        if self.0.value.is_null() {
+            return;
+        }
         let Ok(api) = GSSAPI.get() else { return };
         let mut minor = 0;
         // SAFETY: the buffer is empty or was allocated by the GSS library, which owns its
@@ -548,10 +552,14 @@ impl Name {
 
 impl Drop for Name {
     fn drop(&mut self) {
-        // A name exists only if the library, loaded then, made it.
+        // GSS_C_NO_NAME needs no release; a name was made by the library, which is then
+        // loaded: the lookup finds it.
+        if self.0.is_null() {
+            return;
+        }
         let Ok(api) = GSSAPI.get() else { return };
         let mut minor = 0;
-        // SAFETY: `self.0` is a name we own (or NULL, which release accepts).
+        // SAFETY: `self.0` is a name we own.
         unsafe { (api.gss_release_name)(&mut minor, &mut self.0) };
     }
 }
@@ -664,7 +672,11 @@ impl std::fmt::Debug for Cred {
 
 impl Drop for Cred {
     fn drop(&mut self) {
-        // A credential exists only if the library, loaded then, made it.
+        // GSS_C_NO_CREDENTIAL needs no release; a credential was made by the library, which is
+        // then loaded: the lookup finds it.
+        if self.0.is_null() {
+            return;
+        }
         let Ok(api) = GSSAPI.get() else { return };
         let mut minor = 0;
         // SAFETY: `self.0` is a credential we own.
